@@ -1,0 +1,267 @@
+/* Cache-aside with versioned write-back, negative markers, jitter and single-flight rebuilds. */
+#include "aside.h"
+#include "dates.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Write the value only if the key's version is still what the reader saw. */
+static const char SET_IF_VERSION_LUA[] =
+    "local v = redis.call('get', KEYS[2]) or '' "
+    "if v == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end "
+    "return 0";
+/* Bump the version (kept a day, far longer than any value) and drop the value. */
+static const char INVALIDATE_LUA[] =
+    "redis.call('incr', KEYS[2]) redis.call('pexpire', KEYS[2], 86400000) "
+    "return redis.call('del', KEYS[1])";
+
+#define GRACE_FACTOR 2 /* a value physically lives ttl*2: the second half is the stale window */
+
+static void defaults(const struct aside_opts *in, struct aside_opts *o)
+{
+    *o = *in;
+    if (!o->name)
+        o->name = "default";
+    if (o->ttl_ms <= 0)
+        o->ttl_ms = 60000;
+    if (!o->jitter_pct)
+        o->jitter_pct = 20;
+    if (o->negative_ttl_ms <= 0)
+        o->negative_ttl_ms = 5000;
+    if (o->lock_ttl_ms <= 0)
+        o->lock_ttl_ms = 3000;
+    if (o->wait_ms <= 0)
+        o->wait_ms = 500;
+}
+
+static void count(const struct aside_opts *o, const char *result)
+{
+    char labels[128];
+    snprintf(labels, sizeof labels, "cache=\"%s\",result=\"%s\"", o->name, result);
+    metrics_count("pb_cache_requests_total", labels, 1);
+}
+
+size_t aside_encode(char *buf, size_t cap, long long soft_expiry_ms, char kind, const char *payload, size_t len)
+{
+    int n = snprintf(buf, cap, "%lld|%c|", soft_expiry_ms, kind);
+    if (n < 0 || (size_t)n + len + 1 > cap)
+        return 0;
+    memcpy(buf + n, payload, len);
+    buf[(size_t)n + len] = 0;
+    return (size_t)n + len;
+}
+
+int aside_decode(const char *buf, size_t len, long long *soft_expiry_ms, char *kind, const char **payload,
+                 size_t *plen)
+{
+    const char *bar = memchr(buf, '|', len);
+    if (!bar || bar == buf || (size_t)(bar - buf) > 20 || (size_t)(bar - buf) + 3 > len || bar[2] != '|' ||
+        (bar[1] != 'V' && bar[1] != 'N'))
+        return -1;
+    long long t = 0;
+    for (const char *p = buf; p < bar; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        t = t * 10 + (*p - '0');
+    }
+    *soft_expiry_ms = t;
+    *kind = bar[1];
+    *payload = bar + 3;
+    *plen = len - (size_t)(bar + 3 - buf);
+    return 0;
+}
+
+static void ver_key(char *buf, size_t cap, const char *key) { snprintf(buf, cap, "%s:ver", key); }
+static void lock_key(char *buf, size_t cap, const char *key) { snprintf(buf, cap, "%s:lock", key); }
+
+/* MGET key ver: *raw (malloc'd) is the stored envelope or NULL; *ver the version string.
+ * Returns false when Redis is unreachable. */
+static bool read_both(struct cache *c, const char *key, char **raw, size_t *rawlen, char *ver, size_t vercap)
+{
+    char vk[256];
+    ver_key(vk, sizeof vk, key);
+    redisReply *r = cache_cmd(c, "MGET %s %s", key, vk);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        if (r)
+            freeReplyObject(r);
+        return false;
+    }
+    *raw = NULL;
+    if (r->element[0]->type == REDIS_REPLY_STRING) {
+        *raw = malloc(r->element[0]->len + 1);
+        if (*raw) {
+            memcpy(*raw, r->element[0]->str, r->element[0]->len);
+            (*raw)[r->element[0]->len] = 0;
+            *rawlen = r->element[0]->len;
+        }
+    }
+    snprintf(ver, vercap, "%s", r->element[1]->type == REDIS_REPLY_STRING ? r->element[1]->str : "");
+    freeReplyObject(r);
+    return true;
+}
+
+/* Hand the payload of an envelope to the caller. */
+static enum err deliver(char kind, const char *payload, size_t plen, char **out, size_t *len)
+{
+    if (kind == 'N')
+        return ERR_NOT_FOUND;
+    *out = malloc(plen + 1);
+    if (!*out)
+        return ERR_NO_MEMORY;
+    memcpy(*out, payload, plen);
+    (*out)[plen] = 0;
+    *len = plen;
+    return ERR_OK;
+}
+
+/* Every call of the loader goes through here, so "database loads" can be counted exactly
+ * (the stampede test asserts on this counter). */
+static enum err do_load(const struct aside_opts *o, aside_load_fn load, void *ctx, char **out, size_t *len)
+{
+    char labels[96];
+    snprintf(labels, sizeof labels, "cache=\"%s\"", o->name);
+    metrics_count("pb_cache_loads_total", labels, 1);
+    return load(ctx, out, len);
+}
+
+/* Load from the source and write back under the version seen before the load. */
+static enum err rebuild(struct cache *c, const char *key, const struct aside_opts *o, aside_load_fn load, void *ctx,
+                        const char *ver, char **out, size_t *len)
+{
+    char *val = NULL;
+    size_t vlen = 0;
+    enum err e = do_load(o, load, ctx, &val, &vlen);
+    if (e != ERR_OK && e != ERR_NOT_FOUND)
+        return e;
+    long ttl = e == ERR_OK ? cache_jitter_ttl(o->ttl_ms, o->jitter_pct, randombytes_random())
+                           : cache_jitter_ttl(o->negative_ttl_ms, o->jitter_pct, randombytes_random());
+    size_t cap = (e == ERR_OK ? vlen : 0) + 32;
+    char *env = malloc(cap);
+    size_t elen = env ? aside_encode(env, cap, (long long)(time_now_ms() + ttl), e == ERR_OK ? 'V' : 'N',
+                                     e == ERR_OK ? val : "", e == ERR_OK ? vlen : 0)
+                      : 0;
+    if (elen) {
+        char vk[256], px[24];
+        ver_key(vk, sizeof vk, key);
+        snprintf(px, sizeof px, "%ld", ttl * GRACE_FACTOR);
+        redisReply *r = cache_cmd(c, "EVAL %s 2 %s %s %s %b %s", SET_IF_VERSION_LUA, key, vk, ver, env, elen, px);
+        if (r) {
+            if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+                count(o, "writeback_skipped"); /* a writer changed it meanwhile: do not cache */
+            freeReplyObject(r);
+        }
+    }
+    free(env);
+    if (e == ERR_OK) {
+        *out = val;
+        *len = vlen;
+    }
+    return e;
+}
+
+enum err aside_get(struct cache *c, const char *key, const struct aside_opts *in, aside_load_fn load, void *ctx,
+                   char **out, size_t *len)
+{
+    struct aside_opts o;
+    defaults(in, &o);
+    char *raw = NULL, ver[32], lk[256];
+    size_t rawlen = 0;
+    long long soft = 0;
+    char kind = 0;
+    const char *payload = NULL;
+    size_t plen = 0;
+    enum err e;
+
+    if (!read_both(c, key, &raw, &rawlen, ver, sizeof ver)) {
+        count(&o, "redis_down");
+        char *val = NULL;
+        size_t vlen = 0;
+        e = do_load(&o, load, ctx, &val, &vlen);
+        if (e == ERR_OK) {
+            *out = val;
+            *len = vlen;
+        }
+        return e;
+    }
+    bool have = raw && aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) == 0;
+    if (have && soft > time_now_ms()) {
+        count(&o, kind == 'N' ? "hit_negative" : "hit");
+        e = deliver(kind, payload, plen, out, len);
+        free(raw);
+        return e;
+    }
+    lock_key(lk, sizeof lk, key);
+    struct cache_lock lock;
+    if (cache_lock(c, lk, o.lock_ttl_ms, 0, &lock) == ERR_OK) {
+        /* double-check: a rebuild may have finished between our read and our lock */
+        char *raw2 = NULL, ver2[32];
+        size_t raw2len = 0;
+        memcpy(ver2, ver, sizeof ver2); /* the re-read refreshes it; both precede the load */
+        if (read_both(c, key, &raw2, &raw2len, ver2, sizeof ver2) && raw2 &&
+            aside_decode(raw2, raw2len, &soft, &kind, &payload, &plen) == 0 && soft > time_now_ms()) {
+            cache_unlock(c, &lock);
+            count(&o, "hit_after_wait");
+            e = deliver(kind, payload, plen, out, len);
+            free(raw2);
+            free(raw);
+            return e;
+        }
+        free(raw2);
+        count(&o, have ? "refresh" : "miss");
+        e = rebuild(c, key, &o, load, ctx, ver2, out, len);
+        cache_unlock(c, &lock);
+        free(raw);
+        return e;
+    }
+    if (have) { /* someone is refreshing: the soft-expired copy is still correct (writes delete) */
+        count(&o, "stale");
+        e = deliver(kind, payload, plen, out, len);
+        free(raw);
+        return e;
+    }
+    free(raw);
+    raw = NULL;
+    /* cold key being rebuilt by someone else: wait for its result */
+    for (long waited = 0; waited < o.wait_ms; waited += 5) {
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+        char v2[32];
+        if (!read_both(c, key, &raw, &rawlen, v2, sizeof v2))
+            break;
+        if (raw && aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) == 0) {
+            count(&o, "hit_after_wait");
+            e = deliver(kind, payload, plen, out, len);
+            free(raw);
+            return e;
+        }
+        free(raw);
+        raw = NULL;
+    }
+    count(&o, "wait_timeout");
+    char *val = NULL;
+    size_t vlen = 0;
+    e = do_load(&o, load, ctx, &val, &vlen);
+    if (e == ERR_OK) {
+        *out = val;
+        *len = vlen;
+    }
+    return e;
+}
+
+enum err aside_invalidate(struct cache *c, const char *key)
+{
+    char vk[256];
+    ver_key(vk, sizeof vk, key);
+    redisReply *r = cache_cmd(c, "EVAL %s 2 %s %s", INVALIDATE_LUA, key, vk);
+    if (!r) {
+        LOG_E("cache: could not invalidate %s", key);
+        return ERR_UNAVAILABLE;
+    }
+    freeReplyObject(r);
+    return ERR_OK;
+}

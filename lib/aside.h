@@ -1,0 +1,46 @@
+/* Cache-aside over Redis, with the three classic failures handled in one place:
+ *  - avalanche: every TTL gets random jitter, so keys written together expire apart;
+ *  - penetration: a loader's "not found" is cached briefly as a negative marker;
+ *  - breakdown (stampede on a hot key): one caller rebuilds under a Redis lock; the others
+ *    wait briefly for its result, and a soft-expired copy is served while it is refreshed.
+ * Staleness: writers call aside_invalidate after their commit; it bumps a per-key version
+ * and deletes the value. A reader writes its loaded value back only if the version is the
+ * one it saw before reading the database, so a slow reader can never re-insert data that a
+ * writer has since changed. Redis being down degrades to reading the database directly. */
+#ifndef PB_ASIDE_H
+#define PB_ASIDE_H
+
+#include "cache.h"
+#include "errors.h"
+
+#include <stddef.h>
+
+/* Load the value from the source of truth: set *out (malloc'd) and *len, or return
+ * ERR_NOT_FOUND (cached as a negative marker) or another error (nothing cached). */
+typedef enum err (*aside_load_fn)(void *ctx, char **out, size_t *len);
+
+struct aside_opts {
+    const char *name;      /* metrics label: cache="<name>" */
+    long ttl_ms;           /* freshness; default 60000 */
+    unsigned jitter_pct;   /* default 20: TTL is ttl..ttl*1.2 */
+    long negative_ttl_ms;  /* "does not exist" markers; default 5000 */
+    long lock_ttl_ms;      /* rebuild lock; default 3000 */
+    long wait_ms;          /* how long others wait for a rebuild; default 300 */
+};
+
+/* Get key through the cache. ERR_OK: *out (malloc'd, NUL-terminated) and *len set.
+ * ERR_NOT_FOUND: the source says it does not exist (possibly from a cached marker).
+ * Other errors come from the loader. */
+enum err aside_get(struct cache *c, const char *key, const struct aside_opts *o, aside_load_fn load, void *ctx,
+                   char **out, size_t *len);
+
+/* After a write has committed: make every cached copy of key unusable. ERR_UNAVAILABLE if
+ * Redis cannot be reached (callers log it; the TTL bounds how long a copy can survive). */
+enum err aside_invalidate(struct cache *c, const char *key);
+
+/* Pure helpers, exposed for unit tests: the stored envelope is "<soft_expiry_ms>|<V|N>|payload". */
+size_t aside_encode(char *buf, size_t cap, long long soft_expiry_ms, char kind, const char *payload, size_t len);
+int aside_decode(const char *buf, size_t len, long long *soft_expiry_ms, char *kind, const char **payload,
+                 size_t *plen);
+
+#endif

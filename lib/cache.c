@@ -1,0 +1,328 @@
+/* hiredis pool with Sentinel discovery, TTL jitter and a token-checked distributed lock. */
+#include "cache.h"
+#include "log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct slot {
+    redisContext *ctx;
+    bool in_use;
+};
+
+struct cache {
+    char host[64];
+    unsigned port;
+    char *sentinels;
+    char master_name[64];
+    unsigned timeout_ms;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t n;
+    struct slot *slots;
+};
+
+static const char UNLOCK_LUA[] =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+static const char RENEW_LUA[] =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
+struct cache *cache_new(const struct cache_opts *o)
+{
+    struct cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    snprintf(c->host, sizeof c->host, "%s", o->host ? o->host : "127.0.0.1");
+    c->port = o->port ? o->port : 6379;
+    snprintf(c->master_name, sizeof c->master_name, "%s", o->master_name ? o->master_name : "pbmaster");
+    c->timeout_ms = o->timeout_ms ? o->timeout_ms : 500;
+    c->n = o->pool_size ? o->pool_size : 16;
+    c->slots = calloc(c->n, sizeof *c->slots);
+    if (o->sentinels && *o->sentinels)
+        c->sentinels = strdup(o->sentinels);
+    if (!c->slots || (o->sentinels && *o->sentinels && !c->sentinels)) {
+        free(c->slots);
+        free(c->sentinels);
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (sodium_init() < 0)
+        LOG_W("cache: sodium_init failed");
+    return c;
+}
+
+void cache_free(struct cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->slots[i].ctx)
+            redisFree(c->slots[i].ctx);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c->slots);
+    free(c->sentinels);
+    free(c);
+}
+
+static redisContext *connect_to(const char *host, unsigned port, unsigned timeout_ms)
+{
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    redisContext *ctx = redisConnectWithTimeout(host, (int)port, tv);
+    if (!ctx || ctx->err) {
+        if (ctx)
+            redisFree(ctx);
+        return NULL;
+    }
+    redisSetTimeout(ctx, tv);
+    return ctx;
+}
+
+/* Ask the sentinels, in order, where the primary is; then check that it says so itself
+ * (a restarted old primary may still be a replica). */
+static redisContext *connect_via_sentinel(struct cache *c)
+{
+    char list[512];
+    snprintf(list, sizeof list, "%s", c->sentinels);
+    char *save = NULL;
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strrchr(tok, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        redisContext *s = connect_to(tok, (unsigned)atoi(colon + 1), c->timeout_ms);
+        if (!s)
+            continue;
+        redisReply *r = redisCommand(s, "SENTINEL get-master-addr-by-name %s", c->master_name);
+        char host[64] = "";
+        unsigned port = 0;
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+            snprintf(host, sizeof host, "%s", r->element[0]->str);
+            port = (unsigned)atoi(r->element[1]->str);
+        }
+        if (r)
+            freeReplyObject(r);
+        redisFree(s);
+        if (!port)
+            continue;
+        redisContext *m = connect_to(host, port, c->timeout_ms);
+        if (!m)
+            continue;
+        redisReply *role = redisCommand(m, "ROLE");
+        bool primary = role && role->type == REDIS_REPLY_ARRAY && role->elements > 0 &&
+                       role->element[0]->type == REDIS_REPLY_STRING && strcmp(role->element[0]->str, "master") == 0;
+        if (role)
+            freeReplyObject(role);
+        if (primary)
+            return m;
+        redisFree(m);
+    }
+    LOG_E("cache: no sentinel of [%s] named a reachable primary for %s", c->sentinels, c->master_name);
+    return NULL;
+}
+
+static struct slot *acquire(struct cache *c)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 2;
+    struct slot *s = NULL;
+    pthread_mutex_lock(&c->mu);
+    while (!s) {
+        for (size_t i = 0; i < c->n && !s; i++)
+            if (!c->slots[i].in_use && c->slots[i].ctx)
+                s = &c->slots[i];
+        for (size_t i = 0; i < c->n && !s; i++)
+            if (!c->slots[i].in_use)
+                s = &c->slots[i];
+        if (!s && pthread_cond_timedwait(&c->cv, &c->mu, &deadline) == ETIMEDOUT)
+            break;
+    }
+    if (s)
+        s->in_use = true;
+    pthread_mutex_unlock(&c->mu);
+    if (!s) {
+        LOG_E("cache: no free connection");
+        return NULL;
+    }
+    if (!s->ctx) {
+        s->ctx = c->sentinels ? connect_via_sentinel(c) : connect_to(c->host, c->port, c->timeout_ms);
+        if (!s->ctx) {
+            if (!c->sentinels)
+                LOG_E("cache: cannot connect to %s:%u", c->host, c->port);
+            pthread_mutex_lock(&c->mu);
+            s->in_use = false;
+            pthread_cond_signal(&c->cv);
+            pthread_mutex_unlock(&c->mu);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+static void release(struct cache *c, struct slot *s, bool broken)
+{
+    if (broken && s->ctx) {
+        redisFree(s->ctx);
+        s->ctx = NULL;
+    }
+    pthread_mutex_lock(&c->mu);
+    s->in_use = false;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Common tail: classify the reply; a lost connection or a demoted primary (READONLY) drops
+ * the connection so the next use reconnects (through Sentinel when configured). */
+static redisReply *finish(struct cache *c, struct slot *s, redisReply *r)
+{
+    bool broken = false;
+    if (!r) {
+        LOG_E("cache: command failed: %s", s->ctx->errstr);
+        broken = true;
+    } else if (r->type == REDIS_REPLY_ERROR) {
+        LOG_E("cache: error reply: %s", r->str);
+        broken = strncmp(r->str, "READONLY", 8) == 0 || strncmp(r->str, "LOADING", 7) == 0;
+        freeReplyObject(r);
+        r = NULL;
+    }
+    release(c, s, broken);
+    return r;
+}
+
+redisReply *cache_cmd(struct cache *c, const char *fmt, ...)
+{
+    struct slot *s = acquire(c);
+    if (!s)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(s->ctx, fmt, ap);
+    va_end(ap);
+    return finish(c, s, r);
+}
+
+redisReply *cache_argv(struct cache *c, int argc, const char **argv, const size_t *lens)
+{
+    struct slot *s = acquire(c);
+    if (!s)
+        return NULL;
+    return finish(c, s, redisCommandArgv(s->ctx, argc, argv, lens));
+}
+
+enum err cache_ping(struct cache *c)
+{
+    redisReply *r = cache_cmd(c, "PING");
+    enum err e = r ? ERR_OK : ERR_UNAVAILABLE;
+    if (r)
+        freeReplyObject(r);
+    return e;
+}
+
+enum err cache_get(struct cache *c, const char *key, char **out, size_t *len)
+{
+    redisReply *r = cache_cmd(c, "GET %s", key);
+    if (!r)
+        return ERR_UNAVAILABLE;
+    enum err e = ERR_NOT_FOUND;
+    if (r->type == REDIS_REPLY_STRING) {
+        *out = malloc(r->len + 1);
+        if (*out) {
+            memcpy(*out, r->str, r->len);
+            (*out)[r->len] = 0;
+            if (len)
+                *len = r->len;
+            e = ERR_OK;
+        } else {
+            e = ERR_NO_MEMORY;
+        }
+    }
+    freeReplyObject(r);
+    return e;
+}
+
+enum err cache_set(struct cache *c, const char *key, const char *val, size_t len, long ttl_ms)
+{
+    redisReply *r = ttl_ms > 0 ? cache_cmd(c, "SET %s %b PX %ld", key, val, len, ttl_ms)
+                               : cache_cmd(c, "SET %s %b", key, val, len);
+    if (!r)
+        return ERR_UNAVAILABLE;
+    freeReplyObject(r);
+    return ERR_OK;
+}
+
+enum err cache_del(struct cache *c, const char *key)
+{
+    redisReply *r = cache_cmd(c, "DEL %s", key);
+    if (!r)
+        return ERR_UNAVAILABLE;
+    freeReplyObject(r);
+    return ERR_OK;
+}
+
+long cache_jitter_ttl(long base_ms, unsigned pct, unsigned rnd)
+{
+    long span = base_ms / 100 * (long)pct;
+    return span > 0 ? base_ms + (long)(rnd % (unsigned long)(span + 1)) : base_ms;
+}
+
+enum err cache_lock(struct cache *c, const char *key, long ttl_ms, long wait_ms, struct cache_lock *out)
+{
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(out->token, sizeof out->token, raw, sizeof raw);
+    snprintf(out->key, sizeof out->key, "%s", key);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    long backoff_us = 500;
+    for (;;) {
+        redisReply *r = cache_cmd(c, "SET %s %s NX PX %ld", out->key, out->token, ttl_ms);
+        if (!r)
+            return ERR_UNAVAILABLE;
+        bool got = r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+        if (got)
+            return ERR_OK;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long waited_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (waited_ms >= wait_ms)
+            return ERR_CONFLICT;
+        /* full jitter: sleep a random part of an exponentially growing window */
+        long sleep_us = (long)randombytes_uniform((uint32_t)backoff_us) + 100;
+        long left_us = (wait_ms - waited_ms) * 1000;
+        if (sleep_us > left_us)
+            sleep_us = left_us;
+        struct timespec ts = {sleep_us / 1000000, (sleep_us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+        if (backoff_us < 50000)
+            backoff_us *= 2;
+    }
+}
+
+enum err cache_unlock(struct cache *c, const struct cache_lock *l)
+{
+    redisReply *r = cache_cmd(c, "EVAL %s 1 %s %s", UNLOCK_LUA, l->key, l->token);
+    if (!r)
+        return ERR_UNAVAILABLE;
+    enum err e = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? ERR_OK : ERR_NOT_FOUND;
+    freeReplyObject(r);
+    return e;
+}
+
+enum err cache_lock_renew(struct cache *c, const struct cache_lock *l, long ttl_ms)
+{
+    redisReply *r = cache_cmd(c, "EVAL %s 1 %s %s %ld", RENEW_LUA, l->key, l->token, ttl_ms);
+    if (!r)
+        return ERR_UNAVAILABLE;
+    enum err e = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? ERR_OK : ERR_NOT_FOUND;
+    freeReplyObject(r);
+    return e;
+}

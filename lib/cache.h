@@ -1,0 +1,63 @@
+/* Redis access: a pool of hiredis connections (found directly or through Sentinel), string
+ * get/set with jittered TTLs, and a distributed lock (SET NX PX with a random token,
+ * released and renewed only by compare-and-act Lua scripts). */
+#ifndef PB_CACHE_H
+#define PB_CACHE_H
+
+#include "errors.h"
+
+#include <hiredis.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cache;
+
+struct cache_opts {
+    const char *host;        /* used when sentinels is NULL/empty */
+    unsigned port;
+    const char *sentinels;   /* "127.0.0.1:26379,127.0.0.1:26380": find the primary through them */
+    const char *master_name; /* Sentinel's name for the primary, default "pbmaster" */
+    unsigned pool_size;      /* default 16 */
+    unsigned timeout_ms;     /* connect and command timeout, default 500 */
+};
+
+struct cache *cache_new(const struct cache_opts *opts);
+void cache_free(struct cache *c);
+
+/* Run one command (hiredis format: %s and %b are separate, binary-safe arguments, never
+ * pasted into the command text). Returns the reply (caller frees with freeReplyObject), or
+ * NULL when Redis cannot be reached or answered with an error (both logged). */
+redisReply *cache_cmd(struct cache *c, const char *fmt, ...);
+redisReply *cache_argv(struct cache *c, int argc, const char **argv, const size_t *lens);
+
+/* PING: ERR_OK or ERR_UNAVAILABLE. */
+enum err cache_ping(struct cache *c);
+
+/* GET: *out is a malloc'd NUL-terminated copy (caller frees), *len its length.
+ * ERR_NOT_FOUND when the key is absent, ERR_UNAVAILABLE when Redis is down. */
+enum err cache_get(struct cache *c, const char *key, char **out, size_t *len);
+/* SET with a TTL in milliseconds (0 = no expiry). */
+enum err cache_set(struct cache *c, const char *key, const char *val, size_t len, long ttl_ms);
+enum err cache_del(struct cache *c, const char *key);
+
+/* Pure: base_ms plus a random 0..pct% extra, so keys written together expire apart
+ * (no avalanche). rnd is a random number (tests pass fixed ones). */
+long cache_jitter_ttl(long base_ms, unsigned pct, unsigned rnd);
+
+/* ---- distributed lock ---- */
+struct cache_lock {
+    char key[192];
+    char token[33]; /* 128 random bits, hex */
+};
+
+/* Try to take key for ttl_ms; retry with exponential backoff plus jitter for up to wait_ms.
+ * ERR_OK: held (out filled). ERR_CONFLICT: someone else held it for the whole wait.
+ * ERR_UNAVAILABLE: Redis cannot be reached. */
+enum err cache_lock(struct cache *c, const char *key, long ttl_ms, long wait_ms, struct cache_lock *out);
+/* Release only if the key still holds our token (compare-and-delete in one Lua script).
+ * ERR_NOT_FOUND when the lock had expired or belongs to someone else: nothing was deleted. */
+enum err cache_unlock(struct cache *c, const struct cache_lock *l);
+/* Extend our lock to ttl_ms from now, only if still ours. ERR_NOT_FOUND if lost. */
+enum err cache_lock_renew(struct cache *c, const struct cache_lock *l, long ttl_ms);
+
+#endif

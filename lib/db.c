@@ -1,0 +1,615 @@
+/* MariaDB Connector/C wrapper: pool, statement cache, string results, retrying transactions. */
+#include "db.h"
+#include "log.h"
+
+#include <errno.h>
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STMT_CACHE 96
+#define MAX_PARAMS 64
+#define CELL_INLINE 256
+
+struct stmt_entry {
+    char *sql;
+    MYSQL_STMT *stmt;
+};
+
+struct db_conn {
+    struct db *db;
+    MYSQL *my;
+    bool in_use, in_tx, broken;
+    unsigned last_errno;
+    struct stmt_entry stmts[STMT_CACHE];
+    size_t nstmts;
+};
+
+struct db {
+    char *host, *user, *password, *database, *sock;
+    unsigned port, acquire_timeout_ms, io_timeout_s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t nconns, in_use;
+    struct db_conn *conns;
+};
+
+struct db_rows {
+    size_t nrows, ncols, cap;
+    char **cells; /* nrows * ncols, NULL = SQL NULL; each cell malloc'd */
+};
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static void lib_init(void) { mysql_library_init(0, NULL, NULL); }
+
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
+struct db *db_new(const struct db_opts *o)
+{
+    pthread_once(&lib_once, lib_init);
+    struct db *db = calloc(1, sizeof *db);
+    if (!db)
+        return NULL;
+    db->host = dup_or_empty(o->host ? o->host : "127.0.0.1");
+    db->user = dup_or_empty(o->user);
+    db->password = dup_or_empty(o->password);
+    db->database = dup_or_empty(o->database);
+    db->sock = o->unix_socket ? strdup(o->unix_socket) : NULL;
+    db->port = o->port ? o->port : 3306;
+    db->nconns = o->pool_size ? o->pool_size : 16;
+    db->acquire_timeout_ms = o->acquire_timeout_ms ? o->acquire_timeout_ms : 2000;
+    db->io_timeout_s = o->io_timeout_s ? o->io_timeout_s : 5;
+    db->conns = calloc(db->nconns, sizeof *db->conns);
+    if (!db->host || !db->user || !db->password || !db->database || !db->conns) {
+        db_free(db);
+        return NULL;
+    }
+    for (size_t i = 0; i < db->nconns; i++)
+        db->conns[i].db = db;
+    pthread_mutex_init(&db->mu, NULL);
+    pthread_cond_init(&db->cv, NULL);
+    return db;
+}
+
+static void conn_close(struct db_conn *c)
+{
+    for (size_t i = 0; i < c->nstmts; i++) {
+        mysql_stmt_close(c->stmts[i].stmt);
+        free(c->stmts[i].sql);
+    }
+    c->nstmts = 0;
+    if (c->my)
+        mysql_close(c->my);
+    c->my = NULL;
+    c->broken = false;
+    c->in_tx = false;
+}
+
+void db_free(struct db *db)
+{
+    if (!db)
+        return;
+    if (db->conns) {
+        for (size_t i = 0; i < db->nconns; i++)
+            conn_close(&db->conns[i]);
+        pthread_mutex_destroy(&db->mu);
+        pthread_cond_destroy(&db->cv);
+    }
+    free(db->conns);
+    free(db->host);
+    free(db->user);
+    free(db->password);
+    free(db->database);
+    free(db->sock);
+    free(db);
+}
+
+static bool conn_open(struct db_conn *c)
+{
+    struct db *db = c->db;
+    MYSQL *my = mysql_init(NULL);
+    if (!my)
+        return false;
+    unsigned t = db->io_timeout_s;
+    my_bool off = 0;
+    mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+    mysql_options(my, MYSQL_OPT_READ_TIMEOUT, &t);
+    mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &t);
+    mysql_options(my, MYSQL_OPT_RECONNECT, &off);
+    mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    /* UTC always; strict mode so a too-long value is an error, never a silent truncation;
+     * a lock wait shorter than the read timeout so a blocked statement fails cleanly. */
+    mysql_options(my, MYSQL_INIT_COMMAND, "SET time_zone='+00:00', "
+                                          "sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION', "
+                                          "innodb_lock_wait_timeout=3");
+    if (!mysql_real_connect(my, db->sock ? NULL : db->host, db->user, db->password,
+                            db->database[0] ? db->database : NULL, db->port, db->sock, 0)) {
+        LOG_E("db: connect %s:%u/%s failed: %s", db->host, db->port, db->database, mysql_error(my));
+        mysql_close(my);
+        return false;
+    }
+    c->my = my;
+    return true;
+}
+
+struct db_conn *db_acquire(struct db *db)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += db->acquire_timeout_ms / 1000;
+    deadline.tv_nsec += (long)(db->acquire_timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    struct db_conn *c = NULL;
+    pthread_mutex_lock(&db->mu);
+    while (!c) {
+        /* prefer a connection that is already open */
+        for (size_t i = 0; i < db->nconns && !c; i++)
+            if (!db->conns[i].in_use && db->conns[i].my)
+                c = &db->conns[i];
+        for (size_t i = 0; i < db->nconns && !c; i++)
+            if (!db->conns[i].in_use)
+                c = &db->conns[i];
+        if (!c && pthread_cond_timedwait(&db->cv, &db->mu, &deadline) == ETIMEDOUT)
+            break;
+    }
+    if (c) {
+        c->in_use = true;
+        db->in_use++;
+    }
+    pthread_mutex_unlock(&db->mu);
+    if (!c) {
+        LOG_E("db: no free connection within %u ms", db->acquire_timeout_ms);
+        return NULL;
+    }
+    if (!c->my && !conn_open(c)) {
+        db_release(c);
+        return NULL;
+    }
+    c->last_errno = 0;
+    return c;
+}
+
+void db_release(struct db_conn *c)
+{
+    if (!c)
+        return;
+    if (c->in_tx && !c->broken && mysql_rollback(c->my))
+        c->broken = true;
+    c->in_tx = false;
+    if (c->broken)
+        conn_close(c);
+    struct db *db = c->db;
+    pthread_mutex_lock(&db->mu);
+    c->in_use = false;
+    db->in_use--;
+    pthread_cond_signal(&db->cv);
+    pthread_mutex_unlock(&db->mu);
+}
+
+double db_in_use(void *arg)
+{
+    struct db *db = arg;
+    pthread_mutex_lock(&db->mu);
+    double n = (double)db->in_use;
+    pthread_mutex_unlock(&db->mu);
+    return n;
+}
+
+unsigned db_errno(const struct db_conn *c) { return c->last_errno; }
+
+static bool is_connection_error(unsigned e)
+{
+    return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
+           e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == ER_CONNECTION_KILLED ||
+           e == 4031 /* disconnected for inactivity */ || e == ER_SERVER_SHUTDOWN || e == CR_COMMANDS_OUT_OF_SYNC ||
+           e == 1047 /* WSREP has not yet prepared node for application use */;
+}
+
+/* Map a server/client error to our vocabulary and remember what to do with the connection. */
+static enum err map_error(struct db_conn *c, unsigned e, const char *msg, const char *sql)
+{
+    c->last_errno = e;
+    if (e == ER_DUP_ENTRY || e == ER_DUP_ENTRY_WITH_KEY_NAME)
+        return ERR_CONFLICT;
+    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT) {
+        LOG_W("db: retryable error %u: %s", e, msg);
+        return ERR_RETRY;
+    }
+    if (is_connection_error(e)) {
+        LOG_E("db: connection lost (%u: %s)", e, msg);
+        c->broken = true;
+        return ERR_UNAVAILABLE;
+    }
+    LOG_E("db: error %u: %s in [%.200s]", e, msg, sql);
+    return ERR_INTERNAL;
+}
+
+static MYSQL_STMT *stmt_get(struct db_conn *c, const char *sql, enum err *e)
+{
+    for (size_t i = 0; i < c->nstmts; i++)
+        if (strcmp(c->stmts[i].sql, sql) == 0)
+            return c->stmts[i].stmt;
+    if (c->nstmts == STMT_CACHE) { /* more distinct statements than expected: start over */
+        for (size_t i = 0; i < c->nstmts; i++) {
+            mysql_stmt_close(c->stmts[i].stmt);
+            free(c->stmts[i].sql);
+        }
+        c->nstmts = 0;
+    }
+    MYSQL_STMT *st = mysql_stmt_init(c->my);
+    char *copy = strdup(sql);
+    if (!st || !copy) {
+        free(copy);
+        if (st)
+            mysql_stmt_close(st);
+        *e = ERR_NO_MEMORY;
+        return NULL;
+    }
+    if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql))) {
+        *e = map_error(c, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+        mysql_stmt_close(st);
+        free(copy);
+        return NULL;
+    }
+    c->stmts[c->nstmts++] = (struct stmt_entry){copy, st};
+    return st;
+}
+
+/* Drop a statement from the cache (after an error left it in an unknown state). */
+static void stmt_forget(struct db_conn *c, MYSQL_STMT *st)
+{
+    for (size_t i = 0; i < c->nstmts; i++)
+        if (c->stmts[i].stmt == st) {
+            mysql_stmt_close(st);
+            free(c->stmts[i].sql);
+            c->stmts[i] = c->stmts[--c->nstmts];
+            return;
+        }
+}
+
+static enum err rows_push(struct db_rows *r, char **row)
+{
+    if (r->nrows == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        char **cells = realloc(r->cells, cap * r->ncols * sizeof *cells);
+        if (!cells)
+            return ERR_NO_MEMORY;
+        r->cells = cells;
+        r->cap = cap;
+    }
+    memcpy(&r->cells[r->nrows * r->ncols], row, r->ncols * sizeof *row);
+    r->nrows++;
+    return ERR_OK;
+}
+
+/* Copy column i of the current row into a fresh buffer (fetching it again when it did not
+ * fit the inline buffer). *cell is NULL for SQL NULL. */
+static enum err fetch_cell(struct db_conn *c, MYSQL_STMT *st, const char *sql, size_t i, const char *inline_buf,
+                           unsigned long len, bool is_null, char **cell)
+{
+    *cell = NULL;
+    if (is_null)
+        return ERR_OK;
+    char *s = malloc(len + 1);
+    if (!s)
+        return ERR_NO_MEMORY;
+    if (len <= CELL_INLINE) {
+        memcpy(s, inline_buf, len);
+    } else {
+        MYSQL_BIND big = {0};
+        unsigned long biglen = 0;
+        big.buffer_type = MYSQL_TYPE_STRING;
+        big.buffer = s;
+        big.buffer_length = len + 1;
+        big.length = &biglen;
+        if (mysql_stmt_fetch_column(st, &big, (unsigned)i, 0)) {
+            free(s);
+            return map_error(c, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+        }
+    }
+    s[len] = 0;
+    *cell = s;
+    return ERR_OK;
+}
+
+static enum err fetch_all(struct db_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, const char *sql, struct db_rows **out)
+{
+    enum err e = ERR_OK;
+    size_t ncols = mysql_num_fields(meta), alloc = ncols ? ncols : 1;
+    struct db_rows *r = calloc(1, sizeof *r);
+    MYSQL_BIND *b = calloc(alloc, sizeof *b);
+    unsigned long *lens = calloc(alloc, sizeof *lens);
+    my_bool *nulls = calloc(alloc, sizeof *nulls);
+    char *bufs = malloc(alloc * CELL_INLINE);
+    char **row = calloc(alloc, sizeof *row);
+    if (!r || !b || !lens || !nulls || !bufs || !row) {
+        e = ERR_NO_MEMORY;
+        goto done;
+    }
+    r->ncols = ncols;
+    for (size_t i = 0; i < ncols; i++) {
+        b[i].buffer_type = MYSQL_TYPE_STRING;
+        b[i].buffer = bufs + i * CELL_INLINE;
+        b[i].buffer_length = CELL_INLINE;
+        b[i].length = &lens[i];
+        b[i].is_null = &nulls[i];
+    }
+    if (mysql_stmt_bind_result(st, b) || mysql_stmt_store_result(st)) {
+        e = map_error(c, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+        goto done;
+    }
+    while (e == ERR_OK) {
+        int rc = mysql_stmt_fetch(st);
+        if (rc == MYSQL_NO_DATA)
+            break;
+        if (rc == 1) {
+            e = map_error(c, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+            break;
+        }
+        size_t got = 0;
+        for (; got < ncols && e == ERR_OK; got++)
+            e = fetch_cell(c, st, sql, got, bufs + got * CELL_INLINE, lens[got], nulls[got], &row[got]);
+        if (e == ERR_OK)
+            e = rows_push(r, row);
+        if (e != ERR_OK)
+            for (size_t k = 0; k < got; k++)
+                free(row[k]);
+    }
+done:
+    mysql_stmt_free_result(st);
+    free(b);
+    free(lens);
+    free(nulls);
+    free(bufs);
+    free(row);
+    if (e != ERR_OK) {
+        db_rows_free(r);
+        return e;
+    }
+    *out = r;
+    return ERR_OK;
+}
+
+enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql, const char *types,
+                  va_list ap)
+{
+    enum err e = ERR_OK;
+    size_t n = strlen(types);
+    if (n > MAX_PARAMS)
+        return ERR_INTERNAL;
+    if (c->broken || !c->my)
+        return ERR_UNAVAILABLE;
+    MYSQL_STMT *st = stmt_get(c, sql, &e);
+    if (!st)
+        return e;
+    if (mysql_stmt_param_count(st) != n) {
+        LOG_E("db: statement has %lu parameters, %zu given: %.200s", mysql_stmt_param_count(st), n, sql);
+        return ERR_INTERNAL;
+    }
+    MYSQL_BIND b[MAX_PARAMS];
+    unsigned long lens[MAX_PARAMS];
+    int64_t ints[MAX_PARAMS];
+    double dbls[MAX_PARAMS];
+    memset(b, 0, sizeof(MYSQL_BIND) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        switch (types[i]) {
+        case 'i':
+        case 'u':
+            ints[i] = types[i] == 'i' ? va_arg(ap, int64_t) : (int64_t)va_arg(ap, uint64_t);
+            b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+            b[i].buffer = &ints[i];
+            b[i].is_unsigned = types[i] == 'u';
+            break;
+        case 'b':
+            ints[i] = va_arg(ap, int) ? 1 : 0;
+            b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+            b[i].buffer = &ints[i];
+            break;
+        case 'd':
+            dbls[i] = va_arg(ap, double);
+            b[i].buffer_type = MYSQL_TYPE_DOUBLE;
+            b[i].buffer = &dbls[i];
+            break;
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            if (!s) {
+                b[i].buffer_type = MYSQL_TYPE_NULL;
+                break;
+            }
+            lens[i] = (unsigned long)strlen(s);
+            b[i].buffer_type = MYSQL_TYPE_STRING;
+            b[i].buffer = (void *)s;
+            b[i].buffer_length = lens[i];
+            b[i].length = &lens[i];
+            break;
+        }
+        case 'n':
+            b[i].buffer_type = MYSQL_TYPE_NULL;
+            break;
+        default:
+            LOG_E("db: bad type letter '%c'", types[i]);
+            return ERR_INTERNAL;
+        }
+    }
+    if ((n && mysql_stmt_bind_param(st, b)) || mysql_stmt_execute(st)) {
+        unsigned en = mysql_stmt_errno(st);
+        e = map_error(c, en, mysql_stmt_error(st), sql);
+        if (e == ERR_UNAVAILABLE || en == ER_NEED_REPREPARE)
+            stmt_forget(c, st);
+        return e;
+    }
+    if (affected)
+        *affected = (uint64_t)mysql_stmt_affected_rows(st);
+    MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+    if (meta) {
+        struct db_rows *rows = NULL;
+        e = fetch_all(c, st, meta, sql, &rows);
+        mysql_free_result(meta);
+        if (e == ERR_OK && out)
+            *out = rows;
+        else
+            db_rows_free(rows);
+    } else if (out) {
+        *out = calloc(1, sizeof(struct db_rows));
+        if (!*out)
+            return ERR_NO_MEMORY;
+    }
+    return e;
+}
+
+enum err db_exec(struct db_conn *c, uint64_t *affected, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    enum err e = db_vexec(c, affected, NULL, sql, types, ap);
+    va_end(ap);
+    return e;
+}
+
+enum err db_query(struct db_conn *c, struct db_rows **out, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    enum err e = db_vexec(c, NULL, out, sql, types, ap);
+    va_end(ap);
+    return e;
+}
+
+enum err db_query1(struct db *db, struct db_rows **out, const char *sql, const char *types, ...)
+{
+    struct db_conn *c = db_acquire(db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    va_list ap;
+    va_start(ap, types);
+    enum err e = db_vexec(c, NULL, out, sql, types, ap);
+    va_end(ap);
+    db_release(c);
+    return e;
+}
+
+enum err db_exec1(struct db *db, uint64_t *affected, const char *sql, const char *types, ...)
+{
+    struct db_conn *c = db_acquire(db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    va_list ap;
+    va_start(ap, types);
+    enum err e = db_vexec(c, affected, NULL, sql, types, ap);
+    va_end(ap);
+    db_release(c);
+    return e;
+}
+
+static enum err simple(struct db_conn *c, const char *sql)
+{
+    if (c->broken || !c->my)
+        return ERR_UNAVAILABLE;
+    if (mysql_real_query(c->my, sql, (unsigned long)strlen(sql)))
+        return map_error(c, mysql_errno(c->my), mysql_error(c->my), sql);
+    return ERR_OK;
+}
+
+enum err db_begin(struct db_conn *c)
+{
+    enum err e = simple(c, "START TRANSACTION");
+    if (e == ERR_OK)
+        c->in_tx = true;
+    return e;
+}
+
+enum err db_commit(struct db_conn *c)
+{
+    enum err e = simple(c, "COMMIT");
+    c->in_tx = false;
+    if (e != ERR_OK && !c->broken)
+        simple(c, "ROLLBACK");
+    return e;
+}
+
+enum err db_rollback(struct db_conn *c)
+{
+    enum err e = simple(c, "ROLLBACK");
+    c->in_tx = false;
+    return e;
+}
+
+enum err db_tx(struct db *db, enum err (*fn)(struct db_conn *c, void *ctx), void *ctx)
+{
+    enum err e = ERR_RETRY;
+    for (int attempt = 0; attempt < 5 && e == ERR_RETRY; attempt++) {
+        if (attempt) { /* jittered backoff: 2, 4, 8, 16 ms scale */
+            struct timespec ts = {0, (long)((1 << attempt) * 1000000L + rand() % 2000000)};
+            nanosleep(&ts, NULL);
+        }
+        struct db_conn *c = db_acquire(db);
+        if (!c)
+            return ERR_UNAVAILABLE;
+        e = db_begin(c);
+        if (e == ERR_OK)
+            e = fn(c, ctx);
+        if (e == ERR_OK)
+            e = db_commit(c);
+        else if (c->in_tx && !c->broken)
+            db_rollback(c);
+        db_release(c);
+    }
+    return e;
+}
+
+enum err db_ping(struct db *db)
+{
+    struct db_rows *r = NULL;
+    enum err e = db_query1(db, &r, "SELECT 1", "");
+    db_rows_free(r);
+    return e == ERR_OK ? ERR_OK : ERR_UNAVAILABLE;
+}
+
+size_t db_rows_count(const struct db_rows *r) { return r ? r->nrows : 0; }
+size_t db_rows_cols(const struct db_rows *r) { return r ? r->ncols : 0; }
+
+const char *db_rows_str(const struct db_rows *r, size_t row, size_t col)
+{
+    if (!r || row >= r->nrows || col >= r->ncols)
+        return NULL;
+    return r->cells[row * r->ncols + col];
+}
+
+bool db_rows_null(const struct db_rows *r, size_t row, size_t col) { return db_rows_str(r, row, col) == NULL; }
+
+int64_t db_rows_i64(const struct db_rows *r, size_t row, size_t col)
+{
+    const char *s = db_rows_str(r, row, col);
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+uint64_t db_rows_u64(const struct db_rows *r, size_t row, size_t col)
+{
+    const char *s = db_rows_str(r, row, col);
+    return s ? strtoull(s, NULL, 10) : 0;
+}
+
+double db_rows_dbl(const struct db_rows *r, size_t row, size_t col)
+{
+    const char *s = db_rows_str(r, row, col);
+    return s ? strtod(s, NULL) : 0;
+}
+
+void db_rows_free(struct db_rows *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nrows * r->ncols; i++)
+        free(r->cells[i]);
+    free(r->cells);
+    free(r);
+}

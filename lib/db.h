@@ -1,0 +1,86 @@
+/* MariaDB access: a bounded connection pool, prepared statements only (with a per-connection
+ * statement cache), results fetched as strings, and transactions run by a retrying helper.
+ *
+ * Parameter types are given as a string, one letter per `?`:
+ *   'i' int64_t   'u' uint64_t   'd' double   'b' bool (passed as int)
+ *   's' const char * (NULL binds SQL NULL)   'n' SQL NULL (consumes no argument)
+ * The only formatted part of a statement may be a table name chosen by a shard router from
+ * a closed set; values are always bound. */
+#ifndef PB_DB_H
+#define PB_DB_H
+
+#include "errors.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct db_conn;
+struct db_rows;
+
+struct db_opts {
+    const char *host;
+    unsigned port;
+    const char *user;
+    const char *password;
+    const char *database;
+    const char *unix_socket;     /* if set, connect through it instead of host:port */
+    unsigned pool_size;          /* connections, default 16 */
+    unsigned acquire_timeout_ms; /* how long a request waits for a free connection, default 2000 */
+    unsigned io_timeout_s;       /* connect/read/write timeout, default 5 */
+};
+
+/* Create a pool (strings are copied; connections open lazily). NULL on no memory. */
+struct db *db_new(const struct db_opts *opts);
+void db_free(struct db *db);
+
+/* Borrow a connection, connecting if needed. NULL (logged) when none frees up in time or
+ * the server cannot be reached: callers answer 503. */
+struct db_conn *db_acquire(struct db *db);
+/* Give it back; an open transaction is rolled back, a broken connection closed. NULL ok. */
+void db_release(struct db_conn *c);
+
+/* Run a statement that returns no rows. *affected (if not NULL) gets the changed row count.
+ * ERR_CONFLICT on a duplicate key, ERR_RETRY on deadlock/lock timeout/certification
+ * conflict, ERR_UNAVAILABLE when the connection is lost, ERR_INTERNAL otherwise. */
+enum err db_exec(struct db_conn *c, uint64_t *affected, const char *sql, const char *types, ...);
+/* Run a query; *out receives every row (caller frees with db_rows_free). Errors as db_exec. */
+enum err db_query(struct db_conn *c, struct db_rows **out, const char *sql, const char *types, ...);
+enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql, const char *types,
+                  va_list ap);
+
+/* The server error number of the last failed statement on this connection (0 if none). */
+unsigned db_errno(const struct db_conn *c);
+
+enum err db_begin(struct db_conn *c);
+enum err db_commit(struct db_conn *c);
+enum err db_rollback(struct db_conn *c);
+
+/* Run fn inside one transaction on a pooled connection: BEGIN, fn, COMMIT. If fn or the
+ * commit returns ERR_RETRY (deadlock, Galera certification failure) the whole transaction
+ * is rolled back and run again, up to 5 times with jittered backoff, so fn must have no
+ * effects outside the database. Any other error rolls back and is returned. */
+enum err db_tx(struct db *db, enum err (*fn)(struct db_conn *c, void *ctx), void *ctx);
+
+/* One-shot helpers on a pooled connection (no transaction). */
+enum err db_query1(struct db *db, struct db_rows **out, const char *sql, const char *types, ...);
+enum err db_exec1(struct db *db, uint64_t *affected, const char *sql, const char *types, ...);
+
+/* SELECT 1 on a pooled connection: ERR_OK or ERR_UNAVAILABLE. */
+enum err db_ping(struct db *db);
+/* Connections currently borrowed (a gauge). */
+double db_in_use(void *db);
+
+size_t db_rows_count(const struct db_rows *r);
+size_t db_rows_cols(const struct db_rows *r);
+/* Cell as text; NULL for SQL NULL. Valid until db_rows_free. */
+const char *db_rows_str(const struct db_rows *r, size_t row, size_t col);
+bool db_rows_null(const struct db_rows *r, size_t row, size_t col);
+int64_t db_rows_i64(const struct db_rows *r, size_t row, size_t col);   /* 0 for NULL */
+uint64_t db_rows_u64(const struct db_rows *r, size_t row, size_t col);  /* 0 for NULL */
+double db_rows_dbl(const struct db_rows *r, size_t row, size_t col);    /* 0 for NULL */
+void db_rows_free(struct db_rows *r);
+
+#endif

@@ -1,0 +1,453 @@
+/* libmicrohttpd glue: body accumulation with a limit, routing, replies, metrics, access log. */
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "router.h"
+#include "ids.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define MAX_EXTRA_HEADERS 8
+#define MAX_ROUTES 128
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct router *router;
+    struct http_opts opts;
+    char service[32];
+    void *app;
+    bool access_log;
+    /* the router stores pointers to these slots: a function pointer cannot travel as void * */
+    http_handler handlers[MAX_ROUTES];
+    size_t nhandlers;
+};
+
+struct http_req {
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    const char *method, *path;
+    char *body;
+    size_t body_len, body_cap;
+    bool too_large, replied;
+    struct router_match match;
+    const char *route;
+    char rid[65];
+    char ip[INET6_ADDRSTRLEN];
+    struct auth_principal principal;
+    bool has_principal;
+    struct timespec start;
+    int status;
+    size_t nextra;
+    char *extra[MAX_EXTRA_HEADERS][2];
+};
+
+static const char JSON_TYPE[] = "application/json; charset=utf-8";
+
+/* ---------- server ---------- */
+
+struct http_server *http_server_new(const struct http_opts *o, const char *service, void *app)
+{
+    struct http_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->router = router_new();
+    if (!s->router) {
+        free(s);
+        return NULL;
+    }
+    s->opts = *o;
+    if (!s->opts.bind)
+        s->opts.bind = "127.0.0.1";
+    if (!s->opts.threads)
+        s->opts.threads = 32;
+    if (!s->opts.max_body)
+        s->opts.max_body = 256 * 1024;
+    if (!s->opts.conn_limit)
+        s->opts.conn_limit = 1024;
+    if (!s->opts.timeout_s)
+        s->opts.timeout_s = 60;
+    snprintf(s->service, sizeof s->service, "%s", service);
+    s->app = app;
+    const char *al = getenv("PB_ACCESS_LOG");
+    s->access_log = !al || strcmp(al, "0") != 0;
+    return s;
+}
+
+int http_route(struct http_server *s, const char *method, const char *pattern, http_handler h)
+{
+    if (s->nhandlers == MAX_ROUTES || router_add(s->router, method, pattern, &s->handlers[s->nhandlers]) != 0) {
+        LOG_E("http: cannot add route %s %s", method, pattern);
+        return -1;
+    }
+    s->handlers[s->nhandlers++] = h;
+    return 0;
+}
+
+/* ---------- request accessors ---------- */
+
+void *http_app(const struct http_req *r) { return r->srv->app; }
+const char *http_method(const struct http_req *r) { return r->method; }
+const char *http_path(const struct http_req *r) { return r->path; }
+const char *http_route_pattern(const struct http_req *r) { return r->route; }
+const char *http_param(const struct http_req *r, const char *name) { return router_param(&r->match, name); }
+const char *http_request_id(const struct http_req *r) { return r->rid; }
+
+const char *http_query(const struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_body(const struct http_req *r, size_t *len)
+{
+    if (len)
+        *len = r->body_len;
+    return r->body;
+}
+
+const struct auth_principal *http_principal(const struct http_req *r)
+{
+    return r->has_principal ? &r->principal : NULL;
+}
+
+void http_set_principal(struct http_req *r, const struct auth_principal *p)
+{
+    r->principal = *p;
+    r->has_principal = true;
+}
+
+const char *http_client_ip(const struct http_req *r) { return r->ip; }
+
+static void set_client_ip(struct http_req *r)
+{
+    const char *xr = http_header(r, "X-Real-IP");
+    if (xr && strlen(xr) < sizeof r->ip) {
+        struct in6_addr a6;
+        struct in_addr a4;
+        if (inet_pton(AF_INET, xr, &a4) == 1 || inet_pton(AF_INET6, xr, &a6) == 1) {
+            strcpy(r->ip, xr);
+            return;
+        }
+    }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    strcpy(r->ip, "unknown");
+    if (ci && ci->client_addr) {
+        if (ci->client_addr->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, r->ip, sizeof r->ip);
+        else if (ci->client_addr->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, r->ip, sizeof r->ip);
+    }
+}
+
+/* Accept the gateway's request id when it is a sane token, else make one. */
+static void set_request_id(struct http_req *r)
+{
+    const char *h = http_header(r, "X-Request-Id");
+    size_t n = h ? strlen(h) : 0;
+    bool ok = n > 0 && n < sizeof r->rid;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') || (h[i] >= '0' && h[i] <= '9') ||
+             h[i] == '-' || h[i] == '_' || h[i] == '.';
+    if (ok)
+        memcpy(r->rid, h, n + 1);
+    else
+        auth_random_hex(r->rid);
+}
+
+/* ---------- replies ---------- */
+
+void http_header_add(struct http_req *r, const char *name, const char *value)
+{
+    if (r->nextra == MAX_EXTRA_HEADERS)
+        return;
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return;
+    }
+    r->extra[r->nextra][0] = n;
+    r->extra[r->nextra][1] = v;
+    r->nextra++;
+}
+
+bool http_replied(const struct http_req *r) { return r->replied; }
+
+void http_reply_take(struct http_req *r, int status, const char *content_type, char *body, size_t len)
+{
+    if (r->replied) {
+        LOG_E("http: second reply to %s %s dropped", r->method, r->path);
+        free(body);
+        return;
+    }
+    r->replied = true;
+    r->status = status;
+    struct MHD_Response *resp =
+        body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(body);
+        return; /* MHD closes the connection */
+    }
+    if (content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(resp, "X-Request-Id", r->rid);
+    for (size_t i = 0; i < r->nextra; i++)
+        MHD_add_response_header(resp, r->extra[i][0], r->extra[i][1]);
+    MHD_queue_response(r->conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+}
+
+void http_reply_raw(struct http_req *r, int status, const char *content_type, const char *body, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        http_reply_take(r, 503, NULL, NULL, 0);
+        return;
+    }
+    memcpy(copy, body, len);
+    http_reply_take(r, status, content_type, copy, len);
+}
+
+void http_reply_empty(struct http_req *r, int status) { http_reply_take(r, status, NULL, NULL, 0); }
+
+void http_reply_json(struct http_req *r, int status, json_t *body)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!s) {
+        LOG_E("http: cannot serialise a response body");
+        http_reply_take(r, 500, JSON_TYPE, strdup("{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}"),
+                        sizeof "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}" - 1);
+        return;
+    }
+    http_reply_take(r, status, JSON_TYPE, s, strlen(s));
+}
+
+void http_reply_error(struct http_req *r, enum err e, const char *message, json_t *fields)
+{
+    json_t *err = json_pack("{s:s,s:s,s:s}", "code", err_code(e), "message", message ? message : err_message(e),
+                            "request_id", r->rid);
+    if (err && fields && json_object_size(fields) > 0)
+        json_object_set(err, "fields", fields);
+    json_decref(fields);
+    if (e == ERR_UNAVAILABLE || e == ERR_NO_MEMORY || e == ERR_RETRY)
+        http_header_add(r, "Retry-After", "1");
+    http_reply_json(r, err_http_status(e), json_pack("{s:o}", "error", err ? err : json_object()));
+}
+
+/* ---------- validation glue ---------- */
+
+bool http_json_or_reply(struct http_req *r, struct jv *v, const char *const *allowed)
+{
+    const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        jv_init(v);
+        http_reply_error(r, ERR_UNSUPPORTED_MEDIA, "Content-Type must be application/json", NULL);
+        return false;
+    }
+    char msg[256] = "";
+    switch (jv_parse(v, r->body, r->body_len, allowed, msg, sizeof msg)) {
+    case JV_EMPTY:
+        http_reply_error(r, ERR_BAD_REQUEST, "a JSON body is required", NULL);
+        return false;
+    case JV_MALFORMED:
+        http_reply_error(r, ERR_BAD_REQUEST, msg, NULL);
+        return false;
+    case JV_NOT_OBJECT:
+        http_reply_error(r, ERR_BAD_REQUEST, "the body must be a JSON object", NULL);
+        return false;
+    case JV_PARSED:
+        break;
+    }
+    return true;
+}
+
+bool http_jv_ok_or_reply(struct http_req *r, struct jv *v)
+{
+    if (json_object_size(v->type_errors) > 0) {
+        http_reply_error(r, ERR_BAD_REQUEST, "some fields have the wrong type", json_incref(v->type_errors));
+        return false;
+    }
+    if (json_object_size(v->errors) > 0) {
+        http_reply_error(r, ERR_INVALID, NULL, json_incref(v->errors));
+        return false;
+    }
+    return true;
+}
+
+bool http_id_param_or_reply(struct http_req *r, const char *name, uint64_t *out)
+{
+    if (ids_parse(http_param(r, name), out))
+        return true;
+    http_reply_error(r, ERR_NOT_FOUND, NULL, NULL);
+    return false;
+}
+
+/* ---------- libmicrohttpd callbacks ---------- */
+
+static double elapsed(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void dispatch(struct http_req *r)
+{
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    enum router_result rr = router_match(r->srv->router, method, r->path, &r->match);
+    r->route = rr == ROUTER_FOUND ? r->match.pattern : "unmatched";
+    if (r->too_large) {
+        http_reply_error(r, ERR_TOO_LARGE, NULL, NULL);
+        return;
+    }
+    if (rr == ROUTER_NOT_FOUND) {
+        http_reply_error(r, ERR_NOT_FOUND, "no such endpoint", NULL);
+        return;
+    }
+    if (rr == ROUTER_METHOD_NOT_ALLOWED) {
+        http_reply_error(r, ERR_METHOD_NOT_ALLOWED, NULL, NULL);
+        return;
+    }
+    http_handler h = *(http_handler *)r->match.handler;
+    h(r);
+    if (!r->replied) {
+        LOG_E("http: handler for %s %s sent no reply", r->method, r->route);
+        http_reply_error(r, ERR_INTERNAL, NULL, NULL);
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct http_server *srv = cls;
+    struct http_req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &r->start);
+        r->srv = srv;
+        r->conn = conn;
+        r->method = method;
+        r->path = url;
+        set_request_id(r);
+        set_client_ip(r);
+        *con_cls = r;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > srv->opts.max_body)
+            r->too_large = true; /* answered at the end; the body is discarded as it arrives */
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->too_large || r->body_len + n > srv->opts.max_body) {
+            r->too_large = true;
+            return MHD_YES;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 1024;
+            while (cap < r->body_len + n + 1)
+                cap *= 2;
+            char *nb = realloc(r->body, cap);
+            if (!nb)
+                return MHD_NO;
+            r->body = nb;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload, n);
+        r->body_len += n;
+        r->body[r->body_len] = 0;
+        return MHD_YES;
+    }
+    if (r->replied)
+        return MHD_YES;
+    log_set_request_id(r->rid);
+    dispatch(r);
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    struct http_req *r = *con_cls;
+    if (!r)
+        return;
+    if (r->replied) {
+        double secs = elapsed(&r->start);
+        metrics_observe_request(r->method, r->route, r->status, secs);
+        if (r->srv->access_log || r->status >= 500) {
+            log_set_request_id(r->rid);
+            log_access(r->method, r->path, r->status, secs);
+        }
+    } else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        LOG_D("http: %s %s ended before a reply (code %d)", r->method, r->path, (int)toe);
+    }
+    log_set_request_id(NULL);
+    for (size_t i = 0; i < r->nextra; i++) {
+        free(r->extra[i][0]);
+        free(r->extra[i][1]);
+    }
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    size_t n = strlen(buf);
+    while (n && buf[n - 1] == '\n')
+        buf[--n] = 0;
+    LOG_W("mhd: %s", buf);
+}
+
+int http_server_start(struct http_server *s)
+{
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)s->opts.port);
+    if (inet_pton(AF_INET, s->opts.bind, &addr.sin_addr) != 1) {
+        LOG_E("http: bad bind address %s", s->opts.bind);
+        return -1;
+    }
+    s->daemon = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)s->opts.port, NULL,
+        NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        s->opts.threads, MHD_OPTION_CONNECTION_LIMIT, s->opts.conn_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        s->opts.timeout_s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    if (!s->daemon) {
+        LOG_E("http: cannot listen on %s:%u", s->opts.bind, s->opts.port);
+        return -1;
+    }
+    return 0;
+}
+
+void http_server_free(struct http_server *s)
+{
+    if (!s)
+        return;
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    router_free(s->router);
+    free(s);
+}

@@ -1,0 +1,84 @@
+/* HTTP serving on libmicrohttpd: a thread pool (handlers may block on MariaDB and Redis),
+ * a route table, request accessors, and the one place responses and error bodies are built.
+ * Every handler must send exactly one reply through the http_reply_* functions. */
+#ifndef PB_HTTP_H
+#define PB_HTTP_H
+
+#include "auth.h"
+#include "errors.h"
+#include "jv.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct http_server;
+struct http_req;
+
+typedef void (*http_handler)(struct http_req *req);
+
+struct http_opts {
+    const char *bind;     /* default "127.0.0.1" */
+    unsigned port;
+    unsigned threads;     /* handler threads, default 32 */
+    size_t max_body;      /* bytes, default 256 KiB; larger bodies get 413 while being read */
+    unsigned conn_limit;  /* default 1024 */
+    unsigned timeout_s;   /* idle connection timeout, default 60 */
+};
+
+/* Create a server; service names the metrics; app is returned by http_app(). */
+struct http_server *http_server_new(const struct http_opts *opts, const char *service, void *app);
+/* Register a route (see router.h for patterns). Returns 0 or -1. */
+int http_route(struct http_server *s, const char *method, const char *pattern, http_handler h);
+/* Start listening. Returns 0, or -1 (logged) when the port cannot be bound. */
+int http_server_start(struct http_server *s);
+/* Stop (closing connections) and free. NULL is a no-op. */
+void http_server_free(struct http_server *s);
+
+/* ---- request accessors (borrowed strings, valid during the handler) ---- */
+void *http_app(const struct http_req *r);
+const char *http_method(const struct http_req *r);
+const char *http_path(const struct http_req *r);
+const char *http_route_pattern(const struct http_req *r);
+/* A `{name}` path parameter. */
+const char *http_param(const struct http_req *r, const char *name);
+/* A query parameter (URL-decoded; may be invalid UTF-8: validate with jv_q_*), or NULL. */
+const char *http_query(const struct http_req *r, const char *name);
+const char *http_header(const struct http_req *r, const char *name);
+const char *http_body(const struct http_req *r, size_t *len);
+const char *http_request_id(const struct http_req *r);
+/* The client address the gateway saw (X-Real-IP), else the peer address. */
+const char *http_client_ip(const struct http_req *r);
+/* The authenticated caller, set by svc_auth_or_reply; NULL before. */
+const struct auth_principal *http_principal(const struct http_req *r);
+void http_set_principal(struct http_req *r, const struct auth_principal *p);
+
+/* ---- replies ---- */
+/* Add a response header to the coming reply (copied). */
+void http_header_add(struct http_req *r, const char *name, const char *value);
+/* Send a JSON body (takes ownership of body, even on error). */
+void http_reply_json(struct http_req *r, int status, json_t *body);
+/* Send body bytes (copied) with a content type. */
+void http_reply_raw(struct http_req *r, int status, const char *content_type, const char *body, size_t len);
+/* Send a body the server frees afterwards (takes ownership). */
+void http_reply_take(struct http_req *r, int status, const char *content_type, char *body, size_t len);
+/* Send a status with no body (204). */
+void http_reply_empty(struct http_req *r, int status);
+/* Send the documented error body {"error":{code,message,fields?,request_id}}; message NULL
+ * uses the default for e; fields (taken) may be NULL. */
+void http_reply_error(struct http_req *r, enum err e, const char *message, json_t *fields);
+/* Whether a reply was sent. */
+bool http_replied(const struct http_req *r);
+
+/* ---- validation glue ---- */
+/* Require Content-Type application/json (415), a non-empty body (400), well-formed JSON
+ * (400), an object (400), and only allowed fields (422 after jv_ok_or_reply). On false the
+ * reply was sent; the caller still calls jv_free. */
+bool http_json_or_reply(struct http_req *r, struct jv *v, const char *const *allowed);
+/* If v recorded problems, reply 400 (type problems) or 422 with the fields and return false. */
+bool http_jv_ok_or_reply(struct http_req *r, struct jv *v);
+/* Parse the `{name}` path parameter as an id; an invalid one replies 404 (no such resource). */
+bool http_id_param_or_reply(struct http_req *r, const char *name, uint64_t *out);
+
+#endif

@@ -1,0 +1,90 @@
+/* The service skeleton every binary shares: configuration from the environment, the
+ * connections a service declares (MariaDB, Redis, NATS), the HTTP server with /healthz,
+ * /readyz and /metrics, authentication of callers, background threads, and orderly
+ * shutdown on SIGTERM. A service's main() is a svc_spec and one call to svc_main. */
+#ifndef PB_SVC_H
+#define PB_SVC_H
+
+#include "auth.h"
+#include "bus.h"
+#include "cache.h"
+#include "db.h"
+#include "errors.h"
+#include "http.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum svc_needs { SVC_DB = 1, SVC_CACHE = 2, SVC_BUS = 4 };
+
+struct svc;
+
+struct svc_spec {
+    const char *name;      /* "user", "pet", ... also the default database name pb_<name> */
+    unsigned needs;        /* SVC_DB | SVC_CACHE | SVC_BUS */
+    /* after connections are set up, before serving; non-OK stops start-up */
+    enum err (*init)(struct svc *s);
+    /* register the service's routes with svc_route */
+    void (*routes)(struct svc *s);
+    /* after serving stopped and background threads ended */
+    void (*fini)(struct svc *s);
+    /* optional command-line mode: `pb-<name> <command> ...` runs this instead of serving */
+    int (*command)(struct svc *s, int argc, char **argv);
+};
+
+struct svc {
+    const struct svc_spec *spec;
+    const char *name;
+    struct db *db;         /* NULL unless SVC_DB */
+    struct cache *cache;   /* NULL unless SVC_CACHE */
+    struct bus *bus;       /* NULL unless SVC_BUS */
+    struct http_server *http;
+    char *jwt_public_pem;  /* owned */
+    char *internal_token;  /* owned */
+    unsigned port;
+    unsigned instance;     /* PB_INSTANCE: 1, 2, ... in cluster mode */
+    void *app;             /* the service's own state */
+};
+
+/* Run the service described by spec. Returns the process exit status. */
+int svc_main(int argc, char **argv, const struct svc_spec *spec);
+
+/* The service a request belongs to. */
+struct svc *svc_of(const struct http_req *r);
+
+/* Register a route on the service's server. */
+void svc_route(struct svc *s, const char *method, const char *pattern, http_handler h);
+
+/* Base URL of another service: $PB_<NAME>_URL, else http://127.0.0.1:<its default port>. */
+const char *svc_url(const char *service);
+
+/* Authenticate the caller from `Authorization: Bearer <jwt>`: signature and expiry locally,
+ * then one Redis round trip for revocation (logged-out session, suspended user). Missing or
+ * bad token: 401. Role not in roles (a mask of enum role): 403. Redis down: 503. On true the
+ * principal is stored in the request and copied to *out (if not NULL). */
+bool svc_auth_or_reply(struct http_req *r, unsigned roles, struct auth_principal *out);
+
+/* Like svc_auth_or_reply but a request without Authorization passes as anonymous (returns
+ * true with *out zeroed); a present but bad token is still refused. */
+bool svc_auth_optional_or_reply(struct http_req *r, struct auth_principal *out);
+
+/* Require the internal service token (X-Internal-Token); otherwise 403. */
+bool svc_internal_or_reply(struct http_req *r);
+
+/* Map an error from a store call to its reply (the detail was logged where it happened). */
+void svc_reply_err(struct http_req *r, enum err e);
+
+/* Redis keys of token revocation, shared by the user service (writer) and every verifier. */
+void svc_key_session_revoked(char *buf, size_t len, const char *sid);
+void svc_key_user_tokens_after(char *buf, size_t len, uint64_t user_id);
+
+/* ---- background work ---- */
+/* Start fn(s, arg) on a thread that svc_main joins at shutdown. Returns 0 or -1. */
+int svc_spawn(struct svc *s, void (*fn)(struct svc *s, void *arg), void *arg);
+/* Sleep up to ms; returns false at once when the service is stopping. */
+bool svc_sleep_ms(struct svc *s, long ms);
+bool svc_stopping(const struct svc *s);
+
+#endif
