@@ -1,0 +1,597 @@
+/* User service storage: sharded account tables, login index, refresh tokens, Redis keys. */
+#include "store.h"
+#include "aside.h"
+#include "dates.h"
+#include "ids.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct user_app *user_app(struct svc *s) { return s->app; }
+
+/* ---------- SQL (table names are the only formatted part: user_%u from the shard router) ---------- */
+
+#define USER_COLS                                                                                            \
+    "u.id, u.username, u.role, u.status, u.status_before, u.status_reason, u.display_name, u.phone, u.email, " \
+    "u.lang, u.password_hash, u.rating_count, u.rating_sum, u.created_ms, u.updated_ms"
+
+static const char SQL_SHARDS[] = "SELECT v FROM schema_meta WHERE k = 'shards'";
+static const char SQL_LOGIN_INSERT[] = "INSERT INTO user_login (login, user_id, created_ms) VALUES (?, ?, ?)";
+static const char SQL_LOGIN_DELETE[] = "DELETE FROM user_login WHERE login = ? AND user_id = ?";
+static const char SQL_LOGIN_FIND[] = "SELECT login, user_id FROM user_login WHERE login IN (?, ?, ?)";
+static const char SQL_USER_INSERT[] =
+    "INSERT INTO user_%u (id, username, role, status, display_name, phone, email, lang, password_hash, "
+    "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_DETAILS_INSERT[] = "INSERT INTO user_details_%u (user_id, updated_ms) VALUES (?, ?)";
+static const char SQL_USER_GET[] = "SELECT " USER_COLS " FROM user_%u u WHERE u.id = ?";
+static const char SQL_USER_GET_LOCK[] = "SELECT " USER_COLS " FROM user_%u u WHERE u.id = ? FOR UPDATE";
+static const char SQL_USER_GET_DETAILS[] =
+    "SELECT " USER_COLS ", d.bio, d.address, d.emergency_contact FROM user_%u u "
+    "LEFT JOIN user_details_%u d ON d.user_id = u.id WHERE u.id = ?";
+static const char SQL_USER_BY_STATUS[] =
+    "SELECT " USER_COLS " FROM user_%u u WHERE u.role = ? AND u.status = ? AND "
+    "(u.created_ms > ? OR (u.created_ms = ? AND u.id > ?)) ORDER BY u.created_ms, u.id LIMIT ?";
+static const char SQL_USER_SET_STATUS[] =
+    "UPDATE user_%u SET status = ?, status_before = ?, status_reason = ?, updated_ms = ? WHERE id = ?";
+static const char SQL_USER_UPDATE[] =
+    "UPDATE user_%u SET display_name = COALESCE(?, display_name), lang = COALESCE(?, lang), "
+    "password_hash = COALESCE(?, password_hash), phone = IF(?, ?, phone), email = IF(?, ?, email), "
+    "updated_ms = ? WHERE id = ?";
+static const char SQL_DETAILS_UPDATE[] =
+    "UPDATE user_details_%u SET bio = IF(?, ?, bio), address = IF(?, ?, address), "
+    "emergency_contact = IF(?, ?, emergency_contact), updated_ms = ? WHERE user_id = ?";
+static const char SQL_ADMIN_UPDATE[] =
+    "UPDATE user_%u SET password_hash = ?, role = 'admin', status = 'active', updated_ms = ? WHERE id = ?";
+
+static const char SQL_REFRESH_INSERT[] =
+    "INSERT INTO refresh_token (token_hash, user_id, sid, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)";
+static const char SQL_REFRESH_LOCK[] =
+    "SELECT user_id, sid, expires_ms, spent_ms FROM refresh_token WHERE token_hash = ? FOR UPDATE";
+static const char SQL_REFRESH_SPEND[] = "UPDATE refresh_token SET spent_ms = ? WHERE token_hash = ?";
+static const char SQL_REFRESH_SPEND_SID[] =
+    "UPDATE refresh_token SET spent_ms = ? WHERE sid = ? AND spent_ms IS NULL";
+static const char SQL_REFRESH_SPEND_USER[] =
+    "UPDATE refresh_token SET spent_ms = ? WHERE user_id = ? AND spent_ms IS NULL";
+
+static const char *sql_for(char *buf, size_t cap, const char *fmt, unsigned shard)
+{
+    snprintf(buf, cap, fmt, shard);
+    return buf;
+}
+
+/* For the join of a shard's two tables (user_%u and user_details_%u). */
+static const char *sql_for_join(char *buf, size_t cap, const char *fmt, unsigned shard)
+{
+    snprintf(buf, cap, fmt, shard, shard);
+    return buf;
+}
+
+static unsigned shard_of(struct svc *s, uint64_t id) { return ids_shard(id, user_app(s)->shards); }
+
+/* ---------- rows ---------- */
+
+static void copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
+
+static void row_to_user(const struct db_rows *r, size_t i, bool details, struct user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = db_rows_u64(r, i, 0);
+    copy(u->username, sizeof u->username, db_rows_str(r, i, 1));
+    u->role = auth_role_parse(db_rows_str(r, i, 2));
+    int st = account_status_parse(db_rows_str(r, i, 3));
+    u->status = st < 0 ? ST_SUSPENDED : (enum account_status)st; /* unknown: fail safe */
+    int before = account_status_parse(db_rows_str(r, i, 4));
+    u->has_status_before = before >= 0;
+    u->status_before = before < 0 ? ST_ACTIVE : (enum account_status)before;
+    copy(u->status_reason, sizeof u->status_reason, db_rows_str(r, i, 5));
+    copy(u->display_name, sizeof u->display_name, db_rows_str(r, i, 6));
+    copy(u->phone, sizeof u->phone, db_rows_str(r, i, 7));
+    copy(u->email, sizeof u->email, db_rows_str(r, i, 8));
+    copy(u->lang, sizeof u->lang, db_rows_str(r, i, 9));
+    copy(u->password_hash, sizeof u->password_hash, db_rows_str(r, i, 10));
+    u->rating_count = (long)db_rows_i64(r, i, 11);
+    u->rating_sum = db_rows_i64(r, i, 12);
+    u->created_ms = db_rows_i64(r, i, 13);
+    u->updated_ms = db_rows_i64(r, i, 14);
+    if (details) {
+        u->has_details = true;
+        copy(u->bio, sizeof u->bio, db_rows_str(r, i, 15));
+        copy(u->address, sizeof u->address, db_rows_str(r, i, 16));
+        copy(u->emergency_contact, sizeof u->emergency_contact, db_rows_str(r, i, 17));
+    }
+}
+
+enum err store_init(struct svc *s)
+{
+    struct db_rows *r = NULL;
+    enum err e = db_query1(s->db, &r, SQL_SHARDS, "");
+    if (e == ERR_OK && db_rows_count(r) == 1)
+        user_app(s)->shards = (unsigned)db_rows_i64(r, 0, 0);
+    db_rows_free(r);
+    if (e != ERR_OK || user_app(s)->shards < 1 || user_app(s)->shards > 1024) {
+        LOG_E("user: schema_meta has no valid shard count; were the migrations applied?");
+        return e == ERR_OK ? ERR_INTERNAL : e;
+    }
+    LOG_I("user: accounts spread over %u shards", user_app(s)->shards);
+    return ERR_OK;
+}
+
+/* ---------- create ---------- */
+
+struct create_ctx {
+    struct svc *s;
+    const struct user *u;
+    const char *conflict;
+};
+
+static enum err claim_login(struct db_conn *c, enum login_kind kind, const char *value, uint64_t id, int64_t now)
+{
+    char key[320];
+    if (!account_login_key(kind, value, key, sizeof key))
+        return ERR_INVALID;
+    return db_exec(c, NULL, SQL_LOGIN_INSERT, "sui", key, id, now);
+}
+
+static enum err create_tx(struct db_conn *c, void *arg)
+{
+    struct create_ctx *x = arg;
+    const struct user *u = x->u;
+    unsigned k = shard_of(x->s, u->id);
+    char sql[512];
+    enum err e;
+    x->conflict = "username";
+    if ((e = claim_login(c, LOGIN_USERNAME, u->username, u->id, u->created_ms)) != ERR_OK)
+        return e;
+    x->conflict = "phone";
+    if (u->phone[0] && (e = claim_login(c, LOGIN_PHONE, u->phone, u->id, u->created_ms)) != ERR_OK)
+        return e;
+    x->conflict = "email";
+    if (u->email[0] && (e = claim_login(c, LOGIN_EMAIL, u->email, u->id, u->created_ms)) != ERR_OK)
+        return e;
+    x->conflict = NULL;
+    e = db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_USER_INSERT, k), "ussssssssii", u->id, u->username,
+                auth_role_name(u->role), ACCOUNT_STATUS_NAMES[u->status], u->display_name,
+                u->phone[0] ? u->phone : NULL, u->email[0] ? u->email : NULL, u->lang, u->password_hash,
+                u->created_ms, u->updated_ms);
+    if (e != ERR_OK)
+        return e;
+    return db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_DETAILS_INSERT, k), "ui", u->id, u->created_ms);
+}
+
+enum err store_user_create(struct svc *s, const struct user *u, const char **conflict)
+{
+    struct create_ctx x = {s, u, NULL};
+    enum err e = db_tx(s->db, create_tx, &x);
+    *conflict = e == ERR_CONFLICT ? x.conflict : NULL;
+    return e;
+}
+
+/* ---------- read ---------- */
+
+static enum err get_on(struct db_conn *c, struct svc *s, uint64_t id, bool details, bool lock, struct user *out)
+{
+    char sql[768];
+    struct db_rows *r = NULL;
+    unsigned k = shard_of(s, id);
+    const char *q = details ? sql_for_join(sql, sizeof sql, SQL_USER_GET_DETAILS, k)
+                            : sql_for(sql, sizeof sql, lock ? SQL_USER_GET_LOCK : SQL_USER_GET, k);
+    enum err e = db_query(c, &r, q, "u", id);
+    if (e == ERR_OK && db_rows_count(r) == 0)
+        e = ERR_NOT_FOUND;
+    if (e == ERR_OK)
+        row_to_user(r, 0, details, out);
+    db_rows_free(r);
+    return e;
+}
+
+enum err store_user_get(struct svc *s, uint64_t id, bool with_details, struct user *out)
+{
+    struct db_conn *c = db_acquire(s->db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    enum err e = get_on(c, s, id, with_details, false, out);
+    db_release(c);
+    return e;
+}
+
+enum err store_user_find_login(struct svc *s, const char *name, struct user *out)
+{
+    char ku[320], kp[320], ke[320];
+    /* a name too long for a key cannot be anyone's */
+    if (!account_login_key(LOGIN_USERNAME, name, ku, sizeof ku) || !account_login_key(LOGIN_PHONE, name, kp, sizeof kp) ||
+        !account_login_key(LOGIN_EMAIL, name, ke, sizeof ke))
+        return ERR_NOT_FOUND;
+    struct db_conn *c = db_acquire(s->db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    struct db_rows *r = NULL;
+    enum err e = db_query(c, &r, SQL_LOGIN_FIND, "sss", ku, kp, ke);
+    uint64_t id = 0;
+    /* precedence: username, then phone, then email */
+    for (int pass = 0; e == ERR_OK && pass < 3 && !id; pass++) {
+        const char *want = pass == 0 ? ku : pass == 1 ? kp : ke;
+        for (size_t i = 0; i < db_rows_count(r) && !id; i++)
+            if (strcmp(db_rows_str(r, i, 0), want) == 0)
+                id = db_rows_u64(r, i, 1);
+    }
+    db_rows_free(r);
+    if (e == ERR_OK)
+        e = id ? get_on(c, s, id, false, false, out) : ERR_NOT_FOUND;
+    db_release(c);
+    return e;
+}
+
+enum err store_users_by_status(struct svc *s, enum role role, enum account_status st, int64_t after_ms,
+                               uint64_t after_id, size_t limit, struct user *out, size_t *n)
+{
+    /* k-way merge: each shard returns its oldest `limit` after the cursor; the overall
+     * oldest `limit` are among them. Fine for an audit queue; "my orders" uses index tables. */
+    struct db_conn *c = db_acquire(s->db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    enum err e = ERR_OK;
+    size_t got = 0;
+    char sql[768];
+    for (unsigned k = 0; k < user_app(s)->shards && e == ERR_OK; k++) {
+        struct db_rows *r = NULL;
+        e = db_query(c, &r, sql_for(sql, sizeof sql, SQL_USER_BY_STATUS, k), "ssiiui", auth_role_name(role),
+                     ACCOUNT_STATUS_NAMES[st], after_ms, after_ms, after_id, (int64_t)limit);
+        for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++) {
+            struct user u;
+            row_to_user(r, i, false, &u);
+            /* insertion into the sorted prefix of size got (bounded by limit) */
+            size_t pos = got;
+            while (pos > 0 && (out[pos - 1].created_ms > u.created_ms ||
+                               (out[pos - 1].created_ms == u.created_ms && out[pos - 1].id > u.id)))
+                pos--;
+            if (pos >= limit)
+                continue;
+            size_t last = got < limit ? got : limit - 1;
+            memmove(&out[pos + 1], &out[pos], (last - pos) * sizeof *out);
+            out[pos] = u;
+            if (got < limit)
+                got++;
+        }
+        db_rows_free(r);
+    }
+    db_release(c);
+    *n = got;
+    return e;
+}
+
+/* ---------- update ---------- */
+
+struct update_ctx {
+    struct svc *s;
+    uint64_t id;
+    const struct user_patch *p;
+    const char *conflict;
+    int64_t now;
+};
+
+/* Move a login name of a kind from the old value to the new one (either may be empty). */
+static enum err move_login(struct db_conn *c, enum login_kind kind, const char *old, const char *nw, uint64_t id,
+                           int64_t now)
+{
+    char key[320];
+    enum err e;
+    if (old && *old && account_login_key(kind, old, key, sizeof key) &&
+        (e = db_exec(c, NULL, SQL_LOGIN_DELETE, "su", key, id)) != ERR_OK)
+        return e;
+    if (nw && *nw)
+        return claim_login(c, kind, nw, id, now);
+    return ERR_OK;
+}
+
+static enum err update_tx(struct db_conn *c, void *arg)
+{
+    struct update_ctx *x = arg;
+    const struct user_patch *p = x->p;
+    struct user cur;
+    char sql[768];
+    unsigned k = shard_of(x->s, x->id);
+    enum err e = get_on(c, x->s, x->id, false, true, &cur);
+    if (e != ERR_OK)
+        return e;
+    if (p->set_phone && strcmp(cur.phone, p->phone ? p->phone : "") != 0) {
+        x->conflict = "phone";
+        if ((e = move_login(c, LOGIN_PHONE, cur.phone, p->phone, x->id, x->now)) != ERR_OK)
+            return e;
+    }
+    if (p->set_email) {
+        char a[320], b[320];
+        account_login_key(LOGIN_EMAIL, cur.email, a, sizeof a);
+        account_login_key(LOGIN_EMAIL, p->email ? p->email : "", b, sizeof b);
+        x->conflict = "email";
+        if (strcmp(a, b) != 0 && (e = move_login(c, LOGIN_EMAIL, cur.email, p->email, x->id, x->now)) != ERR_OK)
+            return e;
+    }
+    x->conflict = NULL;
+    e = db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_USER_UPDATE, k), "sssbsbsiu", p->display_name, p->lang,
+                p->password_hash, p->set_phone, p->phone, p->set_email, p->email, x->now, x->id);
+    if (e != ERR_OK || !(p->set_bio || p->set_address || p->set_emergency))
+        return e;
+    return db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_DETAILS_UPDATE, k), "bsbsbsiu", p->set_bio, p->bio,
+                   p->set_address, p->address, p->set_emergency, p->emergency, x->now, x->id);
+}
+
+enum err store_user_update(struct svc *s, uint64_t id, const struct user_patch *p, const char **conflict)
+{
+    struct update_ctx x = {s, id, p, NULL, time_now_ms()};
+    enum err e = db_tx(s->db, update_tx, &x);
+    *conflict = e == ERR_CONFLICT ? x.conflict : NULL;
+    if (e == ERR_OK)
+        store_user_invalidate(s, id);
+    return e;
+}
+
+struct status_ctx {
+    struct svc *s;
+    uint64_t id;
+    enum account_action action;
+    const char *reason;
+    struct user *out;
+};
+
+static enum err status_tx(struct db_conn *c, void *arg)
+{
+    struct status_ctx *x = arg;
+    char sql[512];
+    int64_t now = time_now_ms();
+    enum account_status to;
+    enum err e = get_on(c, x->s, x->id, false, true, x->out);
+    if (e != ERR_OK)
+        return e;
+    e = account_transition(x->out->role, x->out->status, x->out->status_before, x->action, &to);
+    if (e != ERR_OK)
+        return e;
+    const char *before = to == ST_SUSPENDED ? ACCOUNT_STATUS_NAMES[x->out->status] : NULL;
+    e = db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_USER_SET_STATUS, shard_of(x->s, x->id)), "sssiu",
+                ACCOUNT_STATUS_NAMES[to], before, x->reason, now, x->id);
+    if (e == ERR_OK && to == ST_SUSPENDED)
+        e = db_exec(c, NULL, SQL_REFRESH_SPEND_USER, "iu", now, x->id);
+    if (e == ERR_OK)
+        e = get_on(c, x->s, x->id, false, false, x->out);
+    return e;
+}
+
+enum err store_user_set_status(struct svc *s, uint64_t id, enum account_action a, const char *reason, struct user *out)
+{
+    struct status_ctx x = {s, id, a, reason, out};
+    enum err e = db_tx(s->db, status_tx, &x);
+    if (e == ERR_OK)
+        store_user_invalidate(s, id);
+    return e;
+}
+
+enum err store_admin_upsert(struct svc *s, const char *username, const char *password_hash, bool *created)
+{
+    struct user u;
+    int64_t now = time_now_ms();
+    enum err e = store_user_find_login(s, username, &u);
+    if (e == ERR_OK && u.role != ROLE_ADMIN) {
+        LOG_E("create-admin: '%s' belongs to a non-admin account; refusing to promote it", username);
+        return ERR_CONFLICT;
+    }
+    if (e == ERR_OK) {
+        char sql[256];
+        *created = false;
+        e = db_exec1(s->db, NULL, sql_for(sql, sizeof sql, SQL_ADMIN_UPDATE, shard_of(s, u.id)), "siu", password_hash,
+                     now, u.id);
+        if (e == ERR_OK)
+            store_user_invalidate(s, u.id);
+        return e;
+    }
+    if (e != ERR_OK && e != ERR_NOT_FOUND)
+        return e;
+    memset(&u, 0, sizeof u);
+    u.id = ids_next();
+    copy(u.username, sizeof u.username, username);
+    u.role = ROLE_ADMIN;
+    u.status = ST_ACTIVE;
+    copy(u.display_name, sizeof u.display_name, "平台管理员");
+    copy(u.lang, sizeof u.lang, "zh");
+    copy(u.password_hash, sizeof u.password_hash, password_hash);
+    u.created_ms = u.updated_ms = now;
+    const char *conflict;
+    *created = true;
+    return store_user_create(s, &u, &conflict);
+}
+
+/* ---------- refresh tokens ---------- */
+
+enum err store_refresh_insert(struct svc *s, uint64_t user_id, const char *sid, const char *token_hash,
+                              int64_t expires_ms)
+{
+    return db_exec1(s->db, NULL, SQL_REFRESH_INSERT, "susii", token_hash, user_id, sid, time_now_ms(), expires_ms);
+}
+
+struct rotate_ctx {
+    struct svc *s;
+    const char *old_hash, *new_hash;
+    int64_t new_exp;
+    enum rotate_result res;
+    uint64_t user_id;
+    char sid[AUTH_SID_LEN + 1];
+};
+
+static enum err rotate_tx(struct db_conn *c, void *arg)
+{
+    struct rotate_ctx *x = arg;
+    struct db_rows *r = NULL;
+    int64_t now = time_now_ms();
+    enum err e = db_query(c, &r, SQL_REFRESH_LOCK, "s", x->old_hash);
+    if (e != ERR_OK || db_rows_count(r) == 0) {
+        db_rows_free(r);
+        x->res = ROTATE_UNKNOWN;
+        return e;
+    }
+    x->user_id = db_rows_u64(r, 0, 0);
+    copy(x->sid, sizeof x->sid, db_rows_str(r, 0, 1));
+    int64_t exp = db_rows_i64(r, 0, 2);
+    bool spent = !db_rows_null(r, 0, 3);
+    db_rows_free(r);
+    if (spent) { /* replay of a used token: burn the whole session (committed) */
+        x->res = ROTATE_REUSED;
+        return db_exec(c, NULL, SQL_REFRESH_SPEND_SID, "is", now, x->sid);
+    }
+    if (exp <= now) {
+        x->res = ROTATE_EXPIRED;
+        return ERR_OK;
+    }
+    struct user u;
+    e = get_on(c, x->s, x->user_id, false, false, &u);
+    if (e == ERR_NOT_FOUND || (e == ERR_OK && (u.status == ST_SUSPENDED))) {
+        x->res = ROTATE_ACCOUNT_BLOCKED;
+        return db_exec(c, NULL, SQL_REFRESH_SPEND_SID, "is", now, x->sid);
+    }
+    if (e != ERR_OK)
+        return e;
+    if ((e = db_exec(c, NULL, SQL_REFRESH_SPEND, "is", now, x->old_hash)) != ERR_OK)
+        return e;
+    x->res = ROTATE_OK;
+    return db_exec(c, NULL, SQL_REFRESH_INSERT, "susii", x->new_hash, x->user_id, x->sid, now, x->new_exp);
+}
+
+enum err store_refresh_rotate(struct svc *s, const char *old_hash, const char *new_hash, int64_t new_expires_ms,
+                              enum rotate_result *res, uint64_t *user_id, char *sid)
+{
+    struct rotate_ctx x = {s, old_hash, new_hash, new_expires_ms, ROTATE_UNKNOWN, 0, ""};
+    enum err e = db_tx(s->db, rotate_tx, &x);
+    if (e == ERR_OK) {
+        *res = x.res;
+        *user_id = x.user_id;
+        memcpy(sid, x.sid, sizeof x.sid);
+    }
+    return e;
+}
+
+enum err store_session_end(struct svc *s, const char *sid)
+{
+    return db_exec1(s->db, NULL, SQL_REFRESH_SPEND_SID, "is", time_now_ms(), sid);
+}
+
+/* ---------- Redis ---------- */
+
+enum err store_revoke_session(struct svc *s, const char *sid, long ttl_s)
+{
+    char key[96];
+    svc_key_session_revoked(key, sizeof key, sid);
+    redisReply *r = cache_cmd(s->cache, "SET %s 1 EX %ld", key, ttl_s > 0 ? ttl_s : 1);
+    if (!r)
+        return ERR_UNAVAILABLE;
+    freeReplyObject(r);
+    return ERR_OK;
+}
+
+enum err store_revoke_user_tokens(struct svc *s, uint64_t user_id, int64_t after_ms, long ttl_s)
+{
+    char key[96], val[24];
+    svc_key_user_tokens_after(key, sizeof key, user_id);
+    snprintf(val, sizeof val, "%lld", (long long)after_ms);
+    redisReply *r = cache_cmd(s->cache, "SET %s %s EX %ld", key, val, ttl_s > 0 ? ttl_s : 1);
+    if (!r)
+        return ERR_UNAVAILABLE;
+    freeReplyObject(r);
+    return ERR_OK;
+}
+
+static void key_fail_user(char *buf, size_t cap, const char *login) { snprintf(buf, cap, "pb:auth:fail:u:%s", login); }
+static void key_fail_ip(char *buf, size_t cap, const char *ip) { snprintf(buf, cap, "pb:auth:fail:ip:%s", ip); }
+
+enum err store_login_failures(struct svc *s, const char *login, const char *ip, long *fu, long *fi)
+{
+    char ku[400], ki[96];
+    key_fail_user(ku, sizeof ku, login);
+    key_fail_ip(ki, sizeof ki, ip);
+    redisReply *r = cache_cmd(s->cache, "MGET %s %s", ku, ki);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        if (r)
+            freeReplyObject(r);
+        return ERR_UNAVAILABLE;
+    }
+    *fu = r->element[0]->type == REDIS_REPLY_STRING ? strtol(r->element[0]->str, NULL, 10) : 0;
+    *fi = r->element[1]->type == REDIS_REPLY_STRING ? strtol(r->element[1]->str, NULL, 10) : 0;
+    freeReplyObject(r);
+    return ERR_OK;
+}
+
+/* INCR, and start the window on the first failure (EXPIRE ... NX keeps a running window). */
+static void bump(struct svc *s, const char *key)
+{
+    redisReply *r = cache_cmd(s->cache, "INCR %s", key);
+    if (r)
+        freeReplyObject(r);
+    r = cache_cmd(s->cache, "EXPIRE %s %ld NX", key, user_app(s)->login_window_s);
+    if (r)
+        freeReplyObject(r);
+}
+
+void store_login_failed(struct svc *s, const char *login, const char *ip)
+{
+    char ku[400], ki[96];
+    key_fail_user(ku, sizeof ku, login);
+    key_fail_ip(ki, sizeof ki, ip);
+    bump(s, ku);
+    bump(s, ki);
+}
+
+void store_login_succeeded(struct svc *s, const char *login)
+{
+    char ku[400];
+    key_fail_user(ku, sizeof ku, login);
+    cache_del(s->cache, ku);
+}
+
+/* ---------- cached views ---------- */
+
+static void key_view(char *buf, size_t cap, uint64_t id, enum user_view v)
+{
+    snprintf(buf, cap, "pb:user:%llu:%s", (unsigned long long)id, v == VIEW_PUBLIC ? "public" : "self");
+}
+
+struct view_ctx {
+    struct svc *s;
+    uint64_t id;
+    enum user_view view;
+};
+
+static enum err load_view(void *arg, char **out, size_t *len)
+{
+    struct view_ctx *x = arg;
+    struct user u;
+    enum err e = store_user_get(x->s, x->id, x->view != VIEW_PUBLIC, &u);
+    if (e != ERR_OK)
+        return e;
+    json_t *j = account_user_json(&u, x->view);
+    *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!*out)
+        return ERR_NO_MEMORY;
+    *len = strlen(*out);
+    return ERR_OK;
+}
+
+enum err store_user_json_cached(struct svc *s, uint64_t id, enum user_view view, char **out, size_t *len)
+{
+    static const struct aside_opts opts = {.name = "user_profile", .ttl_ms = 300000, .negative_ttl_ms = 10000};
+    if (view == VIEW_INTERNAL) { /* moderation views are always read fresh */
+        struct view_ctx x = {s, id, view};
+        return load_view(&x, out, len);
+    }
+    char key[64];
+    key_view(key, sizeof key, id, view);
+    struct view_ctx x = {s, id, view};
+    return aside_get(s->cache, key, &opts, load_view, &x, out, len);
+}
+
+void store_user_invalidate(struct svc *s, uint64_t id)
+{
+    char key[64];
+    key_view(key, sizeof key, id, VIEW_PUBLIC);
+    aside_invalidate(s->cache, key);
+    key_view(key, sizeof key, id, VIEW_SELF);
+    aside_invalidate(s->cache, key);
+}
