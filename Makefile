@@ -1,0 +1,51 @@
+# Entry points of the project; the work is done by scripts/ (configured by PB_* variables,
+# see scripts/stack.sh). `make` alone lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RELEASE_DIR ?= $(if $(PB_BUILD_DIR),$(PB_BUILD_DIR),build/release)
+TEST_DIR ?= build/test
+
+.PHONY: help up down status logs restart build test unit bench clean
+
+help: ## list the targets
+	@echo "Pet boarding platform: make <target>"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@echo "Settings come from PB_* environment variables (PB_HOME, PB_PORT_BASE, ...): see scripts/stack.sh"
+
+up: ## build and start the whole stack (MariaDB, Redis, NATS, services, nginx) with demo data
+	scripts/stack.sh up
+
+down: ## stop the stack (data is kept in PB_HOME)
+	scripts/stack.sh down
+
+status: ## one line per component: pid, alive, readiness
+	scripts/stack.sh status
+
+logs: ## follow every log of the stack
+	scripts/stack.sh logs
+
+restart: ## down, then up
+	scripts/stack.sh restart
+
+build: ## release build in build/release
+	scripts/deps.sh
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(RELEASE_DIR) -j2
+
+test: ## sanitizer build, unit tests, then e2e tests against a throwaway stack
+	scripts/test.sh
+
+unit: ## sanitizer build and unit tests only
+	scripts/deps.sh
+	cmake -S . -B $(TEST_DIR) -DPB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(TEST_DIR) -j2
+	ctest --test-dir $(TEST_DIR) -L unit --output-on-failure
+
+bench: ## run the benchmarks (bench/run.sh, when it exists) against the running stack
+	@if [[ -x bench/run.sh ]]; then bench/run.sh; \
+	elif [[ -f bench/run.sh ]]; then bash bench/run.sh; \
+	else echo "bench/run.sh does not exist yet: nothing to run"; fi
+
+clean: ## remove build/ (not the stack's data in PB_HOME)
+	rm -rf build

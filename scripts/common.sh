@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# Shared configuration of the stack scripts: the repository root, the service list with
+# their port offsets, and every PB_* setting resolved to its default. Sourced, not run.
+
+PB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The services in port order: service i (1-based) listens on PB_PORT_BASE + i.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+PB_SERVICES=(user pet boarding order payment review notification admin)
+
+# A path given relative is taken relative to the repository root.
+pb_abspath() {
+    case $1 in
+        /*) printf '%s\n' "$1" ;;
+        *) printf '%s\n' "$PB_REPO/$1" ;;
+    esac
+}
+
+PB_HOME=$(pb_abspath "${PB_HOME:-var}")
+PB_BUILD_DIR=$(pb_abspath "${PB_BUILD_DIR:-build/release}")
+PB_PORT_BASE=${PB_PORT_BASE:-8080}
+PB_DB_PORT=${PB_DB_PORT:-3306}
+PB_REDIS_PORT=${PB_REDIS_PORT:-6379}
+PB_NATS_PORT=${PB_NATS_PORT:-4222}
+PB_NATS_MONITOR_PORT=${PB_NATS_MONITOR_PORT:-8222}
+PB_ADMIN_USER=${PB_ADMIN_USER:-admin}
+PB_DEMO_DATA=${PB_DEMO_DATA:-1}
+PB_AUTH_RATE=${PB_AUTH_RATE:-10}
+PB_AUTH_BURST=${PB_AUTH_BURST:-50}
+PB_LOG_LEVEL=${PB_LOG_LEVEL:-info}
+PB_USER_SHARDS=${PB_USER_SHARDS:-4}
+export PB_HOME PB_BUILD_DIR PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT \
+    PB_ADMIN_USER PB_DEMO_DATA PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS
+
+PB_DB_SOCKET=$PB_HOME/mariadb/mysqld.sock
+
+pb_die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+pb_say() {
+    printf '==> %s\n' "$*"
+}
+
+# Fail unless every named variable holds a port number.
+pb_check_ports() {
+    local v
+    for v in "$@"; do
+        if ! [[ ${!v} =~ ^[0-9]+$ ]] || ((${!v} < 1 || ${!v} > 65535)); then
+            pb_die "$v=${!v} is not a port number"
+        fi
+    done
+}
+
+# The MariaDB client as root over this stack's socket.
+pb_mariadb() {
+    mariadb --no-defaults -uroot --socket="$PB_DB_SOCKET" "$@"
+}

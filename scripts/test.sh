@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# What `make test` runs: a sanitizer build in build/test, the unit tests, then a throwaway
+# stack (its own PB_HOME in /tmp and its own ports) and the end-to-end tests against it.
+# The stack is always stopped; a sanitizer report of any service fails the run. On failure
+# the service and gateway logs are printed and the temporary PB_HOME is kept.
+#
+#   PB_TEST_FILTER=<regex>   run only the e2e tests whose name matches (ctest -R)
+#   PB_TEST_BUILD_DIR        the sanitizer build folder (default build/test)
+#   PB_* of the throwaway stack (ports, PB_HOME, ...) can be overridden from the environment.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+
+# PB_TEST_BUILD_DIR: another build folder (e.g. to check this script beside a running `make test`)
+BUILD=$(cd "$REPO" && mkdir -p "${PB_TEST_BUILD_DIR:-build/test}" && cd "${PB_TEST_BUILD_DIR:-build/test}" && pwd)
+
+echo "==> dependencies"
+scripts/deps.sh
+
+echo "==> sanitizer build in $BUILD"
+cmake -S "$REPO" -B "$BUILD" -DPB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$BUILD" -j2
+
+echo "==> unit tests"
+ctest --test-dir "$BUILD" -L unit --output-on-failure
+
+# ---- the throwaway stack
+made_home=0
+if [[ -z ${PB_HOME:-} ]]; then
+    PB_HOME=$(mktemp -d /tmp/pb-test.XXXXXX)
+    made_home=1
+fi
+export PB_HOME
+export PB_PORT_BASE=${PB_PORT_BASE:-18080}
+export PB_DB_PORT=${PB_DB_PORT:-13306}
+export PB_REDIS_PORT=${PB_REDIS_PORT:-16379}
+export PB_NATS_PORT=${PB_NATS_PORT:-14222}
+export PB_NATS_MONITOR_PORT=${PB_NATS_MONITOR_PORT:-18222}
+export PB_BUILD_DIR=${PB_BUILD_DIR:-$BUILD}
+export PB_SKIP_BUILD=${PB_SKIP_BUILD:-1}
+export PB_DEMO_DATA=${PB_DEMO_DATA:-0}
+export PB_ADMIN_USER=${PB_ADMIN_USER:-admin}
+export PB_ADMIN_PASSWORD=${PB_ADMIN_PASSWORD:-Adm$(openssl rand -hex 12)x9}
+export PB_AUTH_RATE=${PB_AUTH_RATE:-200}
+export PB_AUTH_BURST=${PB_AUTH_BURST:-100}
+export PB_SANITIZE_LOG_DIR=${PB_SANITIZE_LOG_DIR:-$PB_HOME/sanitizer}
+export PB_LOG_LEVEL=${PB_LOG_LEVEL:-info}
+export PB_GATEWAY=${PB_GATEWAY:-http://127.0.0.1:$PB_PORT_BASE}
+
+stack_started=0
+result=1
+
+print_logs() {
+    local f
+    for f in "$PB_HOME"/services/*.log "$PB_HOME/nginx/logs/error.log"; do
+        [[ -f $f ]] || continue
+        echo "---- last 80 lines of $f ----"
+        tail -n 80 "$f"
+    done
+}
+
+# Sanitizer reports the services wrote (they are written at exit, so after the stop).
+sanitizer_reports() {
+    local found=0 f
+    shopt -s nullglob
+    for f in "$PB_SANITIZE_LOG_DIR"/asan.* "$PB_SANITIZE_LOG_DIR"/ubsan.*; do
+        found=1
+        echo "---- sanitizer report $f ----"
+        cat "$f"
+    done
+    shopt -u nullglob
+    ((found == 0))
+}
+
+finish() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if ((result != 0 && rc == 0)); then rc=1; fi
+    if ((stack_started)); then
+        echo "==> stopping the test stack"
+        scripts/stack.sh down || rc=1
+        if ! sanitizer_reports; then
+            echo "error: sanitizer reports found in $PB_SANITIZE_LOG_DIR" >&2
+            rc=1
+        fi
+    fi
+    if ((rc != 0)); then
+        print_logs
+        echo "==> FAILED; the test stack's files are kept in $PB_HOME" >&2
+    else
+        if ((made_home)); then
+            rm -rf "$PB_HOME"
+        fi
+        echo "==> all tests passed"
+    fi
+    exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+echo "==> throwaway stack in $PB_HOME (gateway $PB_GATEWAY)"
+stack_started=1
+scripts/stack.sh up
+
+echo "==> end-to-end tests"
+filter=()
+[[ -n ${PB_TEST_FILTER:-} ]] && filter=(-R "$PB_TEST_FILTER")
+ctest --test-dir "$BUILD" -L e2e --output-on-failure "${filter[@]}"
+result=0
