@@ -1,0 +1,388 @@
+/* The e2e harness: libcurl calls, JSON path lookups, accounts, MariaDB reads, threads. */
+#include "harness.h"
+#include "db.h"
+#include "log.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+static _Thread_local char t_source_ip[64];
+static pthread_mutex_t name_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long name_seq;
+
+const char *e2e_gateway(void)
+{
+    const char *g = getenv("PB_GATEWAY");
+    return g && *g ? g : "http://127.0.0.1:18080";
+}
+
+void e2e_source_ip(const char *ip) { snprintf(t_source_ip, sizeof t_source_ip, "%s", ip ? ip : ""); }
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct resp *r = ud;
+    size_t k = size * n;
+    char *nb = realloc(r->body, r->len + k + 1);
+    if (!nb)
+        return 0;
+    memcpy(nb + r->len, p, k);
+    r->body = nb;
+    r->len += k;
+    r->body[r->len] = 0;
+    return k;
+}
+
+static void header_value(const char *line, size_t n, const char *name, char *dst, size_t cap)
+{
+    size_t nl = strlen(name);
+    if (n <= nl + 1 || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+        return;
+    const char *v = line + nl + 1;
+    while (*v == ' ')
+        v++;
+    size_t vl = n - (size_t)(v - line);
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+        vl--;
+    snprintf(dst, cap, "%.*s", (int)vl, v);
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct resp *r = ud;
+    size_t k = size * n;
+    header_value(p, k, "X-Request-Id", r->request_id, sizeof r->request_id);
+    header_value(p, k, "Content-Type", r->content_type, sizeof r->content_type);
+    header_value(p, k, "Retry-After", r->retry_after, sizeof r->retry_after);
+    header_value(p, k, "Location", r->location, sizeof r->location);
+    return k;
+}
+
+static struct resp *perform(const char *method, const char *url, const char *token, const char *ctype,
+                            const char *body, size_t len, const char *const *headers, bool internal)
+{
+    struct resp *r = calloc(1, sizeof *r);
+    CURL *h = curl_easy_init();
+    struct curl_slist *hl = NULL;
+    char line[2200];
+    if (!r || !h)
+        abort();
+    if (token) {
+        snprintf(line, sizeof line, "Authorization: Bearer %s", token);
+        hl = curl_slist_append(hl, line);
+    }
+    if (ctype) {
+        snprintf(line, sizeof line, "Content-Type: %s", ctype);
+        hl = curl_slist_append(hl, line);
+    } else if (body) {
+        hl = curl_slist_append(hl, "Content-Type:"); /* curl would add a form type otherwise */
+    }
+    hl = curl_slist_append(hl, "Expect:");
+    if (internal) {
+        char *tok = e2e_home_file("secrets/internal-token");
+        snprintf(line, sizeof line, "X-Internal-Token: %s", tok ? tok : "");
+        free(tok);
+        hl = curl_slist_append(hl, line);
+    }
+    for (size_t i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    if (t_source_ip[0])
+        curl_easy_setopt(h, CURLOPT_INTERFACE, t_source_ip);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    if (r->body && r->len)
+        r->json = json_loadb(r->body, r->len, 0, NULL);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(h);
+    return r;
+}
+
+struct resp *e2e_call_raw(const char *method, const char *path, const char *token, const char *content_type,
+                          const char *body, size_t len, const char *const *headers)
+{
+    char url[2048];
+    snprintf(url, sizeof url, "%s%s", e2e_gateway(), path);
+    return perform(method, url, token, content_type, body, len, headers, false);
+}
+
+struct resp *e2e_call(const char *method, const char *path, const char *token, json_t *body)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    struct resp *r = e2e_call_raw(method, path, token, s ? "application/json" : NULL, s, s ? strlen(s) : 0, NULL);
+    free(s);
+    return r;
+}
+
+static int service_offset(const char *service)
+{
+    static const char *const names[] = {"user", "pet", "boarding", "order", "payment", "review", "notification", "admin"};
+    for (int i = 0; i < 8; i++)
+        if (strcmp(names[i], service) == 0)
+            return i + 1;
+    fail_msg("unknown service %s", service);
+    return 0;
+}
+
+struct resp *e2e_service(const char *service, const char *method, const char *path, json_t *body)
+{
+    const char *base = getenv("PB_PORT_BASE");
+    char url[2048];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", (base ? atoi(base) : 18080) + service_offset(service), path);
+    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    struct resp *r = perform(method, url, NULL, s ? "application/json" : NULL, s, s ? strlen(s) : 0, NULL, true);
+    free(s);
+    return r;
+}
+
+void e2e_resp_free(struct resp *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    json_decref(r->json);
+    free(r);
+}
+
+json_t *e2e_get(const struct resp *r, const char *path)
+{
+    json_t *cur = r ? r->json : NULL;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(cur)) {
+            char *end;
+            long i = strtol(tok, &end, 10);
+            cur = *end ? NULL : json_array_get(cur, (size_t)i);
+        } else {
+            cur = json_object_get(cur, tok);
+        }
+    }
+    return cur;
+}
+
+const char *e2e_str(const struct resp *r, const char *path) { return json_string_value(e2e_get(r, path)); }
+long long e2e_int(const struct resp *r, const char *path) { return json_integer_value(e2e_get(r, path)); }
+
+void e2e_expect_status(const struct resp *r, long code, const char *file, int line)
+{
+    if (r->status == code)
+        return;
+    print_error("%s:%d: expected HTTP %ld, got %ld: %.1500s\n", file, line, code, r->status, r->body ? r->body : "");
+    _fail(file, line);
+}
+
+void e2e_expect_error(const struct resp *r, long code, const char *errcode, const char *file, int line)
+{
+    e2e_expect_status(r, code, file, line);
+    const char *got = e2e_str(r, "error.code");
+    if (!got || strcmp(got, errcode) != 0 || !e2e_str(r, "error.message") || !e2e_str(r, "error.request_id") ||
+        strncmp(r->content_type, "application/json", 16) != 0 || !r->request_id[0]) {
+        print_error("%s:%d: expected error body with code %s (and message, request_id, JSON type), got [%s] %.1500s\n",
+                    file, line, errcode, r->content_type, r->body ? r->body : "");
+        _fail(file, line);
+    }
+}
+
+void e2e_unique_name(char *buf, size_t cap, const char *prefix)
+{
+    pthread_mutex_lock(&name_mu);
+    unsigned long n = ++name_seq;
+    pthread_mutex_unlock(&name_mu);
+    snprintf(buf, cap, "%.10s%x%lx%lu", prefix, (unsigned)getpid(), (unsigned long)(e2e_now_ms() % 0xffffff), n);
+}
+
+void e2e_login(struct e2e_user *u)
+{
+    struct resp *r = e2e_call("POST", "/api/v1/auth/login", NULL,
+                              json_pack("{s:s,s:s}", "username", u->username, "password", u->password));
+    EXPECT_STATUS(r, 200);
+    snprintf(u->token, sizeof u->token, "%s", e2e_str(r, "access_token"));
+    snprintf(u->refresh, sizeof u->refresh, "%s", e2e_str(r, "refresh_token"));
+    snprintf(u->id, sizeof u->id, "%s", e2e_str(r, "user.id"));
+    snprintf(u->role, sizeof u->role, "%s", e2e_str(r, "user.role"));
+    e2e_resp_free(r);
+}
+
+void e2e_user_new(struct e2e_user *u, const char *role)
+{
+    memset(u, 0, sizeof *u);
+    e2e_unique_name(u->username, sizeof u->username, role[0] == 'o' ? "own" : "prv");
+    snprintf(u->password, sizeof u->password, "pw-%.40s-secret", u->username);
+    struct resp *r = e2e_call("POST", "/api/v1/auth/register", NULL,
+                              json_pack("{s:s,s:s,s:s,s:s}", "username", u->username, "password", u->password, "role",
+                                        role, "display_name", "测试用户"));
+    EXPECT_STATUS(r, 201);
+    e2e_resp_free(r);
+    e2e_login(u);
+}
+
+void e2e_admin(struct e2e_user *u)
+{
+    memset(u, 0, sizeof *u);
+    const char *n = getenv("PB_ADMIN_USER"), *p = getenv("PB_ADMIN_PASSWORD");
+    snprintf(u->username, sizeof u->username, "%s", n ? n : "admin");
+    snprintf(u->password, sizeof u->password, "%s", p ? p : "");
+    e2e_login(u);
+}
+
+static struct db *root_db(void)
+{
+    static struct db *db;
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    if (!db) {
+        char sock[1024];
+        const char *home = getenv("PB_HOME");
+        snprintf(sock, sizeof sock, "%s/mariadb/mysqld.sock", home ? home : "var");
+        log_init("e2e", "warn");
+        struct db_opts o = {.user = "root", .password = "", .database = "", .unix_socket = sock, .pool_size = 4};
+        db = db_new(&o);
+    }
+    pthread_mutex_unlock(&mu);
+    return db;
+}
+
+long long e2e_db_int(const char *sql, const char *types, ...)
+{
+    struct db_conn *c = db_acquire(root_db());
+    if (!c)
+        fail_msg("cannot reach MariaDB as root");
+    struct db_rows *rows = NULL;
+    va_list ap;
+    va_start(ap, types);
+    enum err e = db_vexec(c, NULL, &rows, sql, types, ap);
+    va_end(ap);
+    db_release(c);
+    if (e != ERR_OK || db_rows_count(rows) < 1) {
+        db_rows_free(rows);
+        fail_msg("query failed or returned nothing: %s", sql);
+    }
+    long long v = db_rows_i64(rows, 0, 0);
+    db_rows_free(rows);
+    return v;
+}
+
+void e2e_db_exec(const char *sql, const char *types, ...)
+{
+    struct db_conn *c = db_acquire(root_db());
+    if (!c)
+        fail_msg("cannot reach MariaDB as root");
+    va_list ap;
+    va_start(ap, types);
+    enum err e = db_vexec(c, NULL, NULL, sql, types, ap);
+    va_end(ap);
+    db_release(c);
+    if (e != ERR_OK)
+        fail_msg("statement failed: %s", sql);
+}
+
+double e2e_metric(const char *service, const char *prefix)
+{
+    struct resp *r = e2e_service(service, "GET", "/metrics", NULL);
+    double sum = 0;
+    size_t pl = strlen(prefix);
+    for (char *line = r->body; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        if (strncmp(line, prefix, pl) == 0) {
+            char *sp = strrchr(line, ' ');
+            if (sp)
+                sum += strtod(sp + 1, NULL);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    e2e_resp_free(r);
+    return sum;
+}
+
+struct par {
+    void (*fn)(int, void *);
+    void *arg;
+    int i;
+    pthread_barrier_t *bar;
+};
+
+static void *par_main(void *p)
+{
+    struct par *x = p;
+    pthread_barrier_wait(x->bar);
+    x->fn(x->i, x->arg);
+    return NULL;
+}
+
+void e2e_parallel(int n, void (*fn)(int i, void *arg), void *arg)
+{
+    pthread_t *t = calloc((size_t)n, sizeof *t);
+    struct par *ps = calloc((size_t)n, sizeof *ps);
+    pthread_barrier_t bar;
+    pthread_barrier_init(&bar, NULL, (unsigned)n);
+    for (int i = 0; i < n; i++) {
+        ps[i] = (struct par){fn, arg, i, &bar};
+        if (pthread_create(&t[i], NULL, par_main, &ps[i]) != 0)
+            abort();
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&bar);
+    free(t);
+    free(ps);
+}
+
+long long e2e_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool e2e_eventually(bool (*cond)(void *), void *arg, long timeout_ms)
+{
+    long long end = e2e_now_ms() + timeout_ms;
+    for (;;) {
+        if (cond(arg))
+            return true;
+        if (e2e_now_ms() > end)
+            return false;
+        usleep(20000);
+    }
+}
+
+char *e2e_home_file(const char *rel)
+{
+    char path[1024];
+    const char *home = getenv("PB_HOME");
+    snprintf(path, sizeof path, "%s/%s", home ? home : "var", rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    fclose(f);
+    while (buf && n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = 0;
+    return buf;
+}

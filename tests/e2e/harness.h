@@ -1,0 +1,98 @@
+/* End-to-end test harness: HTTP calls through the gateway of a running stack (addresses from
+ * the environment set by scripts/test.sh), JSON helpers, test users, direct MariaDB reads
+ * for asserting what was stored, and parallel runners for concurrency tests. */
+#ifndef PB_E2E_HARNESS_H
+#define PB_E2E_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+struct resp {
+    long status;
+    char *body;
+    size_t len;
+    json_t *json;           /* parsed body or NULL */
+    char request_id[96];    /* X-Request-Id response header */
+    char content_type[128];
+    char retry_after[32];
+    char location[256];
+};
+
+/* Base URL of the gateway (PB_GATEWAY), e.g. http://127.0.0.1:18080. */
+const char *e2e_gateway(void);
+
+/* Call the gateway: method path (with query), optional bearer token, optional JSON body
+ * (taken). Never NULL: a transport failure is status 0. */
+struct resp *e2e_call(const char *method, const char *path, const char *token, json_t *body);
+/* Same with a raw body, explicit content type (NULL for none) and extra header lines. */
+struct resp *e2e_call_raw(const char *method, const char *path, const char *token, const char *content_type,
+                          const char *body, size_t len, const char *const *headers);
+/* Call a service directly (bypassing the gateway) at base PB_PORT_BASE + offset, with the
+ * internal service token: for /internal/ endpoints and /metrics. */
+struct resp *e2e_service(const char *service, const char *method, const char *path, json_t *body);
+void e2e_resp_free(struct resp *r);
+
+/* Make calls from this thread leave from another loopback address (e.g. "127.0.0.2") so
+ * per-address limits of other tests are not disturbed. NULL resets. */
+void e2e_source_ip(const char *ip);
+
+/* JSON lookups by dotted path ("user.id", "items.0.id"); NULL/0 when absent. */
+json_t *e2e_get(const struct resp *r, const char *path);
+const char *e2e_str(const struct resp *r, const char *path);
+long long e2e_int(const struct resp *r, const char *path);
+
+/* Fail the test (printing the request, status and body) unless the status matches. */
+#define EXPECT_STATUS(r, code) e2e_expect_status((r), (code), __FILE__, __LINE__)
+/* Expect the documented error body with this status and code, and a request id. */
+#define EXPECT_ERROR(r, code, errcode) e2e_expect_error((r), (code), (errcode), __FILE__, __LINE__)
+void e2e_expect_status(const struct resp *r, long code, const char *file, int line);
+void e2e_expect_error(const struct resp *r, long code, const char *errcode, const char *file, int line);
+
+/* A test account. */
+struct e2e_user {
+    char id[24];
+    char username[96];
+    char password[64];
+    char role[16];
+    char token[2048];
+    char refresh[96];
+};
+
+/* A fresh unique username with this prefix (valid: 3..32 characters). */
+void e2e_unique_name(char *buf, size_t cap, const char *prefix);
+/* Register (201 expected) and log in a new account of role "owner" or "provider". */
+void e2e_user_new(struct e2e_user *u, const char *role);
+/* Log in (200 expected), refreshing token and refresh token. */
+void e2e_login(struct e2e_user *u);
+/* The platform admin from PB_ADMIN_USER / PB_ADMIN_PASSWORD, logged in. */
+void e2e_admin(struct e2e_user *u);
+
+/* Read one integer from MariaDB as root over the stack's socket: printf-free, parameters
+ * bound (types as in lib/db.h). Fails the test on error. */
+long long e2e_db_int(const char *sql, const char *types, ...);
+/* Run a statement as root (test set-up such as moving a row's clock). */
+void e2e_db_exec(const char *sql, const char *types, ...);
+
+/* Sum of the values of every /metrics series of a service whose line starts with prefix
+ * (e.g. `pb_cache_loads_total{service="user",cache="user_profile"}`). */
+double e2e_metric(const char *service, const char *prefix);
+
+/* Run fn(i, arg) for i in 0..n-1 on n threads started together; waits for all. */
+void e2e_parallel(int n, void (*fn)(int i, void *arg), void *arg);
+
+/* Milliseconds since an arbitrary start (monotonic). */
+long long e2e_now_ms(void);
+/* Poll cond(arg) every 20 ms until it is true or timeout_ms passes; returns its last value. */
+bool e2e_eventually(bool (*cond)(void *arg), void *arg, long timeout_ms);
+
+/* Read a file of the stack's state folder (PB_HOME), e.g. "secrets/internal-token". Caller frees. */
+char *e2e_home_file(const char *rel);
+
+#endif
