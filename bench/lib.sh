@@ -1,0 +1,83 @@
+# Shared helpers of the benchmark scenarios: a release stack of its own (or a running one),
+# wrk runs that report throughput, p50, p99 and errors, and the table they print.
+# shellcheck shell=bash
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/.." && pwd)
+
+# Defaults: a stack of the benchmark's own on ports that clash with neither the demo stack
+# (8080) nor the test stack (18080). PB_BENCH_USE_RUNNING=1 uses the stack in PB_HOME as is.
+: "${PB_BENCH_DURATION:=10}"
+: "${PB_BENCH_CONNECTIONS:=64}"
+: "${PB_BENCH_THREADS:=2}"
+BENCH_RESULTS=()
+
+bench_stack_up() {
+    if [[ ${PB_BENCH_USE_RUNNING:-0} == 1 ]]; then
+        export PB_HOME=${PB_HOME:-$REPO/var} PB_PORT_BASE=${PB_PORT_BASE:-8080}
+        GW=http://127.0.0.1:$PB_PORT_BASE
+        return
+    fi
+    export PB_HOME=${PB_BENCH_HOME:-/tmp/pb-bench} PB_PORT_BASE=${PB_BENCH_PORT_BASE:-28080}
+    export PB_DB_PORT=${PB_BENCH_DB_PORT:-23306} PB_REDIS_PORT=${PB_BENCH_REDIS_PORT:-26379}
+    export PB_NATS_PORT=${PB_BENCH_NATS_PORT:-24222} PB_NATS_MONITOR_PORT=${PB_BENCH_NATS_MONITOR_PORT:-28222}
+    # measure the services, not the limiter: rates far above what the machine can do
+    export PB_AUTH_RATE=1000000 PB_AUTH_BURST=1000000 PB_LOGIN_MAX_FAILS_IP=1000000
+    export PB_DEMO_DATA=0 PB_ACCESS_LOG=${PB_ACCESS_LOG:-1} PB_LOG_LEVEL=warn
+    export PB_ADMIN_PASSWORD=${PB_ADMIN_PASSWORD:-bench-admin-pass-1}
+    "$REPO/scripts/stack.sh" up >/tmp/pb-bench-up.log 2>&1 || { tail -40 /tmp/pb-bench-up.log; exit 1; }
+    GW=http://127.0.0.1:$PB_PORT_BASE
+    if [[ ${PB_BENCH_KEEP:-0} != 1 ]]; then
+        trap '"$REPO/scripts/stack.sh" down >/dev/null 2>&1 || true' EXIT
+    fi
+}
+
+# api METHOD PATH [TOKEN] [JSON] -> body on stdout
+api() {
+    local args=(-s -X "$1" "$GW$2")
+    [[ -n ${3:-} ]] && args+=(-H "Authorization: Bearer $3")
+    [[ -n ${4:-} ]] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+    curl "${args[@]}"
+}
+
+# bench_register USERNAME ROLE -> access token on stdout
+bench_user() {
+    api POST /api/v1/auth/register "" "{\"username\":\"$1\",\"password\":\"bench-password-1\",\"role\":\"$2\",\"display_name\":\"压测用户\"}" >/dev/null
+    api POST /api/v1/auth/login "" "{\"username\":\"$1\",\"password\":\"bench-password-1\"}" | jq -r .access_token
+}
+
+# run_wrk NAME CONNECTIONS URL [wrk args...]: one row of the table.
+# Errors are socket errors plus non-2xx/3xx answers (wrk counts those as "Non-2xx").
+run_wrk() {
+    local name=$1 conns=$2 url=$3
+    shift 3
+    local out
+    out=$(wrk -t"$PB_BENCH_THREADS" -c"$conns" -d"${PB_BENCH_DURATION}s" --timeout 5s \
+        -s "$BENCH_DIR/report.lua" "$@" "$url" 2>&1) || true
+    local line
+    line=$(grep '^PBRESULT' <<<"$out" | tail -1)
+    if [[ -z $line ]]; then
+        echo "wrk failed for $name:" >&2
+        echo "$out" >&2
+        line="PBRESULT 0 0 0 0 0"
+    fi
+    read -r _ rps p50 p99 errors total <<<"$line"
+    BENCH_RESULTS+=("$name|$conns|$rps|$p50|$p99|$errors|$total")
+    printf '  %-46s done: %s req/s\n' "$name" "$rps" >&2
+}
+
+print_table() {
+    local title=$1
+    echo
+    echo "### $title"
+    echo
+    echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), ${PB_BENCH_DURATION}s per row, wrk -t$PB_BENCH_THREADS"
+    echo
+    echo "| scenario | conns | req/s | p50 ms | p99 ms | errors | requests |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    local row
+    for row in "${BENCH_RESULTS[@]}"; do
+        IFS='|' read -r n c rps p50 p99 e t <<<"$row"
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$c" "$rps" "$p50" "$p99" "$e" "$t"
+    done
+}
