@@ -15,6 +15,9 @@
 
 #include <stddef.h>
 
+/* PB_CACHE_BYPASS=1 turns every aside_get into a direct load (counted as result="bypass"):
+ * an operational switch, and the "uncached" reference of the benchmarks. */
+
 /* Load the value from the source of truth: set *out (malloc'd) and *len, or return
  * ERR_NOT_FOUND (cached as a negative marker) or another error (nothing cached). */
 typedef enum err (*aside_load_fn)(void *ctx, char **out, size_t *len);

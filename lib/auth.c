@@ -105,7 +105,7 @@ enum err auth_verify_cached(const char *public_pem, const char *token, int64_t n
     unsigned slot = (unsigned)(d[0] | d[1] << 8) % MEMO_SLOTS;
     pthread_mutex_t *mu = &memo_mu[slot % MEMO_STRIPES];
     bool hit = false;
-    struct auth_principal p;
+    struct auth_principal p = {0};
     pthread_mutex_lock(mu);
     if (memo[slot].used && memcmp(memo[slot].digest, d, sizeof d) == 0) {
         p = memo[slot].p;

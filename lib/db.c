@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define STMT_CACHE 96
-#define MAX_PARAMS 64
+#define MAX_PARAMS 4096
 #define CELL_INLINE 256
 
 struct stmt_entry {
@@ -379,11 +379,10 @@ done:
     return ERR_OK;
 }
 
-enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql, const char *types,
-                  va_list ap)
+enum err db_execv(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql,
+                  const struct db_param *params, size_t n)
 {
     enum err e = ERR_OK;
-    size_t n = strlen(types);
     if (n > MAX_PARAMS)
         return ERR_INTERNAL;
     if (c->broken || !c->my)
@@ -395,49 +394,49 @@ enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, c
         LOG_E("db: statement has %lu parameters, %zu given: %.200s", mysql_stmt_param_count(st), n, sql);
         return ERR_INTERNAL;
     }
-    MYSQL_BIND b[MAX_PARAMS];
-    unsigned long lens[MAX_PARAMS];
-    int64_t ints[MAX_PARAMS];
-    double dbls[MAX_PARAMS];
-    memset(b, 0, sizeof(MYSQL_BIND) * (n ? n : 1));
+    MYSQL_BIND *b = n ? calloc(n, sizeof *b) : NULL;
+    unsigned long *lens = n ? calloc(n, sizeof *lens) : NULL;
+    int64_t *bools = n ? calloc(n, sizeof *bools) : NULL;
+    if (n && (!b || !lens || !bools)) {
+        e = ERR_NO_MEMORY;
+        goto done;
+    }
     for (size_t i = 0; i < n; i++) {
-        switch (types[i]) {
+        const struct db_param *p = &params[i];
+        switch (p->type) {
         case 'i':
         case 'u':
-            ints[i] = types[i] == 'i' ? va_arg(ap, int64_t) : (int64_t)va_arg(ap, uint64_t);
             b[i].buffer_type = MYSQL_TYPE_LONGLONG;
-            b[i].buffer = &ints[i];
-            b[i].is_unsigned = types[i] == 'u';
+            b[i].buffer = (void *)&p->v.i;
+            b[i].is_unsigned = p->type == 'u';
             break;
         case 'b':
-            ints[i] = va_arg(ap, int) ? 1 : 0;
+            bools[i] = p->v.i ? 1 : 0;
             b[i].buffer_type = MYSQL_TYPE_LONGLONG;
-            b[i].buffer = &ints[i];
+            b[i].buffer = &bools[i];
             break;
         case 'd':
-            dbls[i] = va_arg(ap, double);
             b[i].buffer_type = MYSQL_TYPE_DOUBLE;
-            b[i].buffer = &dbls[i];
+            b[i].buffer = (void *)&p->v.d;
             break;
-        case 's': {
-            const char *s = va_arg(ap, const char *);
-            if (!s) {
+        case 's':
+            if (!p->v.s) {
                 b[i].buffer_type = MYSQL_TYPE_NULL;
                 break;
             }
-            lens[i] = (unsigned long)strlen(s);
+            lens[i] = (unsigned long)strlen(p->v.s);
             b[i].buffer_type = MYSQL_TYPE_STRING;
-            b[i].buffer = (void *)s;
+            b[i].buffer = (void *)p->v.s;
             b[i].buffer_length = lens[i];
             b[i].length = &lens[i];
             break;
-        }
         case 'n':
             b[i].buffer_type = MYSQL_TYPE_NULL;
             break;
         default:
-            LOG_E("db: bad type letter '%c'", types[i]);
-            return ERR_INTERNAL;
+            LOG_E("db: bad type letter '%c'", p->type);
+            e = ERR_INTERNAL;
+            goto done;
         }
     }
     if ((n && mysql_stmt_bind_param(st, b)) || mysql_stmt_execute(st)) {
@@ -445,7 +444,7 @@ enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, c
         e = map_error(c, en, mysql_stmt_error(st), sql);
         if (e == ERR_UNAVAILABLE || en == ER_NEED_REPREPARE)
             stmt_forget(c, st);
-        return e;
+        goto done;
     }
     if (affected)
         *affected = (uint64_t)mysql_stmt_affected_rows(st);
@@ -461,9 +460,65 @@ enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, c
     } else if (out) {
         *out = calloc(1, sizeof(struct db_rows));
         if (!*out)
-            return ERR_NO_MEMORY;
+            e = ERR_NO_MEMORY;
     }
+done:
+    free(b);
+    free(lens);
+    free(bools);
     return e;
+}
+
+enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql, const char *types,
+                  va_list ap)
+{
+    size_t n = strlen(types);
+    struct db_param p[64];
+    if (n > sizeof p / sizeof p[0])
+        return ERR_INTERNAL;
+    for (size_t i = 0; i < n; i++) {
+        p[i].type = types[i];
+        switch (types[i]) {
+        case 'i': p[i].v.i = va_arg(ap, int64_t); break;
+        case 'u': p[i].v.u = va_arg(ap, uint64_t); break;
+        case 'b': p[i].v.i = va_arg(ap, int); break;
+        case 'd': p[i].v.d = va_arg(ap, double); break;
+        case 's': p[i].v.s = va_arg(ap, const char *); break;
+        case 'n': break;
+        default:
+            LOG_E("db: bad type letter '%c'", types[i]);
+            return ERR_INTERNAL;
+        }
+    }
+    return db_execv(c, affected, out, sql, p, n);
+}
+
+static void args_push(struct db_args *a, struct db_param p)
+{
+    if (a->failed)
+        return;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        struct db_param *np = realloc(a->p, cap * sizeof *np);
+        if (!np) {
+            a->failed = true;
+            return;
+        }
+        a->p = np;
+        a->cap = cap;
+    }
+    a->p[a->n++] = p;
+}
+
+void db_args_i(struct db_args *a, int64_t v) { args_push(a, (struct db_param){.type = 'i', .v.i = v}); }
+void db_args_u(struct db_args *a, uint64_t v) { args_push(a, (struct db_param){.type = 'u', .v.u = v}); }
+void db_args_d(struct db_args *a, double v) { args_push(a, (struct db_param){.type = 'd', .v.d = v}); }
+void db_args_s(struct db_args *a, const char *v) { args_push(a, (struct db_param){.type = 's', .v.s = v}); }
+
+void db_args_free(struct db_args *a)
+{
+    free(a->p);
+    memset(a, 0, sizeof *a);
 }
 
 enum err db_exec(struct db_conn *c, uint64_t *affected, const char *sql, const char *types, ...)

@@ -51,6 +51,36 @@ enum err db_query(struct db_conn *c, struct db_rows **out, const char *sql, cons
 enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql, const char *types,
                   va_list ap);
 
+/* One bound value for statements whose parameters are only known at run time (an IN list
+ * of ids, optional search filters). type is one of the letters above. */
+struct db_param {
+    char type;
+    union {
+        int64_t i;
+        uint64_t u;
+        double d;
+        const char *s;
+    } v;
+};
+
+/* A growable list of parameters (db_args_free releases it; NULL pointers never appear:
+ * on allocation failure the list is marked failed and db_execv refuses it). */
+struct db_args {
+    struct db_param *p;
+    size_t n, cap;
+    bool failed;
+};
+void db_args_i(struct db_args *a, int64_t v);
+void db_args_u(struct db_args *a, uint64_t v);
+void db_args_d(struct db_args *a, double v);
+void db_args_s(struct db_args *a, const char *v); /* borrowed: must outlive the call */
+void db_args_free(struct db_args *a);
+
+/* Run a statement with an array of parameters; out (may be NULL) receives the rows. Errors
+ * as db_exec. */
+enum err db_execv(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql,
+                  const struct db_param *params, size_t n);
+
 /* The server error number of the last failed statement on this connection (0 if none). */
 unsigned db_errno(const struct db_conn *c);
 
