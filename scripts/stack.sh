@@ -3,6 +3,7 @@
 # gateway as plain processes with all their state under PB_HOME.
 #
 #   scripts/stack.sh up|down|status|logs|restart
+#   scripts/stack.sh service <name> start|stop|kill|restart   (one service, e.g. for fault tests)
 #
 # Configured only by environment variables (defaults in scripts/common.sh):
 #   PB_HOME (<repo>/var)  PB_PORT_BASE (8080: gateway; services +1..+8)  PB_DB_PORT (3306)
@@ -22,7 +23,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 shopt -u patsub_replacement 2>/dev/null || true
 
 usage() {
-    echo "usage: scripts/stack.sh up|down|status|logs|restart" >&2
+    echo "usage: scripts/stack.sh up|down|status|logs|restart | service <name> start|stop|kill|restart" >&2
     exit 2
 }
 
@@ -669,6 +670,43 @@ cmd_logs() {
     exec tail -n 50 -F "${files[@]}"
 }
 
+# One service on its own (benchmarks and fault tests): start with the caller's environment,
+# stop gracefully, kill -9, or restart.
+cmd_service() { # name action
+    local name=$1 action=$2 idx=0 i p
+    for i in "${!PB_SERVICES[@]}"; do
+        [[ ${PB_SERVICES[$i]} == "$name" ]] && idx=$((i + 1))
+    done
+    ((idx > 0)) || pb_die "no service called $name"
+    [[ -x $PB_BUILD_DIR/bin/pb-$name ]] || pb_die "pb-$name is not built in $PB_BUILD_DIR"
+    lock
+    mkdir -p "$SV"
+    case $action in
+        stop) service_stop "$name" ;;
+        kill)
+            if p=$(pid_of "$SV/$name.pid" "pb-$name"); then
+                kill -9 "$p"
+                wait_gone "$p" 10 || true
+                echo "    $(printf '%-13s' "$name") killed (pid $p)"
+            fi
+            ;;
+        start | restart)
+            [[ $action == restart ]] && service_stop "$name"
+            if p=$(pid_of "$SV/$name.pid" "pb-$name"); then
+                echo "    $(printf '%-13s' "$name") already running (pid $p)"
+            else
+                service_start "$name" "$idx"
+                service_wait_ready "$name" "$idx"
+            fi
+            ;;
+        *) usage ;;
+    esac
+}
+
+if [[ ${1:-} == service && $# == 3 ]]; then
+    cmd_service "$2" "$3"
+    exit 0
+fi
 (($# == 1)) || usage
 PRESENT=()
 ADMIN_PASSWORD=

@@ -6,6 +6,7 @@
 #
 #   PB_TEST_FILTER=<regex>   run only the e2e tests whose name matches (ctest -R)
 #   PB_TEST_BUILD_DIR        the sanitizer build folder (default build/test)
+#   PB_TEST_TARGETS          build only these CMake targets (while other services are being written)
 #   PB_* of the throwaway stack (ports, PB_HOME, ...) can be overridden from the environment.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,10 +20,19 @@ scripts/deps.sh
 
 echo "==> sanitizer build in $BUILD"
 cmake -S "$REPO" -B "$BUILD" -DPB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$BUILD" -j2
+# shellcheck disable=SC2086 # a list of target names
+cmake --build "$BUILD" -j2 ${PB_TEST_TARGETS:+--target $PB_TEST_TARGETS}
 
 echo "==> unit tests"
-ctest --test-dir "$BUILD" -L unit --output-on-failure
+unit_filter=()
+if [[ -n ${PB_TEST_TARGETS:-} ]]; then
+    # only the unit tests that were built
+    names=$(tr ' ' '\n' <<<"$PB_TEST_TARGETS" | grep '^test_' | paste -sd'|' || true)
+    unit_filter=(-R "^unit\.(${names:-none-built})\$")
+fi
+if [[ -z ${PB_TEST_TARGETS:-} || -n ${names:-} ]]; then
+    ctest --test-dir "$BUILD" -L unit --output-on-failure "${unit_filter[@]}"
+fi
 
 # ---- the throwaway stack
 made_home=0
