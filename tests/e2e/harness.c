@@ -186,6 +186,11 @@ json_t *e2e_get(const struct resp *r, const char *path)
 const char *e2e_str(const struct resp *r, const char *path) { return json_string_value(e2e_get(r, path)); }
 long long e2e_int(const struct resp *r, const char *path) { return json_integer_value(e2e_get(r, path)); }
 
+const char *e2e_field_error(const struct resp *r, const char *name)
+{
+    return json_string_value(json_object_get(e2e_get(r, "error.fields"), name));
+}
+
 void e2e_expect_status(const struct resp *r, long code, const char *file, int line)
 {
     if (r->status == code)
@@ -246,6 +251,41 @@ void e2e_admin(struct e2e_user *u)
     snprintf(u->username, sizeof u->username, "%s", n ? n : "admin");
     snprintf(u->password, sizeof u->password, "%s", p ? p : "");
     e2e_login(u);
+}
+
+void e2e_provider_approved(struct e2e_user *u)
+{
+    e2e_user_new(u, "provider");
+    char path[128];
+    snprintf(path, sizeof path, "/internal/v1/users/%s/approve", u->id);
+    struct resp *r = e2e_service("user", "POST", path, json_pack("{s:s}", "reason", "e2e"));
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+}
+
+void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, char *id)
+{
+    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:[s,s],s:f,s:i,s:i,s:[s,s],s:s,s:[s]}", "title",
+                             "阳光宠物之家", "description", "宽敞的院子，每天遛狗两次，专人照看。", "city", "上海",
+                             "district", "徐汇区", "address", "漕溪北路 88 号", "lat", 31.19, "lng", 121.44, "species",
+                             "dog", "cat", "max_weight_kg", 30.0, "capacity", 3, "price_per_night_fen", 12000,
+                             "amenities", "空调", "院子", "house_rules", "需提供疫苗证明", "photos",
+                             "https://img.example.com/a.jpg");
+    if (overrides) {
+        json_object_update(body, overrides);
+        json_decref(overrides);
+    }
+    struct resp *r = e2e_call("POST", "/api/v1/listings", p->token, body);
+    EXPECT_STATUS(r, 201);
+    snprintf(id, 24, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+    if (publish) {
+        char path[128];
+        snprintf(path, sizeof path, "/internal/v1/listings/%s/approve", id);
+        r = e2e_service("boarding", "POST", path, json_pack("{}"));
+        EXPECT_STATUS(r, 200);
+        e2e_resp_free(r);
+    }
 }
 
 static struct db *root_db(void)

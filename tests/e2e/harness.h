@@ -47,6 +47,9 @@ void e2e_source_ip(const char *ip);
 json_t *e2e_get(const struct resp *r, const char *path);
 const char *e2e_str(const struct resp *r, const char *path);
 long long e2e_int(const struct resp *r, const char *path);
+/* The message for one field in an error body (error.fields[name]; names may contain dots,
+ * like "days.0.date"), or NULL. */
+const char *e2e_field_error(const struct resp *r, const char *name);
 
 /* Fail the test (printing the request, status and body) unless the status matches. */
 #define EXPECT_STATUS(r, code) e2e_expect_status((r), (code), __FILE__, __LINE__)
@@ -73,6 +76,13 @@ void e2e_user_new(struct e2e_user *u, const char *role);
 void e2e_login(struct e2e_user *u);
 /* The platform admin from PB_ADMIN_USER / PB_ADMIN_PASSWORD, logged in. */
 void e2e_admin(struct e2e_user *u);
+
+/* A provider approved by the platform (through the user service's internal API). */
+void e2e_provider_approved(struct e2e_user *u);
+/* Create a listing as provider p: a complete valid body, with the fields of overrides
+ * (taken; may be NULL) replacing the defaults. When publish, approve it (internal API).
+ * The new id is written to id (24 bytes). */
+void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, char *id);
 
 /* Read one integer from MariaDB as root over the stack's socket: printf-free, parameters
  * bound (types as in lib/db.h). Fails the test on error. */

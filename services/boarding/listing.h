@@ -1,0 +1,115 @@
+/* Pure rules of the boarding service: the listing record and its JSON, the listing status
+ * machine, species sets, search parameters with their validation, canonical form (the cache
+ * key) and keyset cursors. No I/O: unit-tested in tests/unit/test_boarding_listing.c. */
+#ifndef BOARDING_LISTING_H
+#define BOARDING_LISTING_H
+
+#include "errors.h"
+#include "jv.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum listing_status { LS_PENDING_REVIEW = 0, LS_PUBLISHED, LS_REJECTED, LS_PAUSED, LS__COUNT };
+extern const char *const LISTING_STATUS_NAMES[]; /* NULL-terminated */
+int listing_status_parse(const char *s);
+
+/* What can happen to a listing. */
+enum listing_event {
+    LE_APPROVE,   /* admin: pending_review -> published */
+    LE_REJECT,    /* admin: pending_review -> rejected */
+    LE_EDIT_TEXT, /* provider changed text: back to review (from any status) */
+    LE_PAUSE,     /* provider: published -> paused */
+    LE_RESUME,    /* provider: paused -> published (no new review: the text is unchanged) */
+};
+/* The status after an event, or ERR_CONFLICT when it does not apply. */
+enum err listing_transition(enum listing_status from, enum listing_event ev, enum listing_status *to);
+
+extern const char *const SPECIES_NAMES[]; /* "dog", "cat", "other", NULL */
+/* Bit of a species name (1, 2, 4), 0 if unknown. */
+unsigned species_bit(const char *name);
+/* The names of a mask as a JSON array, in canonical order. */
+json_t *species_json(unsigned mask);
+
+#define LISTING_MAX_CAPACITY 50
+#define LISTING_MAX_PRICE_FEN 10000000LL
+
+struct listing {
+    uint64_t id, provider_id;
+    enum listing_status status;
+    bool provider_suspended;
+    char title[60 * 4 + 1];
+    char city[20 * 4 + 1];
+    char district[20 * 4 + 1];
+    double lat, lng;
+    unsigned species_mask;
+    double max_weight_kg;
+    int capacity;
+    int64_t price_fen;
+    long rating_count, rating_sum, rating_score_milli;
+    char status_reason[500 * 4 + 1];
+    int64_t created_ms, updated_ms, submitted_ms;
+    /* the vertically split detail (owned; NULL when not loaded) */
+    char *description, *address, *amenities_json, *house_rules, *photos_json;
+};
+
+void listing_clear(struct listing *l);
+/* Visible to everyone: published and its provider not suspended. */
+bool listing_visible(const struct listing *l);
+/* The API shape of a listing (a new reference). with_private adds status_reason and
+ * submitted_at (for its provider and admins). */
+json_t *listing_json(const struct listing *l, bool with_private);
+
+/* ---- search ---- */
+enum search_sort { SORT_RATING = 0, SORT_PRICE_ASC, SORT_PRICE_DESC, SORT_DISTANCE };
+extern const char *const SORT_NAMES[];
+
+#define SEARCH_MAX_WORDS 5
+#define SEARCH_MAX_NIGHTS 60
+#define SEARCH_MAX_RADIUS_KM 100.0
+
+struct search {
+    char city[20 * 4 + 1], district[20 * 4 + 1];
+    unsigned species_mask;              /* 0: any */
+    bool has_min_price, has_max_price;
+    int64_t min_price, max_price;
+    bool has_dates;
+    int32_t start, end;                 /* nights start..end-1 */
+    int pets;
+    bool has_near;
+    double lat, lng, radius_km;
+    bool has_min_rating;
+    int min_rating_milli;               /* compared with rating_score_milli */
+    int nwords;
+    char words[SEARCH_MAX_WORDS][20 * 4 + 1];
+    enum search_sort sort;
+    int limit;
+    bool has_cursor;
+    int64_t cursor_key;                 /* price, score, or distance in decimetres */
+    uint64_t cursor_id;
+};
+
+/* Fill q from query-string values (any may be NULL = absent), recording every problem in v
+ * (422 naming the field). today is the current day number. */
+void search_parse(struct jv *v, struct search *q, int32_t today, const char *city, const char *district,
+                  const char *species, const char *min_price, const char *max_price, const char *start_date,
+                  const char *end_date, const char *pets, const char *near, const char *radius_km,
+                  const char *min_rating, const char *words, const char *sort, const char *limit, const char *cursor);
+
+/* A canonical text of everything that decides a result page (filters, sort, limit, cursor),
+ * so equal queries written differently share one cache entry. */
+void search_canonical(const struct search *q, char *buf, size_t cap);
+
+/* Keyset cursors: opaque strings bound to the sort they were made for. */
+void search_cursor_encode(enum search_sort sort, int64_t key, uint64_t id, char *buf, size_t cap);
+bool search_cursor_decode(const char *s, enum search_sort sort, int64_t *key, uint64_t *id);
+
+/* A photo URL: http:// or https://, 12..500 characters, no whitespace or control characters. */
+bool listing_url_ok(const char *url);
+
+/* Escape LIKE metacharacters (\ % _) with a backslash; false if it does not fit. */
+bool like_escape(const char *in, char *out, size_t cap);
+
+#endif
