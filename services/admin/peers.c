@@ -1,0 +1,123 @@
+/* Clients of the user and boarding services' internal APIs. */
+#include "peers.h"
+#include "ids.h"
+#include "log.h"
+#include "svc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static long g_timeout_ms = 3000;
+
+void peers_init(long timeout_ms) { g_timeout_ms = timeout_ms; }
+
+/* Percent-encode an opaque value for a query string (RFC 3986 unreserved bytes stay). */
+static void url_escape(const char *in, char *out, size_t cap)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < cap; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '.' || *p == '_' || *p == '~') {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = HEX[*p >> 4];
+            out[o++] = HEX[*p & 15];
+        }
+    }
+    out[o] = 0;
+}
+
+static enum err call(const char *service, const char *method, const char *path, const json_t *body,
+                     struct httpc_resp *out)
+{
+    char url[1024];
+    int n = snprintf(url, sizeof url, "%s%s", svc_url(service), path);
+    if (n < 0 || (size_t)n >= sizeof url) {
+        memset(out, 0, sizeof *out);
+        return ERR_INTERNAL;
+    }
+    enum err e = httpc_request(method, url, body, NULL, g_timeout_ms, out);
+    if (e == ERR_OK && out->status >= 500)
+        LOG_W("admin: %s %s answered %ld", method, url, out->status);
+    return e;
+}
+
+static enum err list_pending(const char *service, const char *base, long limit, const char *cursor,
+                             struct httpc_resp *out)
+{
+    char path[512], esc[400] = "";
+    if (cursor)
+        url_escape(cursor, esc, sizeof esc);
+    snprintf(path, sizeof path, "%s&limit=%ld%s%s", base, limit, cursor ? "&cursor=" : "", esc);
+    return call(service, "GET", path, NULL, out);
+}
+
+static enum err post_action(const char *service, const char *fmt, uint64_t id, const char *action,
+                            const char *reason, struct httpc_resp *out)
+{
+    char path[256], ids[IDS_STR_LEN];
+    snprintf(path, sizeof path, fmt, ids_format(id, ids), action);
+    json_t *body = reason ? json_pack("{s:s}", "reason", reason) : json_object();
+    if (!body) {
+        memset(out, 0, sizeof *out);
+        return ERR_NO_MEMORY;
+    }
+    enum err e = call(service, "POST", path, body, out);
+    json_decref(body);
+    return e;
+}
+
+static enum err get_one(const char *service, const char *fmt, uint64_t id, struct httpc_resp *out)
+{
+    char path[256], ids[IDS_STR_LEN];
+    snprintf(path, sizeof path, fmt, ids_format(id, ids));
+    return call(service, "GET", path, NULL, out);
+}
+
+enum err peer_pending_providers(long limit, const char *cursor, struct httpc_resp *out)
+{
+    return list_pending("user", "/internal/v1/users?role=provider&status=pending_review", limit, cursor, out);
+}
+
+enum err peer_user_get(uint64_t id, struct httpc_resp *out)
+{
+    return get_one("user", "/internal/v1/users/%s", id, out);
+}
+
+enum err peer_user_action(uint64_t id, const char *action, const char *reason, struct httpc_resp *out)
+{
+    return post_action("user", "/internal/v1/users/%s/%s", id, action, reason, out);
+}
+
+enum err peer_pending_listings(long limit, const char *cursor, struct httpc_resp *out)
+{
+    return list_pending("boarding", "/internal/v1/listings?status=pending_review", limit, cursor, out);
+}
+
+enum err peer_listing_get(uint64_t id, struct httpc_resp *out)
+{
+    return get_one("boarding", "/internal/v1/listings/%s", id, out);
+}
+
+enum err peer_listing_action(uint64_t id, const char *action, const char *reason, const char *expected_updated_at,
+                             struct httpc_resp *out)
+{
+    char path[256], ids[IDS_STR_LEN];
+    snprintf(path, sizeof path, "/internal/v1/listings/%s/%s", ids_format(id, ids), action);
+    json_t *body = json_object();
+    if (reason)
+        json_object_set_new(body, "reason", json_string(reason));
+    if (expected_updated_at)
+        json_object_set_new(body, "expected_updated_at", json_string(expected_updated_at));
+    enum err e = call("boarding", "POST", path, body, out);
+    json_decref(body);
+    return e;
+}
+
+enum err peer_provider_listings(uint64_t provider_id, bool visible, struct httpc_resp *out)
+{
+    return post_action("boarding", "/internal/v1/providers/%s/%s", provider_id, visible ? "reinstate" : "suspend",
+                       NULL, out);
+}
