@@ -15,6 +15,19 @@ if auth and auth ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. auth
 end
 
+-- WRK_IDS (a file of ids, one per line) with WRK_PATH_PREFIX: each request asks for
+-- WRK_PATH_PREFIX .. <a random id>, so many different keys are exercised.
+local ids_file = os.getenv("WRK_IDS")
+local prefix = os.getenv("WRK_PATH_PREFIX") or "/"
+local ids = {}
+if ids_file and ids_file ~= "" then
+  for line in io.lines(ids_file) do ids[#ids + 1] = line end
+  math.randomseed(os.time())
+  function request()
+    return wrk.format(nil, prefix .. ids[math.random(#ids)])
+  end
+end
+
 local non2xx = 0
 function response(status, headers, body)
   if status >= 400 then non2xx = non2xx + 1 end
