@@ -1,0 +1,533 @@
+/* HTTP handlers of the pet service: parse and validate, call the store, render. */
+#include "routes.h"
+#include "dates.h"
+#include "ids.h"
+#include "log.h"
+#include "rules.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const PET_FIELDS[] = {"name",      "species",  "breed",       "birth_date", "age_years", "sex",
+                                         "weight_kg", "neutered", "description", "photos",     "care",      NULL};
+static const char *const VACCINATION_FIELDS[] = {"name", "given_on", "expires_on", NULL};
+static const char *const GRANT_FIELDS[] = {"provider_id", "until_date", NULL};
+static const char JSON_TYPE[] = "application/json; charset=utf-8";
+
+/* ---------- helpers ---------- */
+
+/* Reply with j (taken), weights printed as typed. */
+static void reply_json(struct http_req *r, int status, json_t *j)
+{
+    size_t len = 0;
+    char *s = pet_dumps(j, &len);
+    if (!s) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return;
+    }
+    http_reply_take(r, status, JSON_TYPE, s, len);
+}
+
+/* A field that may be left out but, when given, must not be null. */
+static bool not_null(struct jv *v, const char *key)
+{
+    if (!jv_is_null(v, key))
+        return true;
+    jv_fail(v, key, "must not be null");
+    return false;
+}
+
+/* An optional text field: absent (untouched), null (cleared) or 0..max characters. */
+static void nullable_text(struct jv *v, const char *key, size_t max, unsigned flags, bool *set, const char **val)
+{
+    if (jv_is_null(v, key)) {
+        *set = true;
+        *val = NULL;
+    } else if (jv_str(v, key, flags, 0, max, val)) {
+        *set = true;
+    }
+}
+
+/* birth_date or age_years (never both non-null); null clears either. */
+static void read_age(struct jv *v, struct pet_patch *x, int32_t today)
+{
+    static const char BOTH[] = "give either birth_date or age_years, not both";
+    if (jv_has(v, "birth_date") && !jv_is_null(v, "birth_date") && jv_has(v, "age_years") &&
+        !jv_is_null(v, "age_years")) {
+        jv_fail(v, "birth_date", BOTH);
+        jv_fail(v, "age_years", BOTH);
+        return;
+    }
+    const char *why;
+    int64_t years;
+    if (jv_is_null(v, "birth_date")) {
+        x->set_birth = true;
+    } else if (jv_date(v, "birth_date", 0, &x->birth)) {
+        if ((why = pet_birth_date_problem(x->birth, today)))
+            jv_fail(v, "birth_date", why);
+        x->set_birth = x->has_birth = why == NULL;
+    }
+    if (jv_is_null(v, "age_years")) {
+        x->set_age = true;
+    } else if (jv_int(v, "age_years", 0, 0, PET_AGE_MAX_YEARS, &years)) {
+        x->set_age = x->has_age = true;
+        x->age_years = (int)years;
+    }
+}
+
+/* care: {feeding, medication, allergies, vet_contact}, each nullable; care: null clears all. */
+static void read_care(struct jv *v, struct pet_patch *x)
+{
+    struct jv cv;
+    if (jv_is_null(v, "care")) {
+        for (int f = 0; f < CARE__COUNT; f++) {
+            x->set_care[f] = true;
+            x->care[f] = NULL;
+        }
+        return;
+    }
+    if (!jv_obj(v, "care", 0, PET_CARE_NAMES, &cv))
+        return;
+    for (int f = 0; f < CARE__COUNT; f++)
+        nullable_text(&cv, PET_CARE_NAMES[f], pet_care_max((enum pet_care_field)f), JV_MULTILINE, &x->set_care[f],
+                      &x->care[f]);
+}
+
+static void read_photos(struct jv *v, struct pet_patch *x)
+{
+    json_t *arr, *url;
+    size_t i;
+    if (!not_null(v, "photos") || !jv_str_array(v, "photos", 0, 0, PET_PHOTOS_MAX, PET_PHOTO_URL_MAX, &arr))
+        return;
+    json_array_foreach(arr, i, url)
+    {
+        const char *why = pet_photo_url_problem(json_string_value(url));
+        if (why) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "item %zu %s", i, why);
+            jv_fail(v, "photos", msg);
+            return;
+        }
+    }
+    x->photos = arr;
+}
+
+/* Every field of a pet body; create makes name, species and weight_kg required. */
+static void read_pet(struct jv *v, struct pet_patch *x, bool create)
+{
+    unsigned req = create ? JV_REQUIRED : 0;
+    if ((create || not_null(v, "name")) && jv_str(v, "name", req, 1, PET_NAME_MAX, &x->name) &&
+        pet_text_blank(x->name))
+        jv_fail(v, "name", "must not be blank");
+    if (create || not_null(v, "species"))
+        jv_enum(v, "species", req, PET_SPECIES_NAMES, &x->species);
+    if (create || not_null(v, "weight_kg"))
+        x->set_weight = jv_num(v, "weight_kg", req, PET_WEIGHT_MIN_KG, PET_WEIGHT_MAX_KG, &x->weight_kg);
+    if (not_null(v, "sex"))
+        jv_enum(v, "sex", 0, PET_SEX_NAMES, &x->sex);
+    if (not_null(v, "neutered"))
+        x->set_neutered = jv_bool(v, "neutered", 0, &x->neutered);
+    nullable_text(v, "breed", PET_BREED_MAX, 0, &x->set_breed, &x->breed);
+    nullable_text(v, "description", PET_DESCRIPTION_MAX, JV_MULTILINE, &x->set_description, &x->description);
+    read_age(v, x, date_today());
+    read_care(v, x);
+    read_photos(v, x);
+}
+
+/* ?limit= of a list: 1..100, default 20 (a bad value is recorded in v). */
+static void read_limit(struct http_req *r, struct jv *v, int64_t *limit)
+{
+    *limit = 20;
+    jv_q_int(v, "limit", http_query(r, "limit"), 0, 1, 100, limit);
+}
+
+/* Whether the caller may read pet id of owner: its owner, an admin, or a provider with an
+ * active grant. Otherwise 404 (exactly as for a pet that does not exist) is sent. */
+static bool may_read_or_reply(struct http_req *r, const struct auth_principal *me, uint64_t id, uint64_t owner)
+{
+    bool grant = false;
+    if (me->role == ROLE_PROVIDER) {
+        enum err e = store_grant_active(svc_of(r), id, me->user_id, date_today(), &grant);
+        if (e != ERR_OK) {
+            svc_reply_err(r, e);
+            return false;
+        }
+    }
+    if (pet_may_read(me->role, me->user_id, owner, grant))
+        return true;
+    svc_reply_err(r, ERR_NOT_FOUND);
+    return false;
+}
+
+/* ---------- /api/v1/pets ---------- */
+
+static void h_create(struct http_req *r)
+{
+    struct auth_principal me;
+    struct jv v;
+    struct pet_patch x;
+    struct pet *p = NULL;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, PET_FIELDS))
+        goto done;
+    pet_patch_init(&x);
+    read_pet(&v, &x, true);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    if (!(p = malloc(sizeof *p))) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        goto done;
+    }
+    pet_init(p);
+    p->id = ids_next();
+    p->owner_id = me.user_id;
+    p->created_ms = p->updated_ms = time_now_ms();
+    enum err e = pet_apply(p, &x, date_today());
+    if (e == ERR_OK)
+        e = store_pet_create(svc_of(r), p);
+    if (e != ERR_OK) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "an owner may keep at most %d pets", PET_MAX_PER_OWNER);
+        http_reply_error(r, e, e == ERR_CONFLICT ? msg : NULL, NULL);
+        goto done;
+    }
+    char loc[64], id[IDS_STR_LEN];
+    snprintf(loc, sizeof loc, "/api/v1/pets/%s", ids_format(p->id, id));
+    http_header_add(r, "Location", loc);
+    LOG_I("pet: %s created by owner %llu", id, (unsigned long long)me.user_id);
+    reply_json(r, 201, pet_json(p, date_today(), PET_VIEW_PUBLIC));
+done:
+    pet_clear(p);
+    free(p);
+    jv_free(&v);
+}
+
+struct list_ctx {
+    json_t *items;
+    int32_t today;
+    uint64_t last;
+};
+
+static void add_pet(const struct pet *p, void *arg)
+{
+    struct list_ctx *l = arg;
+    json_array_append_new(l->items, pet_json(p, l->today, PET_VIEW_PUBLIC));
+    l->last = p->id;
+}
+
+/* GET /api/v1/pets?limit=&cursor=: the caller's live pets, newest first. */
+static void h_list(struct http_req *r)
+{
+    struct auth_principal me;
+    struct jv v;
+    int64_t limit;
+    const char *cursor = NULL;
+    uint64_t before = UINT64_MAX;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
+        goto done;
+    read_limit(r, &v, &limit);
+    if (jv_q_str(&v, "cursor", http_query(r, "cursor"), 0, 1, IDS_STR_LEN, &cursor) && !ids_parse(cursor, &before))
+        jv_fail(&v, "cursor", "is not a cursor from a previous page");
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    struct list_ctx l = {json_array(), date_today(), 0};
+    bool more = false;
+    enum err e = store_pets_by_owner(svc_of(r), me.user_id, before, (size_t)limit, add_pet, &l, &more);
+    if (e != ERR_OK) {
+        json_decref(l.items);
+        svc_reply_err(r, e);
+        goto done;
+    }
+    char next[IDS_STR_LEN];
+    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
+                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+done:
+    jv_free(&v);
+}
+
+static void h_get(struct http_req *r)
+{
+    struct auth_principal me;
+    uint64_t id, owner = 0;
+    char *json = NULL;
+    size_t len = 0;
+    if (!svc_auth_or_reply(r, ROLE_ANY, &me) || !http_id_param_or_reply(r, "id", &id))
+        return;
+    enum err e = store_pet_json_cached(svc_of(r), id, &owner, &json, &len);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    if (!may_read_or_reply(r, &me, id, owner)) {
+        free(json);
+        return;
+    }
+    http_reply_take(r, 200, JSON_TYPE, json, len);
+}
+
+static void h_patch(struct http_req *r)
+{
+    struct auth_principal me;
+    struct jv v;
+    struct pet_patch x;
+    struct pet *p = NULL;
+    uint64_t id;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, PET_FIELDS))
+        goto done;
+    pet_patch_init(&x);
+    read_pet(&v, &x, false);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    if (!(p = malloc(sizeof *p))) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        goto done;
+    }
+    /* another owner's pet and a deleted one are both "not found" */
+    enum err e = store_pet_update(svc_of(r), id, me.user_id, &x, p);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        goto done;
+    }
+    reply_json(r, 200, pet_json(p, date_today(), PET_VIEW_PUBLIC));
+done:
+    pet_clear(p);
+    free(p);
+    jv_free(&v);
+}
+
+static void h_delete(struct http_req *r)
+{
+    struct auth_principal me;
+    uint64_t id;
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
+        return;
+    enum err e = store_pet_delete(svc_of(r), id, me.user_id);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    LOG_I("pet: %llu deleted by its owner", (unsigned long long)id);
+    http_reply_empty(r, 204);
+}
+
+/* ---------- /api/v1/pets/{id}/vaccinations ---------- */
+
+static void h_vaccination_add(struct http_req *r)
+{
+    struct auth_principal me;
+    struct jv v;
+    struct pet_vaccination vac;
+    const char *name = NULL, *why;
+    uint64_t id;
+    int32_t today = date_today();
+    memset(&vac, 0, sizeof vac);
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, VACCINATION_FIELDS))
+        goto done;
+    if (jv_str(&v, "name", JV_REQUIRED, 1, PET_VACCINATION_NAME_MAX, &name) && pet_text_blank(name))
+        jv_fail(&v, "name", "must not be blank");
+    bool given = jv_date(&v, "given_on", JV_REQUIRED, &vac.given_on);
+    if (given && (why = pet_given_on_problem(vac.given_on, today)))
+        jv_fail(&v, "given_on", why);
+    vac.has_expires = jv_date(&v, "expires_on", 0, &vac.expires_on);
+    if (vac.has_expires && given && (why = pet_expires_on_problem(vac.given_on, vac.expires_on)))
+        jv_fail(&v, "expires_on", why);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    vac.id = ids_next();
+    vac.pet_id = id;
+    vac.created_ms = time_now_ms();
+    snprintf(vac.name, sizeof vac.name, "%s", name);
+    enum err e = store_vaccination_add(svc_of(r), me.user_id, &vac);
+    if (e != ERR_OK) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "a pet may have at most %d vaccination records", PET_MAX_VACCINATIONS);
+        http_reply_error(r, e, e == ERR_CONFLICT ? msg : NULL, NULL);
+        goto done;
+    }
+    reply_json(r, 201, pet_vaccination_json(&vac, today));
+done:
+    jv_free(&v);
+}
+
+struct vlist_ctx {
+    json_t *items;
+    int32_t today;
+    int32_t last_given;
+    uint64_t last_id;
+};
+
+static void add_vaccination(const struct pet_vaccination *vac, void *arg)
+{
+    struct vlist_ctx *l = arg;
+    json_array_append_new(l->items, pet_vaccination_json(vac, l->today));
+    l->last_given = vac->given_on;
+    l->last_id = vac->id;
+}
+
+/* GET /api/v1/pets/{id}/vaccinations?limit=&cursor=: newest given_on first; readable by
+ * whoever may read the pet. */
+static void h_vaccination_list(struct http_req *r)
+{
+    struct auth_principal me;
+    struct jv v;
+    uint64_t id, owner = 0, after_id = UINT64_MAX;
+    int32_t after_given = INT32_MAX;
+    int64_t limit;
+    const char *cursor = NULL;
+    char *json = NULL;
+    size_t len = 0;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_ANY, &me) || !http_id_param_or_reply(r, "id", &id))
+        goto done;
+    read_limit(r, &v, &limit);
+    if (jv_q_str(&v, "cursor", http_query(r, "cursor"), 0, 1, PET_VCURSOR_LEN, &cursor) &&
+        !pet_vcursor_parse(cursor, &after_given, &after_id))
+        jv_fail(&v, "cursor", "is not a cursor from a previous page");
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    enum err e = store_pet_json_cached(svc_of(r), id, &owner, &json, &len);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        goto done;
+    }
+    if (!may_read_or_reply(r, &me, id, owner))
+        goto done;
+    struct vlist_ctx l = {json_array(), date_today(), 0, 0};
+    bool more = false;
+    e = store_vaccinations(svc_of(r), id, after_given, after_id, (size_t)limit, add_vaccination, &l, &more);
+    if (e != ERR_OK) {
+        json_decref(l.items);
+        svc_reply_err(r, e);
+        goto done;
+    }
+    char next[PET_VCURSOR_LEN];
+    if (more)
+        pet_vcursor_format(l.last_given, l.last_id, next);
+    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor", more ? json_string(next) : json_null()));
+done:
+    free(json);
+    jv_free(&v);
+}
+
+static void h_vaccination_delete(struct http_req *r)
+{
+    struct auth_principal me;
+    uint64_t id, vid;
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id) ||
+        !http_id_param_or_reply(r, "vid", &vid))
+        return;
+    enum err e = store_vaccination_delete(svc_of(r), me.user_id, id, vid);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    http_reply_empty(r, 204);
+}
+
+/* ---------- /internal/v1/pets (the order service) ---------- */
+
+/* GET /internal/v1/pets/{id}: the pet, soft-deleted or not, with "deleted"; read fresh. */
+static void h_internal_get(struct http_req *r)
+{
+    uint64_t id;
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
+        return;
+    struct pet *p = malloc(sizeof *p);
+    if (!p) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return;
+    }
+    enum err e = store_pet_get(svc_of(r), id, p);
+    if (e == ERR_OK)
+        reply_json(r, 200, pet_json(p, date_today(), PET_VIEW_INTERNAL));
+    else
+        svc_reply_err(r, e);
+    pet_clear(p);
+    free(p);
+}
+
+static json_t *grant_json(const struct pet_grant *g)
+{
+    char pet[IDS_STR_LEN], order[IDS_STR_LEN], provider[IDS_STR_LEN], until[DATE_STR_LEN], created[TIME_STR_LEN],
+        updated[TIME_STR_LEN];
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pet_id", ids_format(g->pet_id, pet), "order_id",
+                     ids_format(g->order_id, order), "provider_id", ids_format(g->provider_id, provider),
+                     "until_date", date_format(g->until_date, until), "created_at",
+                     time_format_ms(g->created_ms, created), "updated_at", time_format_ms(g->updated_ms, updated));
+}
+
+/* PUT /internal/v1/pets/{id}/grants/{order_id} {provider_id, until_date}: create or update. */
+static void h_grant_put(struct http_req *r)
+{
+    struct jv v;
+    uint64_t id, order, provider = 0;
+    int32_t until = 0;
+    jv_init(&v);
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id) ||
+        !http_id_param_or_reply(r, "order_id", &order))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, GRANT_FIELDS))
+        goto done;
+    jv_id(&v, "provider_id", JV_REQUIRED, &provider);
+    jv_date(&v, "until_date", JV_REQUIRED, &until);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    struct pet_grant g = {0};
+    enum err e = store_grant_put(svc_of(r), id, order, provider, until, &g);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        goto done;
+    }
+    char day[DATE_STR_LEN];
+    LOG_I("pet: provider %llu may read pet %llu until %s (order %llu)", (unsigned long long)provider,
+          (unsigned long long)id, date_format(until, day), (unsigned long long)order);
+    reply_json(r, 200, grant_json(&g));
+done:
+    jv_free(&v);
+}
+
+/* DELETE /internal/v1/pets/{id}/grants/{order_id}: 204 whether or not it existed. */
+static void h_grant_delete(struct http_req *r)
+{
+    uint64_t id, order;
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id) ||
+        !http_id_param_or_reply(r, "order_id", &order))
+        return;
+    enum err e = store_grant_delete(svc_of(r), id, order);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    LOG_I("pet: grant of order %llu on pet %llu removed", (unsigned long long)order, (unsigned long long)id);
+    http_reply_empty(r, 204);
+}
+
+void pet_routes(struct svc *s)
+{
+    svc_route(s, "POST", "/api/v1/pets", h_create);
+    svc_route(s, "GET", "/api/v1/pets", h_list);
+    svc_route(s, "GET", "/api/v1/pets/{id}", h_get);
+    svc_route(s, "PATCH", "/api/v1/pets/{id}", h_patch);
+    svc_route(s, "DELETE", "/api/v1/pets/{id}", h_delete);
+    svc_route(s, "POST", "/api/v1/pets/{id}/vaccinations", h_vaccination_add);
+    svc_route(s, "GET", "/api/v1/pets/{id}/vaccinations", h_vaccination_list);
+    svc_route(s, "DELETE", "/api/v1/pets/{id}/vaccinations/{vid}", h_vaccination_delete);
+    svc_route(s, "GET", "/internal/v1/pets/{id}", h_internal_get);
+    svc_route(s, "PUT", "/internal/v1/pets/{id}/grants/{order_id}", h_grant_put);
+    svc_route(s, "DELETE", "/internal/v1/pets/{id}/grants/{order_id}", h_grant_delete);
+}
