@@ -6,6 +6,7 @@
 #include "ids.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -18,8 +19,25 @@
 #define MAX_EXTRA_HEADERS 8
 #define MAX_ROUTES 128
 
+struct http_stream {
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    http_stream_fill fill;
+    void *arg;
+    void (*on_close)(void *);
+    long heartbeat_ms;
+    int64_t last_write_ms;
+    bool suspended, pending, heartbeat_due;
+    struct http_stream *next; /* the server's list of live streams */
+};
+
 struct http_server {
     struct MHD_Daemon *daemon;
+    /* event streams: parked connections are woken by writers and by the heartbeat thread */
+    pthread_mutex_t streams_mu;
+    struct http_stream *streams;
+    pthread_t heartbeat;
+    bool heartbeat_running, stopping;
     struct router *router;
     struct http_opts opts;
     char service[32];
@@ -76,6 +94,7 @@ struct http_server *http_server_new(const struct http_opts *o, const char *servi
         s->opts.timeout_s = 60;
     snprintf(s->service, sizeof s->service, "%s", service);
     s->app = app;
+    pthread_mutex_init(&s->streams_mu, NULL);
     const char *al = getenv("PB_ACCESS_LOG");
     s->access_log = !al || strcmp(al, "0") != 0;
     return s;
@@ -246,6 +265,133 @@ void http_reply_error(struct http_req *r, enum err e, const char *message, json_
     if (e == ERR_UNAVAILABLE || e == ERR_NO_MEMORY || e == ERR_RETRY)
         http_header_add(r, "Retry-After", "1");
     http_reply_json(r, err_http_status(e), json_pack("{s:o}", "error", err ? err : json_object()));
+}
+
+/* ---------- Server-Sent Events ---------- */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Resume a parked stream; caller holds streams_mu. */
+static void stream_resume_locked(struct http_stream *st)
+{
+    if (st->suspended) {
+        st->suspended = false;
+        MHD_resume_connection(st->conn);
+    } else {
+        st->pending = true; /* the reader is running: make it look again instead of parking */
+    }
+}
+
+void http_stream_wake(struct http_stream *st)
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->srv->streams_mu);
+    stream_resume_locked(st);
+    pthread_mutex_unlock(&st->srv->streams_mu);
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct http_stream *st = cls;
+    struct http_server *srv = st->srv;
+    if (srv->stopping)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    long n = st->fill(st->arg, buf, max);
+    if (n < 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    pthread_mutex_lock(&srv->streams_mu);
+    if (n == 0 && st->heartbeat_due && max > 16) {
+        memcpy(buf, ": heartbeat\n\n", 13);
+        n = 13;
+    }
+    st->heartbeat_due = false;
+    if (n > 0) {
+        st->last_write_ms = mono_ms();
+    } else if (st->pending) {
+        st->pending = false; /* a wake came while filling: look again at once */
+    } else {
+        st->suspended = true;
+        MHD_suspend_connection(st->conn);
+    }
+    pthread_mutex_unlock(&srv->streams_mu);
+    return n;
+}
+
+static void stream_free(void *cls)
+{
+    struct http_stream *st = cls;
+    struct http_server *srv = st->srv;
+    pthread_mutex_lock(&srv->streams_mu);
+    for (struct http_stream **p = &srv->streams; *p; p = &(*p)->next)
+        if (*p == st) {
+            *p = st->next;
+            break;
+        }
+    pthread_mutex_unlock(&srv->streams_mu);
+    st->on_close(st->arg);
+    free(st);
+}
+
+static void *heartbeat_main(void *arg)
+{
+    struct http_server *srv = arg;
+    for (;;) {
+        struct timespec ts = {0, 250 * 1000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&srv->streams_mu);
+        bool stop = srv->stopping;
+        int64_t now = mono_ms();
+        for (struct http_stream *st = srv->streams; st; st = st->next)
+            if (stop || (st->heartbeat_ms > 0 && now - st->last_write_ms >= st->heartbeat_ms)) {
+                st->heartbeat_due = !stop;
+                stream_resume_locked(st);
+            }
+        pthread_mutex_unlock(&srv->streams_mu);
+        if (stop)
+            return NULL;
+    }
+}
+
+struct http_stream *http_reply_sse(struct http_req *r, long heartbeat_ms, http_stream_fill fill, void *arg,
+                                   void (*on_close)(void *arg))
+{
+    struct http_server *srv = r->srv;
+    struct http_stream *st = calloc(1, sizeof *st);
+    struct MHD_Response *resp = NULL;
+    if (!st || r->replied)
+        goto fail;
+    *st = (struct http_stream){srv, r->conn, fill, arg, on_close, heartbeat_ms, mono_ms(), false, false, false, NULL};
+    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
+    if (!resp)
+        goto fail;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* nginx: pass every byte on at once */
+    MHD_add_response_header(resp, "X-Request-Id", r->rid);
+    pthread_mutex_lock(&srv->streams_mu);
+    st->next = srv->streams;
+    srv->streams = st;
+    if (!srv->heartbeat_running && pthread_create(&srv->heartbeat, NULL, heartbeat_main, srv) == 0)
+        srv->heartbeat_running = true;
+    pthread_mutex_unlock(&srv->streams_mu);
+    r->replied = true;
+    r->status = 200;
+    MHD_queue_response(r->conn, 200, resp); /* from now on stream_free owns st */
+    MHD_destroy_response(resp);
+    return st;
+fail:
+    free(st);
+    on_close(arg);
+    if (!r->replied)
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+    return NULL;
 }
 
 /* ---------- validation glue ---------- */
@@ -446,8 +592,27 @@ void http_server_free(struct http_server *s)
 {
     if (!s)
         return;
+    /* libmicrohttpd must not be stopped with parked connections: end every stream first */
+    pthread_mutex_lock(&s->streams_mu);
+    s->stopping = true;
+    bool hb = s->heartbeat_running;
+    pthread_mutex_unlock(&s->streams_mu);
+    if (hb)
+        pthread_join(s->heartbeat, NULL);
+    for (int i = 0; i < 100; i++) { /* let the resumed streams finish (at most 1 s) */
+        pthread_mutex_lock(&s->streams_mu);
+        bool left = s->streams != NULL;
+        for (struct http_stream *st = s->streams; st; st = st->next)
+            stream_resume_locked(st);
+        pthread_mutex_unlock(&s->streams_mu);
+        if (!left)
+            break;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    pthread_mutex_destroy(&s->streams_mu);
     router_free(s->router);
     free(s);
 }

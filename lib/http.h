@@ -68,6 +68,26 @@ void http_reply_empty(struct http_req *r, int status);
 /* Send the documented error body {"error":{code,message,fields?,request_id}}; message NULL
  * uses the default for e; fields (taken) may be NULL. */
 void http_reply_error(struct http_req *r, enum err e, const char *message, json_t *fields);
+/* ---- Server-Sent Events ---- */
+struct http_stream;
+
+/* The source of an event stream: called on a server thread whenever the client can take
+ * more. Write at most max bytes of SSE text into buf and return the count; return 0 when
+ * nothing is ready (the connection is parked, costing no thread, until http_stream_wake or
+ * the next heartbeat); return -1 to end the stream. */
+typedef long (*http_stream_fill)(void *arg, char *buf, size_t max);
+
+/* Reply 200 text/event-stream and keep the connection open: fill produces the body as
+ * above; every heartbeat_ms without data an SSE comment (": heartbeat") is sent, which also
+ * detects clients that went away. on_close(arg) runs exactly once when the stream ends
+ * (client gone, fill returned -1, server stopping); after it, the handle is invalid. The
+ * returned handle is for http_stream_wake; NULL if the reply could not be started (an
+ * error reply was sent and on_close has run). */
+struct http_stream *http_reply_sse(struct http_req *r, long heartbeat_ms, http_stream_fill fill, void *arg,
+                                   void (*on_close)(void *arg));
+/* Tell a stream that data is ready (thread-safe; it may be parked or not). */
+void http_stream_wake(struct http_stream *st);
+
 /* Whether a reply was sent. */
 bool http_replied(const struct http_req *r);
 

@@ -1,0 +1,310 @@
+/* Outbox relay and idempotent JetStream consumers. */
+#include "events.h"
+#include "bus.h"
+#include "dates.h"
+#include "ids.h"
+#include "log.h"
+#include "metrics.h"
+#include "svc.h"
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char SQL_OUTBOX_ADD[] =
+    "INSERT INTO outbox (id, subject, payload, created_ms, attempts) VALUES (?, ?, ?, ?, 0)";
+static const char SQL_OUTBOX_TAKE[] =
+    "SELECT id, subject, payload FROM outbox WHERE sent_ms IS NULL ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED";
+static const char SQL_OUTBOX_SENT[] = "UPDATE outbox SET sent_ms = ?, attempts = attempts + 1 WHERE id = ?";
+static const char SQL_OUTBOX_FAILED[] = "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?";
+static const char SQL_OUTBOX_PENDING[] = "SELECT COUNT(*), MIN(created_ms) FROM outbox WHERE sent_ms IS NULL";
+static const char SQL_OUTBOX_PURGE[] = "DELETE FROM outbox WHERE sent_ms IS NOT NULL AND sent_ms < ? LIMIT 1000";
+static const char SQL_PROCESSED[] =
+    "INSERT IGNORE INTO processed_event (consumer, event_id, processed_ms) VALUES (?, ?, ?)";
+
+/* ---------- envelope ---------- */
+
+json_t *events_envelope(uint64_t id, const char *type, int version, int64_t occurred_ms, const char *source,
+                        const char *request_id, const json_t *data)
+{
+    char sid[IDS_STR_LEN], at[TIME_STR_LEN];
+    return json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:O}", "id", ids_format(id, sid), "type", type, "version", version,
+                     "occurred_at", time_format_ms(occurred_ms, at), "source", source, "request_id",
+                     request_id ? request_id : "", "data", data);
+}
+
+bool events_parse(const json_t *env, struct event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    const char *id = json_string_value(json_object_get(env, "id"));
+    const char *at = json_string_value(json_object_get(env, "occurred_at"));
+    ev->type = json_string_value(json_object_get(env, "type"));
+    ev->source = json_string_value(json_object_get(env, "source"));
+    ev->request_id = json_string_value(json_object_get(env, "request_id"));
+    ev->data = json_object_get(env, "data");
+    ev->version = (int)json_integer_value(json_object_get(env, "version"));
+    return id && ids_parse(id, &ev->id) && ev->type && at && time_parse_ms(at, &ev->occurred_ms) && ev->source &&
+           json_is_object(ev->data) && ev->version > 0;
+}
+
+enum err events_outbox_add(struct db_conn *c, const char *source, const char *type, int version, const json_t *data,
+                           uint64_t *out_id)
+{
+    uint64_t id = ids_next();
+    int64_t now = time_now_ms();
+    char subject[160];
+    snprintf(subject, sizeof subject, "petboarding.%s", type);
+    json_t *env = events_envelope(id, type, version, now, source, log_request_id(), data);
+    char *payload = env ? json_dumps(env, JSON_COMPACT) : NULL;
+    json_decref(env);
+    if (!payload)
+        return ERR_NO_MEMORY;
+    enum err e = db_exec(c, NULL, SQL_OUTBOX_ADD, "ussi", id, subject, payload, now);
+    free(payload);
+    if (e == ERR_OK && out_id)
+        *out_id = id;
+    return e;
+}
+
+/* ---------- relay ---------- */
+
+static pthread_mutex_t relay_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t relay_cv = PTHREAD_COND_INITIALIZER;
+static bool relay_nudged;
+
+void events_relay_nudge(void)
+{
+    pthread_mutex_lock(&relay_mu);
+    relay_nudged = true;
+    pthread_cond_signal(&relay_cv);
+    pthread_mutex_unlock(&relay_mu);
+}
+
+/* Wait for a nudge or the poll interval. */
+static void relay_wait(long ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&relay_mu);
+    while (!relay_nudged && pthread_cond_timedwait(&relay_cv, &relay_mu, &until) == 0)
+        ;
+    relay_nudged = false;
+    pthread_mutex_unlock(&relay_mu);
+}
+
+struct relay_ctx {
+    struct svc *s;
+    size_t published;
+    bool bus_down;
+};
+
+/* One batch: take pending rows (skipping rows another replica holds), publish them in id
+ * order, mark what went out. A publish failure stops the batch; the rest waits. */
+static enum err relay_tx(struct db_conn *c, void *arg)
+{
+    struct relay_ctx *x = arg;
+    struct db_rows *r = NULL;
+    x->published = 0;
+    x->bus_down = false;
+    enum err e = db_query(c, &r, SQL_OUTBOX_TAKE, "");
+    int64_t now = time_now_ms();
+    for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++) {
+        const char *id = db_rows_str(r, i, 0), *subject = db_rows_str(r, i, 1), *payload = db_rows_str(r, i, 2);
+        if (bus_publish(x->s->bus, subject, id, payload, strlen(payload), 2000) != ERR_OK) {
+            x->bus_down = true;
+            e = db_exec(c, NULL, SQL_OUTBOX_FAILED, "u", db_rows_u64(r, i, 0));
+            break;
+        }
+        e = db_exec(c, NULL, SQL_OUTBOX_SENT, "iu", now, db_rows_u64(r, i, 0));
+        if (e == ERR_OK)
+            x->published++;
+    }
+    db_rows_free(r);
+    return e;
+}
+
+static double outbox_stat(struct svc *s, int col)
+{
+    struct db_rows *r = NULL;
+    double v = -1;
+    if (db_query1(s->db, &r, SQL_OUTBOX_PENDING, "") == ERR_OK) {
+        if (col == 0)
+            v = (double)db_rows_i64(r, 0, 0);
+        else
+            v = db_rows_null(r, 0, 1) ? 0 : (double)(time_now_ms() - db_rows_i64(r, 0, 1)) / 1000.0;
+    }
+    db_rows_free(r);
+    return v;
+}
+
+static double gauge_pending(void *s) { return outbox_stat(s, 0); }
+static double gauge_oldest(void *s) { return outbox_stat(s, 1); }
+
+static void relay_main(struct svc *s, void *arg)
+{
+    (void)arg;
+    struct relay_ctx x = {s, 0, false};
+    long idle_ms = 200;
+    int64_t last_purge = 0;
+    while (!svc_stopping(s)) {
+        enum err e = db_tx(s->db, relay_tx, &x);
+        if (e == ERR_OK && x.published) {
+            metrics_count("pb_outbox_published_total", NULL, x.published);
+            continue; /* there may be more */
+        }
+        if (x.bus_down || e != ERR_OK)
+            LOG_W("events: relay waiting (%s)", x.bus_down ? "NATS unavailable" : err_code(e));
+        if (time_now_ms() - last_purge > 3600 * 1000) { /* sent rows are kept a week for audit */
+            db_exec1(s->db, NULL, SQL_OUTBOX_PURGE, "i", time_now_ms() - 7LL * 86400 * 1000);
+            last_purge = time_now_ms();
+        }
+        relay_wait(x.bus_down || e != ERR_OK ? 1000 : idle_ms);
+    }
+}
+
+int events_relay_start(struct svc *s)
+{
+    metrics_gauge("pb_outbox_pending", "events in the outbox not yet published", gauge_pending, s);
+    metrics_gauge("pb_outbox_oldest_pending_seconds", "age of the oldest unpublished event", gauge_oldest, s);
+    metrics_describe("pb_outbox_published_total", "events published by the outbox relay");
+    return svc_spawn(s, relay_main, NULL);
+}
+
+/* ---------- consumers ---------- */
+
+struct handle_ctx {
+    struct svc *s;
+    const struct events_consumer *spec;
+    const struct event *ev;
+    bool duplicate;
+};
+
+static enum err handle_tx(struct db_conn *c, void *arg)
+{
+    struct handle_ctx *x = arg;
+    uint64_t inserted = 0;
+    enum err e = db_exec(c, &inserted, SQL_PROCESSED, "sui", x->spec->durable, x->ev->id, time_now_ms());
+    if (e != ERR_OK)
+        return e;
+    x->duplicate = inserted == 0;
+    if (x->duplicate)
+        return ERR_OK; /* processed before: nothing to do, ack again */
+    return x->spec->handler(x->s, c, x->ev, x->spec->arg);
+}
+
+static void dead_letter(struct svc *s, const struct events_consumer *spec, natsMsg *m, const char *why)
+{
+    char subject[160], labels[128];
+    snprintf(subject, sizeof subject, "petboarding.dlq.%s", spec->durable);
+    snprintf(labels, sizeof labels, "consumer=\"%s\"", spec->durable);
+    const char *data = natsMsg_GetData(m);
+    int len = natsMsg_GetDataLength(m);
+    /* the DLQ copy gets its own id: the original id may still be in the duplicate window */
+    char mid[IDS_STR_LEN];
+    ids_format(ids_next(), mid);
+    if (bus_publish(s->bus, subject, mid, data ? data : "", len > 0 ? (size_t)len : 0, 2000) != ERR_OK)
+        return; /* keep it for another round rather than lose it */
+    metrics_count("pb_events_dead_lettered_total", labels, 1);
+    LOG_E("events: %s parked on %s after repeated failures (%s)", natsMsg_GetSubject(m), subject, why);
+    natsMsg_Term(m, NULL);
+}
+
+static void handle_msg(struct svc *s, const struct events_consumer *spec, natsMsg *m)
+{
+    jsMsgMetaData *meta = NULL;
+    uint64_t delivered = natsMsg_GetMetaData(&meta, m) == NATS_OK ? meta->NumDelivered : 1;
+    jsMsgMetaData_Destroy(meta);
+    char labels[128];
+    snprintf(labels, sizeof labels, "consumer=\"%s\"", spec->durable);
+    json_error_t jerr;
+    json_t *env = json_loadb(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), 0, &jerr);
+    struct event ev;
+    if (!env || !events_parse(env, &ev)) {
+        json_decref(env);
+        dead_letter(s, spec, m, "not an event envelope");
+        return;
+    }
+    ev.delivered = delivered;
+    log_set_request_id(ev.request_id);
+    struct handle_ctx x = {s, spec, &ev, false};
+    enum err e = db_tx(s->db, handle_tx, &x);
+    if (e == ERR_OK) {
+        natsMsg_Ack(m, NULL);
+        metrics_count("pb_events_consumed_total", labels, 1);
+        if (x.duplicate)
+            metrics_count("pb_events_duplicates_total", labels, 1);
+    } else if (delivered >= (uint64_t)spec->max_deliver) {
+        dead_letter(s, spec, m, err_code(e));
+    } else {
+        long delay = 100L << (delivered < 6 ? delivered : 6); /* 200 ms .. 6.4 s */
+        LOG_W("events: %s failed (%s), delivery %llu: retry in %ld ms", ev.type, err_code(e),
+              (unsigned long long)delivered, delay);
+        natsMsg_NakWithDelay(m, delay, NULL);
+    }
+    log_set_request_id(NULL);
+    json_decref(env);
+}
+
+static void consume_main(struct svc *s, void *arg)
+{
+    const struct events_consumer *spec = arg;
+    natsSubscription *sub = NULL;
+    while (!svc_stopping(s)) {
+        if (!sub) {
+            jsSubOptions so;
+            jsErrCode jerr = 0;
+            jsSubOptions_Init(&so);
+            so.Stream = BUS_STREAM;
+            so.Config.Durable = spec->durable;
+            so.Config.AckPolicy = js_AckExplicit;
+            so.Config.AckWait = (int64_t)spec->ack_wait_ms * 1000000;
+            so.Config.MaxDeliver = -1; /* we count deliveries and dead-letter ourselves */
+            so.Config.DeliverPolicy = js_DeliverAll;
+            so.Config.FilterSubject = spec->filter;
+            so.Config.MaxAckPending = 1000;
+            natsStatus st = js_PullSubscribe(&sub, bus_js(s->bus), spec->filter, spec->durable, NULL, &so, &jerr);
+            if (st != NATS_OK) {
+                sub = NULL;
+                LOG_W("events: consumer %s cannot subscribe yet: %s (%d)", spec->durable, natsStatus_GetText(st),
+                      (int)jerr);
+                svc_sleep_ms(s, 1000);
+                continue;
+            }
+            LOG_I("events: consumer %s on %s", spec->durable, spec->filter);
+        }
+        natsMsgList list = {0};
+        natsStatus st = natsSubscription_Fetch(&list, sub, 32, 1000, NULL);
+        if (st == NATS_TIMEOUT)
+            continue;
+        if (st != NATS_OK) {
+            if (st == NATS_CONNECTION_CLOSED || st == NATS_INVALID_SUBSCRIPTION) {
+                natsSubscription_Destroy(sub); /* Destroy, not Unsubscribe: the durable stays */
+                sub = NULL;
+            }
+            svc_sleep_ms(s, 500);
+            continue;
+        }
+        for (int i = 0; i < list.Count; i++)
+            handle_msg(s, spec, list.Msgs[i]);
+        natsMsgList_Destroy(&list);
+    }
+    natsSubscription_Destroy(sub);
+}
+
+int events_consume_start(struct svc *s, struct events_consumer *spec)
+{
+    if (spec->max_deliver <= 0)
+        spec->max_deliver = 8;
+    if (spec->ack_wait_ms <= 0)
+        spec->ack_wait_ms = 30000;
+    metrics_describe("pb_events_consumed_total", "events handled and acknowledged");
+    metrics_describe("pb_events_duplicates_total", "redelivered events that were already processed");
+    metrics_describe("pb_events_dead_lettered_total", "events parked on the dead-letter subject");
+    return svc_spawn(s, consume_main, spec);
+}

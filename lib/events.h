@@ -1,0 +1,84 @@
+/* Platform events: a transactional outbox, a relay that publishes it to JetStream, and
+ * idempotent durable consumers.
+ *
+ * Producer side: a service never publishes from a request handler. In the same MariaDB
+ * transaction as its state change it calls events_outbox_add, which inserts the event
+ * envelope {id, type, version, occurred_at, source, request_id, data} into its `outbox`
+ * table. The relay (a thread in every replica) takes pending rows with SELECT ... FOR
+ * UPDATE SKIP LOCKED (so replicas never take the same rows), publishes each with the event
+ * id as the JetStream message id (a republish after a crash is dropped as a duplicate by
+ * the stream) and marks them sent in the same transaction.
+ *
+ * Consumer side: a durable pull consumer with explicit acks. Each message is handled in one
+ * MariaDB transaction that first records (consumer, event id) in `processed_event`: a second
+ * delivery finds the row and changes nothing. A handler error rolls back and the message is
+ * redelivered with backoff; after max_deliver attempts it is parked on the dead-letter subject
+ * petboarding.dlq.<consumer> and counted in pb_events_dead_lettered_total.
+ *
+ * Tables (in each service's own migrations):
+ *   outbox(id BIGINT UNSIGNED PK, subject VARCHAR(128), payload MEDIUMTEXT, created_ms BIGINT,
+ *          sent_ms BIGINT NULL, attempts INT, KEY(sent_ms, id))
+ *   processed_event(consumer VARCHAR(64), event_id BIGINT UNSIGNED, processed_ms BIGINT,
+ *                   PRIMARY KEY(consumer, event_id)) */
+#ifndef PB_EVENTS_H
+#define PB_EVENTS_H
+
+#include "db.h"
+#include "errors.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct svc;
+
+/* Add an event to the outbox inside the caller's transaction c. type is
+ * "<aggregate>.<event>" (subject petboarding.<type>); data is borrowed. *out_id (may be
+ * NULL) receives the event id. */
+enum err events_outbox_add(struct db_conn *c, const char *source, const char *type, int version, const json_t *data,
+                           uint64_t *out_id);
+
+/* Start the relay thread of this service (call from the service's init). Registers the
+ * gauges pb_outbox_pending and pb_outbox_oldest_pending_seconds. */
+int events_relay_start(struct svc *s);
+/* Wake the relay now (call after committing a transaction that added events): the event
+ * leaves within milliseconds instead of at the next poll. */
+void events_relay_nudge(void);
+
+/* One received event, valid during the handler. */
+struct event {
+    uint64_t id;
+    const char *type;       /* "order.paid" */
+    int version;
+    int64_t occurred_ms;
+    const char *source;
+    const char *request_id;
+    const json_t *data;
+    uint64_t delivered;     /* 1 on the first delivery */
+};
+
+/* Apply an event inside the consumer's transaction c. ERR_OK commits (and acks); any error
+ * rolls back and asks for a redelivery. The handler must do nothing outside c that is not
+ * itself idempotent (a second delivery after a crash runs it again). */
+typedef enum err (*events_handler)(struct svc *s, struct db_conn *c, const struct event *ev, void *arg);
+
+struct events_consumer {
+    const char *durable;        /* consumer name, also the processed_event key */
+    const char *filter;         /* subject filter, e.g. "petboarding.payment.>" */
+    events_handler handler;
+    void *arg;
+    int max_deliver;            /* attempts before the dead-letter subject (default 8) */
+    long ack_wait_ms;           /* redelivery if not acked in time (default 30000) */
+};
+
+/* Start a consumer thread (call from init; the spec must stay valid). */
+int events_consume_start(struct svc *s, struct events_consumer *spec);
+
+/* Pure: build the envelope of an event (a new reference). */
+json_t *events_envelope(uint64_t id, const char *type, int version, int64_t occurred_ms, const char *source,
+                        const char *request_id, const json_t *data);
+/* Pure: read an envelope; false when a required field is missing or mistyped. The
+ * strings of *ev point into env. */
+bool events_parse(const json_t *env, struct event *ev);
+
+#endif
