@@ -35,6 +35,16 @@ static bool log_has(const char *file, const char *needle)
     return found;
 }
 
+struct log_probe {
+    const char *file, *needle;
+};
+
+static bool probe(void *arg)
+{
+    const struct log_probe *p = arg;
+    return log_has(p->file, p->needle);
+}
+
 static void request_ids_flow_through(void **state)
 {
     (void)state;
@@ -48,11 +58,13 @@ static void request_ids_flow_through(void **state)
     assert_string_equal(r->request_id, rid);                 /* echoed in the header */
     assert_string_equal(e2e_str(r, "error.request_id"), rid); /* and in the error body from the service */
     e2e_resp_free(r);
-    /* the service's structured log carries it (the service log is written asynchronously by the OS; it is a file append) */
+    /* the service's JSON log and the gateway's access log carry it; both are written just
+     * after the response leaves, so allow them a moment */
     char needle[96];
     snprintf(needle, sizeof needle, "\"rid\":\"%s\"", rid);
-    assert_true(log_has("services/user.log", needle));
-    assert_true(log_has("nginx/logs/access.log", rid));
+    struct log_probe svc = {"services/user.log", needle}, gw = {"nginx/logs/access.log", rid};
+    assert_true(e2e_eventually(probe, &svc, 2000));
+    assert_true(e2e_eventually(probe, &gw, 2000));
 
     /* a client id that is not a sane token is replaced */
     const char *bad[] = {"X-Request-Id: a b", NULL};

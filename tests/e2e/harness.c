@@ -1,6 +1,10 @@
 /* The e2e harness: libcurl calls, JSON path lookups, accounts, MariaDB reads, threads. */
 #include "harness.h"
+#include "bus.h"
 #include "db.h"
+#include "dates.h"
+#include "events.h"
+#include "ids.h"
 #include "log.h"
 
 #include <curl/curl.h>
@@ -288,6 +292,36 @@ void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, 
     }
 }
 
+void e2e_publish_event(const char *source, const char *type, json_t *data, char *id_out)
+{
+    static struct bus *bus;
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    if (!bus) {
+        char url[64];
+        const char *port = getenv("PB_NATS_PORT");
+        snprintf(url, sizeof url, "nats://127.0.0.1:%s", port ? port : "14222");
+        bus = bus_new(url);
+        for (int i = 0; i < 100 && !bus_connected(bus); i++)
+            usleep(50000);
+        ids_init(1000); /* a worker id no service uses */
+    }
+    pthread_mutex_unlock(&mu);
+    uint64_t id = ids_next();
+    char sid[IDS_STR_LEN], subject[160];
+    json_t *env = events_envelope(id, type, 1, time_now_ms(), source, "e2e-test", data);
+    char *payload = json_dumps(env, JSON_COMPACT);
+    snprintf(subject, sizeof subject, "petboarding.%s", type);
+    ids_format(id, sid);
+    if (bus_publish(bus, subject, sid, payload, strlen(payload), 5000) != ERR_OK)
+        fail_msg("cannot publish %s", type);
+    if (id_out)
+        snprintf(id_out, 24, "%s", sid);
+    free(payload);
+    json_decref(env);
+    json_decref(data);
+}
+
 static struct db *root_db(void)
 {
     static struct db *db;
@@ -419,10 +453,26 @@ char *e2e_home_file(const char *rel)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    char *buf = calloc(1, 65536);
-    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    size_t cap = 65536, n = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
     fclose(f);
-    while (buf && n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+    if (!buf)
+        return NULL;
+    buf[n] = 0;
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         buf[--n] = 0;
     return buf;
 }

@@ -84,6 +84,11 @@ void e2e_provider_approved(struct e2e_user *u);
  * The new id is written to id (24 bytes). */
 void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, char *id);
 
+/* Publish an event envelope on the stack's JetStream as `source` would (type "order.paid",
+ * data taken); returns its id in id_out (24 bytes, may be NULL). For testing consumers with
+ * events whose producer is not involved in the test. */
+void e2e_publish_event(const char *source, const char *type, json_t *data, char *id_out);
+
 /* Read one integer from MariaDB as root over the stack's socket: printf-free, parameters
  * bound (types as in lib/db.h). Fails the test on error. */
 long long e2e_db_int(const char *sql, const char *types, ...);
