@@ -24,8 +24,29 @@ DEMO_ACCOUNTS=(
     "demo_provider_cd|provider|成都熊猫宠物旅馆|13900000003|demo_provider_cd@example.com"
 )
 
-# access tokens by username, filled by login() for the steps that act as a user
-declare -A TOKEN=()
+# access tokens and user ids by username, filled by login() for the steps that act as a user
+declare -A TOKEN=() USER_ID=()
+
+# provider | title | district | lat | lng | species (JSON) | max kg | capacity | price fen | amenities (JSON) | rules | description
+DEMO_LISTINGS=(
+    'demo_provider_bj|朝阳公园旁的阳光狗狗之家|朝阳区|39.9334|116.4750|["dog"]|30|4|15800|["院子","空调","24小时监控","每日遛狗"]|需提供狂犬疫苗证明；不接受有攻击性的犬只。|紧邻朝阳公园，200 平米独立院子。每天早晚两次遛狗，每晚发送照片和视频。
+寄养期间提供专属狗窝和玩具，可按主人要求喂食。'
+    'demo_provider_bj|海淀安静猫咪公寓|海淀区|39.9593|116.2981|["cat"]|8|6|9800|["独立猫房","猫爬架","空气净化器"]|猫咪需驱虫并接种疫苗。|每只猫咪独立房间，避免应激。
+主人是执业兽医助理，可协助喂药。'
+    'demo_provider_sh|徐汇独栋别墅宠物寄养|徐汇区|31.1885|121.4365|["dog","cat"]|25|5|19800|["花园","地暖","24小时监控"]|入住前请携带宠物日常口粮。|老洋房改造的宠物之家，花园草坪可自由奔跑。
+猫狗分区，安静舒适。'
+    'demo_provider_sh|浦东猫咪精品酒店|浦东新区|31.2304|121.5440|["cat"]|10|8|12800|["独立猫房","每日照片","猫砂每日更换"]|不接受未绝育的成年公猫。|陆家嘴附近的精品猫咪酒店，每个房间配备监控，主人可随时查看。'
+    'demo_provider_cd|武侯区熊猫主题宠物旅馆|武侯区|30.6416|104.0433|["dog","cat","other"]|40|6|8800|["院子","熊猫主题房","接送服务"]|大型犬请提前沟通。|成都特色熊猫主题宠物旅馆，猫狗兔都欢迎。
+提供市区内免费接送。'
+    'demo_provider_cd|锦江小型宠物之家|锦江区|30.6571|104.0810|["cat","other"]|5|3|6800|["安静环境","专业喂养"]|适合兔子、仓鼠和小型猫咪。|小而温馨的家庭式寄养，专注小型宠物。'
+)
+
+# owner | name | species | breed | sex | weight kg | neutered | age or birth date | description | feeding | allergies | vet
+DEMO_PETS=(
+    'demo_owner1|豆豆|dog|柯基|male|12.5|true|age:3|活泼好动，喜欢捡球。|早晚各一次狗粮，每次 150 克|鸡肉过敏|朝阳宠物医院 010-12345678'
+    'demo_owner1|咪咪|cat|英国短毛猫|female|4.2|true|born:2021-05-01|性格温顺，怕生。|每天三次猫粮，少量多餐|无|朝阳宠物医院 010-12345678'
+    'demo_owner2|球球|dog|泰迪|male|5|false|age:2|喜欢粘人，晚上需要陪伴。|每天两次狗粮，每次 80 克|无|徐汇动物医院 021-87654321'
+)
 
 # api METHOD PATH [JSON] [TOKEN]: sets API_STATUS and API_BODY. Waits and retries when the
 # gateway rate-limits (429) or a service is briefly unavailable (503), up to 10 times.
@@ -67,8 +88,8 @@ register() { # username role display_name phone email
 login() { # username password -> TOKEN[username]
     api POST /api/v1/auth/login "$(jq -nc --arg u "$1" --arg p "$2" '{username: $u, password: $p}')"
     [[ $API_STATUS == 200 ]] || fail "logging in as $1"
-    # shellcheck disable=SC2034 # read by the steps that act as a user (pets, listings, approvals)
     TOKEN[$1]=$(jq -r '.access_token' <<<"$API_BODY")
+    USER_ID[$1]=$(jq -r '.user.id' <<<"$API_BODY")
 }
 
 admin_login() { # -> TOKEN[$PB_ADMIN_USER]
@@ -92,10 +113,85 @@ seed_accounts() {
     done
 }
 
+# The admin approves the demo providers (a 409 means it was done before).
+seed_provider_approvals() {
+    local a u
+    for a in "${DEMO_ACCOUNTS[@]}"; do
+        IFS='|' read -r u r _ <<<"$a"
+        [[ $r == provider ]] || continue
+        api POST "/api/v1/admin/providers/${USER_ID[$u]}/approve" '{"reason":"演示数据：资料齐全"}' "${TOKEN[$PB_ADMIN_USER]}"
+        case $API_STATUS in
+            200) echo "    approved provider $u" ;;
+            409) ;;
+            *) fail "approving provider $u" ;;
+        esac
+    done
+}
+
+# Each demo provider publishes its listings once; the admin approves them.
+seed_listings() {
+    local l p title district lat lng species maxkg cap price amen rules desc body id have
+    for l in "${DEMO_LISTINGS[@]}"; do
+        IFS='|' read -r p title district lat lng species maxkg cap price amen rules desc <<<"$l"
+        api GET "/api/v1/providers/me/listings?limit=100" "" "${TOKEN[$p]}"
+        [[ $API_STATUS == 200 ]] || fail "listing the listings of $p"
+        have=$(jq -r --arg t "$title" '[.items[] | select(.title == $t)] | length' <<<"$API_BODY")
+        [[ $have == 0 ]] || continue
+        body=$(jq -nc --arg t "$title" --arg d "$(printf '%b' "$desc")" --arg c "$(city_of "$p")" --arg di "$district" \
+            --arg a "$district某路 8 号" --argjson lat "$lat" --argjson lng "$lng" --argjson sp "$species" \
+            --argjson mk "$maxkg" --argjson cap "$cap" --argjson pr "$price" --argjson am "$amen" --arg r "$rules" \
+            '{title: $t, description: $d, city: $c, district: $di, address: $a, lat: $lat, lng: $lng, species: $sp,
+              max_weight_kg: $mk, capacity: $cap, price_per_night_fen: $pr, amenities: $am, house_rules: $r,
+              photos: ["https://img.example.com/demo/listing.jpg"]}')
+        api POST /api/v1/listings "$body" "${TOKEN[$p]}"
+        [[ $API_STATUS == 201 ]] || fail "creating listing $title"
+        id=$(jq -r .id <<<"$API_BODY")
+        api POST "/api/v1/admin/listings/$id/approve" '{"reason":"演示数据"}' "${TOKEN[$PB_ADMIN_USER]}"
+        [[ $API_STATUS == 200 ]] || fail "approving listing $title"
+        echo "    published listing $title"
+    done
+}
+
+city_of() { # provider username -> city
+    case $1 in
+        *_bj) echo 北京 ;;
+        *_sh) echo 上海 ;;
+        *) echo 成都 ;;
+    esac
+}
+
+# Each demo owner records its pets once.
+seed_pets() {
+    local p owner name species breed sex kg neutered age desc feed allergies vet body have agejson
+    for p in "${DEMO_PETS[@]}"; do
+        IFS='|' read -r owner name species breed sex kg neutered age desc feed allergies vet <<<"$p"
+        api GET "/api/v1/pets?limit=100" "" "${TOKEN[$owner]}"
+        [[ $API_STATUS == 200 ]] || fail "listing the pets of $owner"
+        have=$(jq -r --arg n "$name" '[.items[] | select(.name == $n)] | length' <<<"$API_BODY")
+        [[ $have == 0 ]] || continue
+        case $age in
+            age:*) agejson="{\"age_years\": ${age#age:}}" ;;
+            *) agejson="{\"birth_date\": \"${age#born:}\"}" ;;
+        esac
+        body=$(jq -nc --arg n "$name" --arg s "$species" --arg b "$breed" --arg sx "$sex" --argjson kg "$kg" \
+            --argjson ne "$neutered" --arg d "$desc" --arg f "$feed" --arg al "$allergies" --arg v "$vet" \
+            --argjson age "$agejson" \
+            '{name: $n, species: $s, breed: $b, sex: $sx, weight_kg: $kg, neutered: $ne, description: $d,
+              care: {feeding: $f, allergies: $al, vet_contact: $v}} + $age')
+        api POST /api/v1/pets "$body" "${TOKEN[$owner]}"
+        [[ $API_STATUS == 201 ]] || fail "recording pet $name"
+        echo "    recorded pet $name of $owner"
+    done
+}
+
 main() {
     command -v jq >/dev/null || { echo "seed: jq is required (scripts/deps.sh installs it)" >&2; exit 1; }
     echo "    loading demo data through $GATEWAY"
     seed_accounts
+    admin_login
+    seed_provider_approvals
+    seed_listings
+    seed_pets
     echo "    demo accounts: ${DEMO_ACCOUNTS[*]%%|*}"
     echo "    demo password: $DEMO_PASSWORD"
 }
