@@ -235,6 +235,8 @@ static void handle_msg(struct svc *s, const struct events_consumer *spec, natsMs
     struct handle_ctx x = {s, spec, &ev, false};
     enum err e = db_tx(s->db, handle_tx, &x);
     if (e == ERR_OK) {
+        if (!x.duplicate && spec->after_commit)
+            spec->after_commit(s, &ev);
         natsMsg_Ack(m, NULL);
         metrics_count("pb_events_consumed_total", labels, 1);
         if (x.duplicate)

@@ -67,6 +67,11 @@ struct events_consumer {
     const char *filter;         /* subject filter, e.g. "petboarding.payment.>" */
     events_handler handler;
     void *arg;
+    /* optional: run after the handler's transaction committed (not for duplicates): effects
+     * outside the database such as cache invalidation or waking listeners. A crash between
+     * the commit and this call skips it once; use it only for what a TTL or the next change
+     * repairs. */
+    void (*after_commit)(struct svc *s, const struct event *ev);
     int max_deliver;            /* attempts before the dead-letter subject (default 8) */
     long ack_wait_ms;           /* redelivery if not acked in time (default 30000) */
 };

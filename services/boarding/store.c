@@ -367,6 +367,11 @@ enum err store_listing_decide(struct svc *s, uint64_t id, enum listing_event ev,
     return e;
 }
 
+enum err store_listing_rating_tx(struct db_conn *c, uint64_t id, long count, long sum, long score_milli)
+{
+    return db_exec(c, NULL, SQL_RATING, "iiiu", (int64_t)count, (int64_t)sum, (int64_t)score_milli, id);
+}
+
 enum err store_listing_rating(struct svc *s, uint64_t id, long count, long sum, long score_milli)
 {
     uint64_t affected = 0;

@@ -56,6 +56,9 @@ enum err store_provider_suspend(struct svc *s, uint64_t provider_id, bool suspen
 
 /* Set a listing's rating aggregate (from the review service). */
 enum err store_listing_rating(struct svc *s, uint64_t id, long count, long sum, long score_milli);
+/* The same inside a consumer's transaction c (rating.updated events); the caches are
+ * refreshed by store_after_change once the transaction commits, so this only writes. */
+enum err store_listing_rating_tx(struct db_conn *c, uint64_t id, long count, long sum, long score_milli);
 
 /* A provider's listings, newest first, after cursor id (0 = from the start). Caller frees
  * *out with listings_free. */

@@ -1,5 +1,7 @@
 /* The user service: accounts, credentials, profiles, provider verification status, tokens. */
 #include "config.h"
+#include "events.h"
+#include "ids.h"
 #include "log.h"
 #include "routes.h"
 #include "store.h"
@@ -10,6 +12,36 @@
 #include <string.h>
 
 static struct user_app app;
+
+/* rating.updated: the review service's aggregate over all of a provider's listings, shown
+ * in the provider's public profile. */
+static enum err on_rating(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
+{
+    (void)arg;
+    uint64_t provider;
+    const json_t *p = json_object_get(ev->data, "provider");
+    if (ev->version != 1 || !ids_parse(json_string_value(json_object_get(ev->data, "provider_id")), &provider) ||
+        !json_is_object(p)) {
+        LOG_W("user: ignoring %s v%d without a provider aggregate", ev->type, ev->version);
+        return ERR_OK;
+    }
+    return store_provider_rating_tx(c, s, provider, (long)json_integer_value(json_object_get(p, "count")),
+                                    (long)json_integer_value(json_object_get(p, "sum")));
+}
+
+static void after_rating(struct svc *s, const struct event *ev)
+{
+    uint64_t provider;
+    if (ids_parse(json_string_value(json_object_get(ev->data, "provider_id")), &provider))
+        store_user_invalidate(s, provider);
+}
+
+static struct events_consumer rating_consumer = {
+    .durable = "user-rating",
+    .filter = "petboarding.rating.updated",
+    .handler = on_rating,
+    .after_commit = after_rating,
+};
 
 static enum err init(struct svc *s)
 {
@@ -32,6 +64,15 @@ static enum err init(struct svc *s)
     if (crypto_pwhash_str(app.dummy_hash, "not-a-password", 14, app.pwhash_ops, app.pwhash_mem) != 0)
         return ERR_NO_MEMORY;
     return store_init(s);
+}
+
+/* Serving also consumes events; the create-admin command does not. */
+static enum err init_serving(struct svc *s)
+{
+    enum err e = init(s);
+    if (e == ERR_OK && events_consume_start(s, &rating_consumer) != 0)
+        e = ERR_INTERNAL;
+    return e;
 }
 
 static void fini(struct svc *s)
@@ -82,7 +123,7 @@ int main(int argc, char **argv)
     static const struct svc_spec spec = {
         .name = "user",
         .needs = SVC_DB | SVC_CACHE | SVC_BUS,
-        .init = init,
+        .init = init_serving,
         .routes = user_routes,
         .fini = fini,
         .command = command,

@@ -42,6 +42,8 @@ static const char SQL_USER_UPDATE[] =
 static const char SQL_DETAILS_UPDATE[] =
     "UPDATE user_details_%u SET bio = IF(?, ?, bio), address = IF(?, ?, address), "
     "emergency_contact = IF(?, ?, emergency_contact), updated_ms = ? WHERE user_id = ?";
+static const char SQL_PROVIDER_RATING[] =
+    "UPDATE user_%u SET rating_count = ?, rating_sum = ? WHERE id = ? AND role = 'provider'";
 static const char SQL_ADMIN_UPDATE[] =
     "UPDATE user_%u SET password_hash = ?, role = 'admin', status = 'active', updated_ms = ? WHERE id = ?";
 
@@ -364,6 +366,13 @@ enum err store_user_set_status(struct svc *s, uint64_t id, enum account_action a
     if (e == ERR_OK)
         store_user_invalidate(s, id);
     return e;
+}
+
+enum err store_provider_rating_tx(struct db_conn *c, struct svc *s, uint64_t provider_id, long count, long sum)
+{
+    char sql[256];
+    return db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_PROVIDER_RATING, shard_of(s, provider_id)), "iiu",
+                   (int64_t)count, (int64_t)sum, provider_id);
 }
 
 enum err store_admin_upsert(struct svc *s, const char *username, const char *password_hash, bool *created)

@@ -56,6 +56,9 @@ enum err store_user_set_status(struct svc *s, uint64_t id, enum account_action a
 enum err store_users_by_status(struct svc *s, enum role role, enum account_status st, int64_t after_ms,
                                uint64_t after_id, size_t limit, struct user *out, size_t *n);
 
+/* Set a provider's rating aggregate inside a consumer's transaction (rating.updated). */
+enum err store_provider_rating_tx(struct db_conn *c, struct svc *s, uint64_t provider_id, long count, long sum);
+
 /* Create or reset the admin account (create-admin command). */
 enum err store_admin_upsert(struct svc *s, const char *username, const char *password_hash, bool *created);
 

@@ -445,6 +445,48 @@ static void approving_a_stale_version_is_refused(void **state)
     e2e_resp_free(r);
 }
 
+struct rating_probe {
+    const char *path;
+    const char *field;
+    long long want;
+};
+
+static bool rating_is(void *arg)
+{
+    const struct rating_probe *p = arg;
+    struct resp *r = e2e_call("GET", p->path, NULL, NULL);
+    bool ok = r->status == 200 && e2e_int(r, p->field) == p->want;
+    e2e_resp_free(r);
+    return ok;
+}
+
+/* The review service announces new aggregates as rating.updated events: the listing (its
+ * detail, and search by rating) and the provider's public profile follow, once each even if
+ * the event is delivered twice. */
+static void rating_events_reach_listing_and_profile(void **state)
+{
+    (void)state;
+    struct e2e_user p;
+    e2e_provider_approved(&p);
+    char id[24], ev[24];
+    e2e_listing_new(&p, NULL, true, id);
+    json_t *data = json_pack("{s:s,s:s,s:{s:i,s:i,s:f},s:{s:i,s:i}}", "listing_id", id, "provider_id", p.id, "listing",
+                             "count", 12, "sum", 55, "score", 4.35, "provider", "count", 30, "sum", 140);
+    e2e_publish_event("review", "rating.updated", json_deep_copy(data), ev);
+    e2e_publish_event_id("review", "rating.updated", data, ev); /* a redelivery */
+    char lp[96], pp[96];
+    snprintf(lp, sizeof lp, "/api/v1/listings/%s", id);
+    snprintf(pp, sizeof pp, "/api/v1/users/%s", p.id);
+    struct rating_probe listing = {lp, "rating.count", 12}, provider = {pp, "rating.count", 30};
+    assert_true(e2e_eventually(rating_is, &listing, 5000));
+    assert_true(e2e_eventually(rating_is, &provider, 5000));
+    struct resp *r = e2e_call("GET", lp, NULL, NULL);
+    assert_true(json_real_value(e2e_get(r, "rating.score")) == 4.35);
+    assert_true(json_real_value(e2e_get(r, "rating.average")) == 4.58);
+    e2e_resp_free(r);
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_boarding.processed_event WHERE event_id = ?", "s", ev), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +499,7 @@ int main(void)
         cmocka_unit_test(provider_suspension_hides_listings),
         cmocka_unit_test(review_queue_lists_pending_oldest_first),
         cmocka_unit_test(approving_a_stale_version_is_refused),
+        cmocka_unit_test(rating_events_reach_listing_and_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
