@@ -374,7 +374,10 @@ static void account_change(struct http_req *r, bool suspend)
         listings_ok = call_ok(ve, &vis);
         audit_call_detail(more, sizeof more, "boarding", ve == ERR_OK, vis.status, vis.json);
         size_t len = strlen(detail);
-        snprintf(detail + len, sizeof detail - len, "; %s", more);
+        /* the combined detail is clipped to the column: truncation is intended here */
+        int n = snprintf(detail + len, sizeof detail - len, "; %.*s", (int)(sizeof more / 2), more);
+        if (n < 0 || (size_t)n >= sizeof detail - len)
+            detail[sizeof detail - 1] = 0;
         audit_clip_utf8(detail, sizeof detail - 1);
     }
     audit_finish(r, &d, user_ok && listings_ok ? AUDIT_DONE : AUDIT_FAILED, e == ERR_OK ? resp.status : 0, detail);
