@@ -292,7 +292,7 @@ void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, 
     }
 }
 
-void e2e_publish_event(const char *source, const char *type, json_t *data, char *id_out)
+static struct bus *event_bus(void)
 {
     static struct bus *bus;
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -307,7 +307,15 @@ void e2e_publish_event(const char *source, const char *type, json_t *data, char 
         ids_init(1000); /* a worker id no service uses */
     }
     pthread_mutex_unlock(&mu);
-    uint64_t id = ids_next();
+    return bus;
+}
+
+/* Publish an envelope (data taken) with id, or a fresh id when 0. */
+static void publish(const char *source, const char *type, json_t *data, uint64_t id, char *id_out)
+{
+    struct bus *bus = event_bus();
+    if (!id)
+        id = ids_next();
     char sid[IDS_STR_LEN], subject[160];
     json_t *env = events_envelope(id, type, 1, time_now_ms(), source, "e2e-test", data);
     char *payload = json_dumps(env, JSON_COMPACT);
@@ -320,6 +328,30 @@ void e2e_publish_event(const char *source, const char *type, json_t *data, char 
     free(payload);
     json_decref(env);
     json_decref(data);
+}
+
+void e2e_publish_event(const char *source, const char *type, json_t *data, char *id_out)
+{
+    publish(source, type, data, 0, id_out);
+}
+
+void e2e_publish_event_id(const char *source, const char *type, json_t *data, const char *id)
+{
+    uint64_t v;
+    if (!ids_parse(id, &v))
+        fail_msg("not an id: %s", id);
+    publish(source, type, data, v, NULL);
+}
+
+void e2e_stack_service(const char *name, const char *action, const char *const *env)
+{
+    char cmd[2048];
+    size_t n = (size_t)snprintf(cmd, sizeof cmd, "env");
+    for (size_t i = 0; env && env[i] && n < sizeof cmd; i++)
+        n += (size_t)snprintf(cmd + n, sizeof cmd - n, " '%s'", env[i]);
+    snprintf(cmd + n, sizeof cmd - n, " %s/scripts/stack.sh service %s %s >/dev/null 2>&1", PB_REPO_DIR, name, action);
+    if (system(cmd) != 0)
+        fail_msg("stack.sh service %s %s failed", name, action);
 }
 
 static struct db *root_db(void)

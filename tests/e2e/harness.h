@@ -88,6 +88,14 @@ void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, 
  * data taken); returns its id in id_out (24 bytes, may be NULL). For testing consumers with
  * events whose producer is not involved in the test. */
 void e2e_publish_event(const char *source, const char *type, json_t *data, char *id_out);
+/* The same with a given event id (to test redelivery and duplicates). */
+void e2e_publish_event_id(const char *source, const char *type, json_t *data, const char *id);
+
+/* Run `scripts/stack.sh service <name> <action>` on the test stack (start|stop|kill|restart),
+ * with extra "NAME=value" environment entries (NULL-terminated, may be NULL), e.g.
+ * {"PB_CLOCK_OFFSET_S=86400", NULL} to restart a service one day in the future. Fails the
+ * test if the script fails. */
+void e2e_stack_service(const char *name, const char *action, const char *const *env);
 
 /* Read one integer from MariaDB as root over the stack's socket: printf-free, parameters
  * bound (types as in lib/db.h). Fails the test on error. */
