@@ -224,6 +224,10 @@ static enum err map_error(struct db_conn *c, unsigned e, const char *msg, const 
         LOG_W("db: retryable error %u: %s", e, msg);
         return ERR_RETRY;
     }
+    if (e == ER_NO_SUCH_TABLE) { /* a shard table that does not exist (yet) holds nothing */
+        LOG_D("db: no such table: %.200s", sql);
+        return ERR_NOT_FOUND;
+    }
     if (is_connection_error(e)) {
         LOG_E("db: connection lost (%u: %s)", e, msg);
         c->broken = true;

@@ -44,7 +44,8 @@ void db_release(struct db_conn *c);
 
 /* Run a statement that returns no rows. *affected (if not NULL) gets the changed row count.
  * ERR_CONFLICT on a duplicate key, ERR_RETRY on deadlock/lock timeout/certification
- * conflict, ERR_UNAVAILABLE when the connection is lost, ERR_INTERNAL otherwise. */
+ * conflict, ERR_NOT_FOUND when a (shard) table does not exist, ERR_UNAVAILABLE when the
+ * connection is lost, ERR_INTERNAL otherwise. */
 enum err db_exec(struct db_conn *c, uint64_t *affected, const char *sql, const char *types, ...);
 /* Run a query; *out receives every row (caller frees with db_rows_free). Errors as db_exec. */
 enum err db_query(struct db_conn *c, struct db_rows **out, const char *sql, const char *types, ...);

@@ -13,6 +13,7 @@ static const struct {
     [ERR_NOT_FOUND] = {404, "not_found", "no such resource"},
     [ERR_METHOD_NOT_ALLOWED] = {405, "method_not_allowed", "method not allowed on this resource"},
     [ERR_CONFLICT] = {409, "conflict", "the request conflicts with the current state"},
+    [ERR_FULLY_BOOKED] = {409, "fully_booked", "a night of the stay has no room left"},
     [ERR_TOO_LARGE] = {413, "payload_too_large", "the request body is too large"},
     [ERR_UNSUPPORTED_MEDIA] = {415, "unsupported_media_type", "the body must be application/json"},
     [ERR_INVALID] = {422, "validation_failed", "some fields are invalid"},

@@ -10,6 +10,7 @@ enum err {
     ERR_NOT_FOUND,         /* 404 not_found (also other users' private resources) */
     ERR_METHOD_NOT_ALLOWED,/* 405 method_not_allowed */
     ERR_CONFLICT,          /* 409 conflict */
+    ERR_FULLY_BOOKED,      /* 409 fully_booked: a night of the stay has no room */
     ERR_TOO_LARGE,         /* 413 payload_too_large */
     ERR_UNSUPPORTED_MEDIA, /* 415 unsupported_media_type */
     ERR_INVALID,           /* 422 validation_failed */
