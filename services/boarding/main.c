@@ -1,4 +1,5 @@
 /* The boarding service: listings, their details, per-night capacity, search and the geo index. */
+#include "config.h"
 #include "events.h"
 #include "ids.h"
 #include "log.h"
@@ -45,6 +46,7 @@ static struct events_consumer rating_consumer = {
 
 static enum err init(struct svc *s)
 {
+    store_set_lock_wait(config_long("PB_HOLD_LOCK_WAIT_MS", 3000, 10, 60000));
     /* the geo index lives in Redis and is derived from MariaDB: rebuild it at start so a
      * missed update (Redis down during a write) heals on the next start of any replica */
     if (store_geo_rebuild(s) != ERR_OK)

@@ -570,6 +570,64 @@ done:
     jv_free(&v);
 }
 
+/* PUT /internal/v1/holds/{order_id} {listing_id, start_date, end_date, pets}: the order
+ * service reserves capacity for an order, idempotently by order id. */
+static void h_hold(struct http_req *r)
+{
+    static const char *const F[] = {"listing_id", "start_date", "end_date", "pets", NULL};
+    struct hold_request h = {0};
+    struct jv v;
+    int64_t pets = 0;
+    jv_init(&v);
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "order_id", &h.order_id))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, F))
+        goto done;
+    jv_id(&v, "listing_id", JV_REQUIRED, &h.listing_id);
+    bool dates = jv_date(&v, "start_date", JV_REQUIRED, &h.start) & jv_date(&v, "end_date", JV_REQUIRED, &h.end);
+    if (dates && (h.end <= h.start || h.end - h.start > SEARCH_MAX_NIGHTS))
+        jv_fail(&v, "end_date", "must be 1 to 60 nights after start_date");
+    if (jv_int(&v, "pets", JV_REQUIRED, 1, LISTING_MAX_CAPACITY, &pets))
+        h.pets = (int)pets;
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    enum hold_result res = HOLD_OK;
+    int32_t night = 0;
+    enum err e = store_hold(svc_of(r), &h, &res, &night);
+    char day[DATE_STR_LEN], msg[96];
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+    } else if (res == HOLD_FULL) {
+        snprintf(msg, sizeof msg, "no room for %d pet(s) on the night of %s", h.pets, date_format(night, day));
+        http_reply_error(r, ERR_FULLY_BOOKED, msg, json_pack("{s:s}", "night", day));
+    } else if (res != HOLD_OK) {
+        http_reply_error(r, ERR_CONFLICT,
+                         res == HOLD_NOT_BOOKABLE ? "the listing is not open for bookings"
+                         : res == HOLD_RELEASED   ? "this order's hold was released"
+                                                  : "this order holds other nights",
+                         NULL);
+    } else {
+        char oid[IDS_STR_LEN];
+        http_reply_json(r, 200, json_pack("{s:s,s:s}", "order_id", ids_format(h.order_id, oid), "state", "held"));
+    }
+done:
+    jv_free(&v);
+}
+
+/* DELETE /internal/v1/holds/{order_id}: give the nights back (idempotent). */
+static void h_release(struct http_req *r)
+{
+    uint64_t order_id;
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "order_id", &order_id))
+        return;
+    enum err e = store_release(svc_of(r), order_id);
+    if (e == ERR_OK)
+        http_reply_empty(r, 204);
+    else
+        svc_reply_err(r, e);
+}
+
 static void h_internal_provider(struct http_req *r)
 {
     uint64_t id;
@@ -604,4 +662,6 @@ void boarding_routes(struct svc *s)
     svc_route(s, "POST", "/internal/v1/listings/{id}/rating", h_internal_rating);
     svc_route(s, "POST", "/internal/v1/listings/{id}/{action}", h_internal_decide);
     svc_route(s, "POST", "/internal/v1/providers/{id}/{action}", h_internal_provider);
+    svc_route(s, "PUT", "/internal/v1/holds/{order_id}", h_hold);
+    svc_route(s, "DELETE", "/internal/v1/holds/{order_id}", h_release);
 }

@@ -77,6 +77,31 @@ enum err store_nights(struct svc *s, const struct listing *l, int32_t from, int3
 enum err store_nights_set(struct svc *s, uint64_t id, uint64_t provider_id, const struct night_change *c, size_t n,
                           int32_t *bad_day);
 
+/* ---- capacity holds (called by the order service) ---- */
+struct hold_request {
+    uint64_t order_id, listing_id;
+    int32_t start, end; /* nights start..end-1 */
+    int pets;
+};
+
+enum hold_result {
+    HOLD_OK,            /* held now, or already held with the same terms */
+    HOLD_FULL,          /* a night lacks room (or is closed): *full_night names the first */
+    HOLD_NOT_BOOKABLE,  /* the listing is not published or its provider is suspended */
+    HOLD_RELEASED,      /* this order's hold was released before: it cannot hold again */
+    HOLD_MISMATCH,      /* a hold exists for this order with other terms */
+};
+
+/* Reserve pets on every night of the stay or on none, idempotently by order id, under the
+ * listing's Redis lock (which only reduces contention; the conditional UPDATE is the
+ * guarantee). ERR_NOT_FOUND for an unknown listing; ERR_UNAVAILABLE when the lock cannot be
+ * had within its wait or a dependency is down. */
+enum err store_hold(struct svc *s, const struct hold_request *h, enum hold_result *res, int32_t *full_night);
+/* How long store_hold waits for the listing's lock before answering ERR_UNAVAILABLE. */
+void store_set_lock_wait(long ms);
+/* Release an order's hold (idempotent; an unknown order leaves a tombstone). */
+enum err store_release(struct svc *s, uint64_t order_id);
+
 /* The public JSON of a listing through the cache; *visible says whether anyone may see it. */
 enum err store_listing_json_cached(struct svc *s, uint64_t id, char **out, size_t *len, bool *visible);
 /* After a committed change: drop the cached JSON, bump the search generations of the cities
