@@ -292,6 +292,28 @@ void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, 
     }
 }
 
+void e2e_pet_new(const struct e2e_user *u, json_t *overrides, char *id)
+{
+    json_t *body = json_pack("{s:s,s:s,s:s,s:f,s:s}", "name", "旺财", "species", "dog", "breed", "中华田园犬",
+                             "weight_kg", 10.0, "sex", "male");
+    if (overrides) {
+        json_object_update(body, overrides);
+        json_decref(overrides);
+    }
+    struct resp *r = e2e_call("POST", "/api/v1/pets", u->token, body);
+    EXPECT_STATUS(r, 201);
+    snprintf(id, 24, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+}
+
+bool e2e_invariants_hold(void)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s/scripts/check-invariants.sh > /tmp/pb-invariants.$$ 2>&1; rc=$?; "
+             "[ $rc -eq 0 ] || cat /tmp/pb-invariants.$$; rm -f /tmp/pb-invariants.$$; exit $rc", PB_REPO_DIR);
+    return system(cmd) == 0;
+}
+
 static struct bus *event_bus(void)
 {
     static struct bus *bus;

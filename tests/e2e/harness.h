@@ -97,6 +97,14 @@ void e2e_publish_event_id(const char *source, const char *type, json_t *data, co
  * test if the script fails. */
 void e2e_stack_service(const char *name, const char *action, const char *const *env);
 
+/* Record a pet for owner u: a 10 kg dog unless overrides (taken, may be NULL) say otherwise.
+ * The new id is written to id (24 bytes). */
+void e2e_pet_new(const struct e2e_user *u, json_t *overrides, char *id);
+
+/* Run scripts/check-invariants.sh on the test stack; true when every invariant holds (its
+ * report is printed otherwise). */
+bool e2e_invariants_hold(void);
+
 /* Read one integer from MariaDB as root over the stack's socket: printf-free, parameters
  * bound (types as in lib/db.h). Fails the test on error. */
 long long e2e_db_int(const char *sql, const char *types, ...);

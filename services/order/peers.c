@@ -1,0 +1,148 @@
+/* HTTP clients of boarding and pet (internal API, service token, request id). */
+#include "peers.h"
+#include "dates.h"
+#include "httpc.h"
+#include "ids.h"
+#include "log.h"
+#include "svc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* longer than boarding's wait for a listing's lock (3 s) plus its transaction */
+#define TIMEOUT_MS 8000
+
+static enum err call(const char *service, const char *method, const char *path, const json_t *body,
+                     struct httpc_resp *out)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", svc_url(service), path);
+    enum err e = httpc_request(method, url, body, NULL, TIMEOUT_MS, out);
+    if (e == ERR_OK && out->status >= 500) {
+        LOG_W("order: %s %s answered %ld", method, url, out->status);
+        return ERR_UNAVAILABLE;
+    }
+    return e;
+}
+
+enum err peer_listing(uint64_t id, struct listing_info *out)
+{
+    char path[96], sid[IDS_STR_LEN];
+    struct httpc_resp r;
+    snprintf(path, sizeof path, "/internal/v1/listings/%s", ids_format(id, sid));
+    enum err e = call("boarding", "GET", path, NULL, &r);
+    if (e == ERR_OK && r.status == 404)
+        e = ERR_NOT_FOUND;
+    else if (e == ERR_OK && (r.status != 200 || !json_is_object(r.json)))
+        e = ERR_UNAVAILABLE;
+    if (e == ERR_OK) {
+        memset(out, 0, sizeof *out);
+        ids_parse(json_string_value(json_object_get(r.json, "provider_id")), &out->provider_id);
+        snprintf(out->title, sizeof out->title, "%s", json_string_value(json_object_get(r.json, "title")));
+        snprintf(out->status, sizeof out->status, "%s", json_string_value(json_object_get(r.json, "status")));
+        out->max_weight_kg = json_number_value(json_object_get(r.json, "max_weight_kg"));
+        out->price_fen = json_integer_value(json_object_get(r.json, "price_per_night_fen"));
+        size_t i;
+        json_t *sp;
+        json_array_foreach(json_object_get(r.json, "species"), i, sp)
+        {
+            const char *n = json_string_value(sp);
+            out->species_mask |= n && !strcmp(n, "dog") ? 1u : n && !strcmp(n, "cat") ? 2u : n ? 4u : 0u;
+        }
+    }
+    httpc_resp_free(&r);
+    return e;
+}
+
+enum err peer_pet(uint64_t id, struct pet_info *out)
+{
+    char path[96], sid[IDS_STR_LEN];
+    struct httpc_resp r;
+    snprintf(path, sizeof path, "/internal/v1/pets/%s", ids_format(id, sid));
+    enum err e = call("pet", "GET", path, NULL, &r);
+    if (e == ERR_OK && r.status == 404)
+        e = ERR_NOT_FOUND;
+    else if (e == ERR_OK && (r.status != 200 || !json_is_object(r.json)))
+        e = ERR_UNAVAILABLE;
+    if (e == ERR_OK) {
+        memset(out, 0, sizeof *out);
+        ids_parse(json_string_value(json_object_get(r.json, "owner_id")), &out->owner_id);
+        const char *sp = json_string_value(json_object_get(r.json, "species"));
+        out->species_bit = sp && !strcmp(sp, "dog") ? 1u : sp && !strcmp(sp, "cat") ? 2u : 4u;
+        out->weight_kg = json_number_value(json_object_get(r.json, "weight_kg"));
+        out->deleted = json_is_true(json_object_get(r.json, "deleted"));
+        snprintf(out->name, sizeof out->name, "%s", json_string_value(json_object_get(r.json, "name")));
+    }
+    httpc_resp_free(&r);
+    return e;
+}
+
+enum err peer_hold(uint64_t order_id, uint64_t listing_id, int32_t start, int32_t end, int pets, enum hold_answer *res,
+                   char *night)
+{
+    char path[96], oid[IDS_STR_LEN], lid[IDS_STR_LEN], sd[DATE_STR_LEN], ed[DATE_STR_LEN];
+    struct httpc_resp r;
+    snprintf(path, sizeof path, "/internal/v1/holds/%s", ids_format(order_id, oid));
+    json_t *body = json_pack("{s:s,s:s,s:s,s:i}", "listing_id", ids_format(listing_id, lid), "start_date",
+                             date_format(start, sd), "end_date", date_format(end, ed), "pets", pets);
+    enum err e = call("boarding", "PUT", path, body, &r);
+    json_decref(body);
+    if (e == ERR_OK) {
+        const char *code = json_string_value(json_object_get(json_object_get(r.json, "error"), "code"));
+        if (r.status == 200)
+            *res = HA_HELD;
+        else if (r.status == 409 && code && strcmp(code, "fully_booked") == 0) {
+            *res = HA_FULL;
+            const char *n = json_string_value(json_object_get(json_object_get(json_object_get(r.json, "error"), "fields"),
+                                                              "night"));
+            snprintf(night, DATE_STR_LEN, "%s", n ? n : sd);
+        } else if (r.status == 409)
+            *res = HA_NOT_BOOKABLE;
+        else if (r.status == 404)
+            *res = HA_UNKNOWN_LISTING;
+        else {
+            LOG_E("order: boarding refused hold %s: %ld %s", oid, r.status, r.body);
+            *res = HA_REFUSED;
+        }
+    }
+    httpc_resp_free(&r);
+    return e;
+}
+
+enum err peer_release(uint64_t order_id)
+{
+    char path[96], oid[IDS_STR_LEN];
+    struct httpc_resp r;
+    snprintf(path, sizeof path, "/internal/v1/holds/%s", ids_format(order_id, oid));
+    enum err e = call("boarding", "DELETE", path, NULL, &r);
+    if (e == ERR_OK && r.status != 204)
+        e = ERR_UNAVAILABLE;
+    httpc_resp_free(&r);
+    return e;
+}
+
+enum err peer_grant(uint64_t pet_id, uint64_t order_id, uint64_t provider_id, int32_t until)
+{
+    char path[128], pid[IDS_STR_LEN], oid[IDS_STR_LEN], prov[IDS_STR_LEN], u[DATE_STR_LEN];
+    struct httpc_resp r;
+    snprintf(path, sizeof path, "/internal/v1/pets/%s/grants/%s", ids_format(pet_id, pid), ids_format(order_id, oid));
+    json_t *body = json_pack("{s:s,s:s}", "provider_id", ids_format(provider_id, prov), "until_date", date_format(until, u));
+    enum err e = call("pet", "PUT", path, body, &r);
+    json_decref(body);
+    if (e == ERR_OK && r.status != 200 && r.status != 404)
+        e = ERR_UNAVAILABLE;
+    httpc_resp_free(&r);
+    return e;
+}
+
+enum err peer_revoke(uint64_t pet_id, uint64_t order_id)
+{
+    char path[128], pid[IDS_STR_LEN], oid[IDS_STR_LEN];
+    struct httpc_resp r;
+    snprintf(path, sizeof path, "/internal/v1/pets/%s/grants/%s", ids_format(pet_id, pid), ids_format(order_id, oid));
+    enum err e = call("pet", "DELETE", path, NULL, &r);
+    if (e == ERR_OK && r.status != 204)
+        e = ERR_UNAVAILABLE;
+    httpc_resp_free(&r);
+    return e;
+}

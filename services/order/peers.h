@@ -1,0 +1,46 @@
+/* Calls from the order service to the boarding and pet services' internal APIs (the
+ * orchestrator calls outward; nobody calls the order service back synchronously). Each
+ * returns ERR_UNAVAILABLE when no answer came in time. */
+#ifndef ORDER_PEERS_H
+#define ORDER_PEERS_H
+
+#include "errors.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct listing_info {
+    uint64_t provider_id;
+    char title[60 * 4 + 1];
+    char status[20];
+    unsigned species_mask; /* 1 dog, 2 cat, 4 other */
+    double max_weight_kg;
+    int64_t price_fen;
+};
+
+struct pet_info {
+    uint64_t owner_id;
+    unsigned species_bit;
+    double weight_kg;
+    bool deleted;
+    char name[32 * 4 + 1];
+};
+
+/* ERR_NOT_FOUND when the listing or pet does not exist. */
+enum err peer_listing(uint64_t id, struct listing_info *out);
+enum err peer_pet(uint64_t id, struct pet_info *out);
+
+enum hold_answer { HA_HELD, HA_FULL, HA_NOT_BOOKABLE, HA_UNKNOWN_LISTING, HA_REFUSED };
+/* Ask boarding to hold the nights for an order (idempotent by order id). ERR_OK with *res
+ * on an answer; ERR_UNAVAILABLE when none came (the outcome is unknown). For HA_FULL,
+ * night (11 bytes) names the first full night. */
+enum err peer_hold(uint64_t order_id, uint64_t listing_id, int32_t start, int32_t end, int pets, enum hold_answer *res,
+                   char *night);
+/* Give an order's nights back (idempotent). ERR_OK once boarding confirmed. */
+enum err peer_release(uint64_t order_id);
+
+/* Let the provider read the pet until the day after the stay (idempotent), or stop. */
+enum err peer_grant(uint64_t pet_id, uint64_t order_id, uint64_t provider_id, int32_t until);
+enum err peer_revoke(uint64_t pet_id, uint64_t order_id);
+
+#endif

@@ -1,0 +1,331 @@
+/* HTTP handlers of the order service: bookings, the stay lifecycle, lists and schedules. */
+#include "routes.h"
+#include "dates.h"
+#include "flow.h"
+#include "ids.h"
+#include "log.h"
+#include "store.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char JSON_TYPE[] = "application/json; charset=utf-8";
+
+/* The Idempotency-Key header: absent (NULL, ok) or 1..64 printable ASCII characters. */
+static bool idem_key_or_reply(struct http_req *r, const char **key)
+{
+    const char *k = http_header(r, "Idempotency-Key");
+    *key = NULL;
+    if (!k)
+        return true;
+    size_t n = strlen(k);
+    bool ok = n >= 1 && n <= 64;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = k[i] > 0x20 && k[i] < 0x7F;
+    if (!ok) {
+        http_reply_error(r, ERR_INVALID, NULL,
+                         json_pack("{s:s}", "Idempotency-Key", "must be 1 to 64 printable ASCII characters"));
+        return false;
+    }
+    *key = k;
+    return true;
+}
+
+static void reply_answer(struct http_req *r, struct answer *a)
+{
+    if (a->status == 201 && a->order_id) {
+        char loc[64], id[IDS_STR_LEN];
+        snprintf(loc, sizeof loc, "/api/v1/orders/%s", ids_format(a->order_id, id));
+        http_header_add(r, "Location", loc);
+    }
+    if (!a->body) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return;
+    }
+    if (a->status == 503)
+        http_header_add(r, "Retry-After", "1");
+    http_reply_take(r, a->status, JSON_TYPE, a->body, strlen(a->body));
+    a->body = NULL;
+}
+
+/* ---------- booking ---------- */
+
+static void h_create(struct http_req *r)
+{
+    /* total_fen and price fields are accepted and ignored: the price is the server's */
+    static const char *const F[] = {"listing_id", "pet_ids", "start_date", "end_date", "note", "total_fen",
+                                    "price_per_night_fen", NULL};
+    struct auth_principal p;
+    struct jv v;
+    struct create_in in = {0};
+    uint64_t *pets = NULL;
+    size_t npets = 0;
+    const char *field = NULL, *why;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !idem_key_or_reply(r, &in.idem_key))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, F))
+        goto done;
+    jv_id(&v, "listing_id", JV_REQUIRED, &in.listing_id);
+    jv_id_array(&v, "pet_ids", JV_REQUIRED, 1, ORDER_MAX_PETS, &pets, &npets);
+    bool dates = jv_date(&v, "start_date", JV_REQUIRED, &in.start) & jv_date(&v, "end_date", JV_REQUIRED, &in.end);
+    if (dates && (why = order_dates_problem(in.start, in.end, date_today(), 60, &field)))
+        jv_fail(&v, field, why);
+    jv_str(&v, "note", JV_MULTILINE, 0, 500, &in.note);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    in.owner_id = p.user_id;
+    memcpy(in.pet_ids, pets, npets * sizeof *pets);
+    in.npets = npets;
+    struct answer a;
+    flow_create(svc_of(r), &in, &a);
+    reply_answer(r, &a);
+    free(a.body);
+done:
+    free(pets);
+    jv_free(&v);
+}
+
+/* ---------- reading ---------- */
+
+static void h_get(struct http_req *r)
+{
+    struct svc *s = svc_of(r);
+    struct auth_principal p;
+    uint64_t id;
+    if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
+        return;
+    struct order o;
+    json_t *history = NULL;
+    enum err e = store_get(s, id, &o);
+    if (e == ERR_OK && (!order_status_visible(o.status) ||
+                        (p.role != ROLE_ADMIN && o.owner_id != p.user_id && o.provider_id != p.user_id)))
+        e = ERR_NOT_FOUND; /* another user's order does not exist for this caller */
+    if (e == ERR_OK)
+        e = store_history(s, &o, &history);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    http_reply_json(r, 200, order_json(&o, history));
+}
+
+static void h_list(struct http_req *r)
+{
+    static const char *const ROLES[] = {"owner", "provider", NULL};
+    static const char *const STATUSES[] = {"pending_payment", "paid",     "confirmed", "in_care", "completed",
+                                           "expired",         "rejected", "cancelled", NULL};
+    struct auth_principal p;
+    struct jv v;
+    int role = -1, st = -1;
+    int64_t limit = 20;
+    const char *cur = NULL;
+    uint64_t before = 0;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_OWNER | ROLE_PROVIDER, &p))
+        goto done;
+    if (!jv_q_enum(&v, "role", http_query(r, "role"), 0, ROLES, &role))
+        role = p.role == ROLE_PROVIDER ? 1 : 0;
+    if (jv_q_enum(&v, "status", http_query(r, "status"), 0, STATUSES, &st))
+        st = order_status_parse(STATUSES[st]);
+    jv_q_int(&v, "limit", http_query(r, "limit"), 0, 1, 100, &limit);
+    if (jv_q_str(&v, "cursor", http_query(r, "cursor"), 0, 1, 24, &cur) && !ids_parse(cur, &before))
+        jv_fail(&v, "cursor", "is not a cursor from a previous page");
+    if ((role == 1) != (p.role == ROLE_PROVIDER))
+        jv_fail(&v, "role", role == 1 ? "only providers have orders as provider" : "providers list role=provider");
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    struct order *os = NULL;
+    size_t n = 0;
+    enum err e = store_list(svc_of(r), p.user_id, role == 1 ? ACTOR_PROVIDER : ACTOR_OWNER, st, before, (int)limit + 1,
+                            &os, &n);
+    if (e != ERR_OK) {
+        free(os);
+        svc_reply_err(r, e);
+        goto done;
+    }
+    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    json_t *items = json_array();
+    for (size_t i = 0; i < shown; i++)
+        json_array_append_new(items, order_json(&os[i], NULL));
+    char next[IDS_STR_LEN];
+    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
+                                      n > shown ? json_string(ids_format(os[shown - 1].id, next)) : json_null()));
+    free(os);
+done:
+    jv_free(&v);
+}
+
+static void h_schedule(struct http_req *r)
+{
+    struct auth_principal p;
+    struct jv v;
+    int32_t today = date_today(), from = today, to;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p))
+        goto done;
+    jv_q_date(&v, "from", http_query(r, "from"), 0, &from);
+    to = from + 13;
+    jv_q_date(&v, "to", http_query(r, "to"), 0, &to);
+    if (to < from)
+        jv_fail(&v, "to", "must not be before from");
+    else if (to - from > 61)
+        jv_fail(&v, "to", "at most 62 days at a time");
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    struct stay *stays = NULL;
+    size_t n = 0;
+    enum err e = store_stays(svc_of(r), p.user_id, from, to, &stays, &n);
+    if (e == ERR_OK)
+        http_reply_json(r, 200, order_schedule(stays, n, from, to));
+    else
+        svc_reply_err(r, e);
+    free(stays);
+done:
+    jv_free(&v);
+}
+
+/* ---------- the lifecycle ---------- */
+
+static const struct {
+    const char *path;
+    enum order_action action;
+    unsigned roles;
+} ACTIONS[] = {
+    {"accept", OA_ACCEPT, ROLE_PROVIDER},
+    {"reject", OA_REJECT, ROLE_PROVIDER},
+    {"check-in", OA_CHECK_IN, ROLE_PROVIDER},
+    {"check-out", OA_CHECK_OUT, ROLE_PROVIDER},
+    {"cancel", OA_CANCEL, ROLE_OWNER | ROLE_PROVIDER | ROLE_ADMIN},
+};
+
+static void h_action(struct http_req *r)
+{
+    static const char *const F[] = {"reason", NULL};
+    struct svc *s = svc_of(r);
+    struct auth_principal p;
+    uint64_t id;
+    struct jv v;
+    const char *reason = NULL, *key = NULL, *action = http_param(r, "action");
+    size_t blen = 0;
+    int which = -1;
+    char scope[40];
+    jv_init(&v);
+    for (size_t i = 0; i < sizeof ACTIONS / sizeof *ACTIONS; i++)
+        if (strcmp(ACTIONS[i].path, action) == 0)
+            which = (int)i;
+    if (which < 0) {
+        http_reply_error(r, ERR_NOT_FOUND, "no such action", NULL);
+        goto done;
+    }
+    if (!svc_auth_or_reply(r, ACTIONS[which].roles, &p) || !http_id_param_or_reply(r, "id", &id) ||
+        !idem_key_or_reply(r, &key))
+        goto done;
+    http_body(r, &blen);
+    if (blen) { /* the body is optional: {reason} */
+        jv_free(&v);
+        if (!http_json_or_reply(r, &v, F))
+            goto done;
+        jv_str(&v, "reason", JV_MULTILINE, 1, 500, &reason);
+        if (!http_jv_ok_or_reply(r, &v))
+            goto done;
+    }
+    snprintf(scope, sizeof scope, "%s:%llu", action, (unsigned long long)id);
+    struct idem k = {p.user_id, scope, key, ""};
+    if (key) {
+        enum idem_state st;
+        int status = 0;
+        char *body = NULL;
+        crypto_hash_sha256_state hs; /* the request is the action and its reason */
+        unsigned char h[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_init(&hs);
+        crypto_hash_sha256_update(&hs, (const unsigned char *)scope, strlen(scope));
+        crypto_hash_sha256_update(&hs, (const unsigned char *)(reason ? reason : ""), reason ? strlen(reason) : 0);
+        crypto_hash_sha256_final(&hs, h);
+        sodium_bin2hex(k.hash, sizeof k.hash, h, sizeof h);
+        enum err ie = store_idem_get(s, &k, &st, &status, &body);
+        if (ie == ERR_OK && st == IDEM_REPLAY) {
+            http_reply_take(r, status, JSON_TYPE, body, strlen(body));
+            goto done;
+        }
+        free(body);
+        if (ie == ERR_OK && st == IDEM_MISMATCH) {
+            http_reply_error(r, ERR_INVALID, NULL, json_pack("{s:s}", "Idempotency-Key", "was used for another request"));
+            goto done;
+        }
+    }
+    enum actor who = p.role == ROLE_OWNER ? ACTOR_OWNER : p.role == ROLE_PROVIDER ? ACTOR_PROVIDER : ACTOR_ADMIN;
+    struct change ch = {ACTIONS[which].action, who, p.user_id, reason, 0, 0, time_now_ms(), key ? &k : NULL};
+    struct order o;
+    const char *why = NULL;
+    enum err e = flow_change(s, id, &ch, &o, &why);
+    if (e == ERR_CONFLICT || e == ERR_FORBIDDEN)
+        http_reply_error(r, e, why, NULL);
+    else if (e != ERR_OK)
+        svc_reply_err(r, e);
+    else
+        http_reply_json(r, 200, order_json(&o, NULL));
+done:
+    jv_free(&v);
+}
+
+/* ---------- internal ---------- */
+
+static void h_internal_get(struct http_req *r)
+{
+    uint64_t id;
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
+        return;
+    struct order o;
+    enum err e = store_get(svc_of(r), id, &o);
+    if (e == ERR_OK && !order_status_visible(o.status))
+        e = ERR_NOT_FOUND;
+    if (e == ERR_OK)
+        http_reply_json(r, 200, order_json(&o, NULL));
+    else
+        svc_reply_err(r, e);
+}
+
+/* POST /internal/v1/orders/{id}/paid {payment_id, amount_fen}: marks an order paid. Until
+ * the payment service drives the saga through events this is how tests pay. */
+static void h_internal_paid(struct http_req *r)
+{
+    static const char *const F[] = {"payment_id", "amount_fen", NULL};
+    uint64_t id, payment = 0;
+    int64_t amount = 0;
+    struct jv v;
+    jv_init(&v);
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, F))
+        goto done;
+    jv_id(&v, "payment_id", JV_REQUIRED, &payment);
+    jv_int(&v, "amount_fen", JV_REQUIRED, 1, INT64_MAX / 2, &amount);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    struct change ch = {OA_PAY, ACTOR_SYSTEM, 0, NULL, payment, amount, time_now_ms(), NULL};
+    struct order o;
+    const char *why = NULL;
+    enum err e = flow_change(svc_of(r), id, &ch, &o, &why);
+    if (e == ERR_OK)
+        http_reply_json(r, 200, order_json(&o, NULL));
+    else
+        http_reply_error(r, e, why, NULL);
+done:
+    jv_free(&v);
+}
+
+void order_routes(struct svc *s)
+{
+    svc_route(s, "POST", "/api/v1/orders", h_create);
+    svc_route(s, "GET", "/api/v1/orders", h_list);
+    svc_route(s, "GET", "/api/v1/orders/{id}", h_get);
+    svc_route(s, "POST", "/api/v1/orders/{id}/{action}", h_action);
+    svc_route(s, "GET", "/api/v1/providers/me/schedule", h_schedule);
+    svc_route(s, "GET", "/internal/v1/orders/{id}", h_internal_get);
+    svc_route(s, "POST", "/internal/v1/orders/{id}/paid", h_internal_paid);
+}
