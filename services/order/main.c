@@ -28,7 +28,7 @@ static void timers(struct svc *s, void *arg)
             continue;
         for (size_t i = 0; i < n; i++) {
             struct change ch = {AUTO[k].action, ACTOR_SYSTEM, 0, NULL, 0, 0, now, NULL};
-            struct order o;
+            struct order o = {0};
             const char *why;
             flow_change(s, ids[i], &ch, &o, &why);
         }
@@ -36,20 +36,20 @@ static void timers(struct svc *s, void *arg)
     /* bookings whose creation stopped half-way (the service died): give up and release */
     if (store_due(s, DUE_STALE_CREATING, now, 2, ids, 200, &n) == ERR_OK)
         for (size_t i = 0; i < n; i++) {
-            struct order o;
+            struct order o = {0};
             if (store_get(s, ids[i], &o) == ERR_OK && o.status == OS_CREATING)
                 store_create_failed(s, &o, "releasing", NULL, 0, NULL);
         }
     /* capacity to give back and pet grants to change, whatever failed before */
     if (store_due(s, DUE_RELEASE, now, 3, ids, 200, &n) == ERR_OK)
         for (size_t i = 0; i < n; i++) {
-            struct order o;
+            struct order o = {0};
             if (store_get(s, ids[i], &o) == ERR_OK)
                 flow_release(s, &o);
         }
     if (store_due(s, DUE_GRANTS, now, 3, ids, 200, &n) == ERR_OK)
         for (size_t i = 0; i < n; i++) {
-            struct order o;
+            struct order o = {0};
             if (store_get(s, ids[i], &o) == ERR_OK)
                 flow_grants(s, &o);
         }

@@ -98,7 +98,7 @@ static void h_get(struct http_req *r)
     uint64_t id;
     if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
         return;
-    struct order o;
+    struct order o = {0};
     json_t *history = NULL;
     enum err e = store_get(s, id, &o);
     if (e == ERR_OK && (!order_status_visible(o.status) ||
@@ -259,7 +259,7 @@ static void h_action(struct http_req *r)
     }
     enum actor who = p.role == ROLE_OWNER ? ACTOR_OWNER : p.role == ROLE_PROVIDER ? ACTOR_PROVIDER : ACTOR_ADMIN;
     struct change ch = {ACTIONS[which].action, who, p.user_id, reason, 0, 0, time_now_ms(), key ? &k : NULL};
-    struct order o;
+    struct order o = {0};
     const char *why = NULL;
     enum err e = flow_change(s, id, &ch, &o, &why);
     if (e == ERR_CONFLICT || e == ERR_FORBIDDEN)
@@ -279,7 +279,7 @@ static void h_internal_get(struct http_req *r)
     uint64_t id;
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         return;
-    struct order o;
+    struct order o = {0};
     enum err e = store_get(svc_of(r), id, &o);
     if (e == ERR_OK && !order_status_visible(o.status))
         e = ERR_NOT_FOUND;
@@ -308,7 +308,7 @@ static void h_internal_paid(struct http_req *r)
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
     struct change ch = {OA_PAY, ACTOR_SYSTEM, 0, NULL, payment, amount, time_now_ms(), NULL};
-    struct order o;
+    struct order o = {0};
     const char *why = NULL;
     enum err e = flow_change(svc_of(r), id, &ch, &o, &why);
     if (e == ERR_OK)
