@@ -734,6 +734,75 @@ enum err store_change(struct svc *s, uint64_t id, const struct change *ch, struc
     return e;
 }
 
+enum err store_change_tx(struct db_conn *c, struct svc *s, uint64_t id, const struct change *ch, struct order *out,
+                         const char **why)
+{
+    struct change_ctx x = {s, id, ch, out, NULL};
+    enum err e = change_tx(c, &x);
+    *why = x.why;
+    return e;
+}
+
+static const char SQL_LATE_CHARGE[] =
+    "UPDATE %s SET payment_id = ?, paid_fen = ?, refund_fen = refund_fen + ?, updated_ms = ? WHERE id = ?";
+static const char SQL_LATE_EXTRA[] = "UPDATE %s SET refund_fen = refund_fen + ?, updated_ms = ? WHERE id = ?";
+static const char SQL_REFUNDED[] = "UPDATE %s SET refunded_fen = refunded_fen + ?, updated_ms = ? WHERE id = ?";
+
+enum err store_late_payment(struct db_conn *c, struct svc *s, uint64_t id, uint64_t payment_id, int64_t amount)
+{
+    (void)s;
+    struct order o;
+    char table[32], sql[256], oid[IDS_STR_LEN], own[IDS_STR_LEN], pay[IDS_STR_LEN];
+    int64_t now = time_now_ms();
+    enum err e = get_on(c, id, true, &o);
+    if (e != ERR_OK)
+        return e;
+    orders_table(id, table, sizeof table);
+    bool first_charge = o.paid_fen == 0;
+    /* the order records the charge if it had none (a cancelled-unpaid order now shows "paid
+     * and refunded"); a second payment of a paid order is refunded without touching it */
+    if (first_charge)
+        e = db_exec(c, NULL, sql1(sql, sizeof sql, SQL_LATE_CHARGE, table), "uiiiu", payment_id, amount, amount, now, id);
+    else
+        e = db_exec(c, NULL, sql1(sql, sizeof sql, SQL_LATE_EXTRA, table), "iiu", amount, now, id);
+    if (e == ERR_OK)
+        e = add_history(c, &o, "refund_requested", now, ACTOR_SYSTEM, 0,
+                        first_charge ? "paid after the order had ended: refunded in full"
+                                     : "a second payment for the same order: refunded in full");
+    if (e == ERR_OK)
+        e = add_event(c, "order.refund_requested",
+                      json_pack("{s:s,s:s,s:s,s:I,s:s}", "order_id", ids_format(id, oid), "owner_id",
+                                ids_format(o.owner_id, own), "payment_id", ids_format(payment_id, pay), "amount_fen",
+                                (json_int_t)amount, "reason", first_charge ? "late_payment" : "duplicate_payment"));
+    return e;
+}
+
+enum err store_refunded(struct db_conn *c, struct svc *s, uint64_t id, int64_t amount, const char *note)
+{
+    (void)s;
+    struct order o;
+    char table[32], sql[200];
+    int64_t now = time_now_ms();
+    enum err e = get_on(c, id, true, &o);
+    if (e != ERR_OK)
+        return e;
+    orders_table(id, table, sizeof table);
+    e = db_exec(c, NULL, sql1(sql, sizeof sql, SQL_REFUNDED, table), "iiu", amount, now, id);
+    if (e == ERR_OK)
+        e = add_history(c, &o, "refunded", now, ACTOR_SYSTEM, 0, note);
+    return e;
+}
+
+enum err store_payment_failed(struct db_conn *c, struct svc *s, uint64_t id, const char *reason)
+{
+    (void)s;
+    struct order o;
+    enum err e = get_on(c, id, false, &o);
+    if (e == ERR_OK)
+        e = add_history(c, &o, "payment_failed", time_now_ms(), ACTOR_SYSTEM, 0, reason);
+    return e;
+}
+
 enum err store_set_hold(struct svc *s, uint64_t id, const char *from, const char *to)
 {
     char table[32], sql[200];

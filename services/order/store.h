@@ -88,6 +88,19 @@ struct change {
  * (hold "releasing") and whether pet grants must change (grants "wanted" or "revoke"). */
 enum err store_change(struct svc *s, uint64_t id, const struct change *ch, struct order *out, const char **why);
 
+/* The same inside a caller's transaction c (event consumers); no relay nudge. */
+enum err store_change_tx(struct db_conn *c, struct svc *s, uint64_t id, const struct change *ch, struct order *out,
+                         const char **why);
+
+/* A payment succeeded for an order that can no longer take it (expired, cancelled,
+ * rejected, or already paid by another payment): inside c, record the charge on the order
+ * when it has none, and ask for the whole amount back (order.refund_requested). */
+enum err store_late_payment(struct db_conn *c, struct svc *s, uint64_t id, uint64_t payment_id, int64_t amount_fen);
+/* A refund arrived: add it to the order's refunded amount, inside c. */
+enum err store_refunded(struct db_conn *c, struct svc *s, uint64_t id, int64_t amount_fen, const char *note);
+/* A payment failed: note it in the order's history, inside c. */
+enum err store_payment_failed(struct db_conn *c, struct svc *s, uint64_t id, const char *reason);
+
 /* Record that the hold or the grants reached their target ("released", "given", "none"). */
 enum err store_set_hold(struct svc *s, uint64_t id, const char *from, const char *to);
 enum err store_set_grants(struct svc *s, uint64_t id, const char *from, const char *to);

@@ -595,6 +595,85 @@ static void my_orders_across_a_month_boundary(void **state)
     e2e_resp_free(r);
 }
 
+struct refunded_probe {
+    const char *id;
+    const struct e2e_user *u;
+    long long want;
+};
+
+static bool refunded_is(void *arg)
+{
+    struct refunded_probe *p = arg;
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/orders/%s", p->id);
+    struct resp *r = e2e_call("GET", path, p->u->token, NULL);
+    bool ok = r->status == 200 && e2e_int(r, "refunded_fen") == p->want;
+    e2e_resp_free(r);
+    return ok;
+}
+
+/* The saga's order side, fed with the payment service's events: a payment makes a pending
+ * order paid; a payment for an order that already ended is refunded in full; a refund is
+ * counted once however often it is delivered. */
+static void payment_events_drive_orders(void **state)
+{
+    (void)state;
+    struct world w;
+    world_new(&w);
+    char p2[24];
+    e2e_pet_new(&w.owner, NULL, p2);
+    const char *a[] = {w.dog}, *b[] = {p2};
+    struct resp *r = book(&w.owner, w.listing, a, 1, 8, 2, NULL);
+    char live[24], ended[24];
+    snprintf(live, sizeof live, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+    r = book(&w.owner, w.listing, b, 1, 8, 2, NULL);
+    snprintf(ended, sizeof ended, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+    r = act(ended, "cancel", &w.owner, NULL);
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    e2e_publish_event("payment", "payment.succeeded",
+                      json_pack("{s:s,s:s,s:s,s:i}", "payment_id", "9001", "order_id", live, "owner_id", w.owner.id,
+                                "amount_fen", 24000),
+                      NULL);
+    e2e_publish_event("payment", "payment.succeeded",
+                      json_pack("{s:s,s:s,s:s,s:i}", "payment_id", "9002", "order_id", ended, "owner_id", w.owner.id,
+                                "amount_fen", 24000),
+                      NULL);
+    struct order_probe paid = {live, &w.owner, "paid"};
+    assert_true(e2e_eventually(order_is, &paid, 5000));
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/orders/%s", live);
+    r = e2e_call("GET", path, w.owner.token, NULL);
+    assert_string_equal(e2e_str(r, "payment_id"), "9001");
+    assert_non_null(e2e_str(r, "accept_before"));
+    e2e_resp_free(r);
+    /* the cancelled order keeps its status and asks for the money back */
+    snprintf(path, sizeof path, "/api/v1/orders/%s", ended);
+    for (int i = 0; i < 100; i++) {
+        if (e2e_db_int("SELECT COUNT(*) FROM pb_order.outbox WHERE subject = 'petboarding.order.refund_requested' "
+                       "AND payload LIKE CONCAT('%', ?, '%')", "s", ended))
+            break;
+        usleep(50000);
+    }
+    r = e2e_call("GET", path, w.owner.token, NULL);
+    assert_string_equal(e2e_str(r, "status"), "cancelled");
+    assert_int_equal(e2e_int(r, "paid_fen"), 24000);
+    assert_int_equal(e2e_int(r, "refund_fen"), 24000);
+    e2e_resp_free(r);
+    /* a refund delivered twice is counted once */
+    char ev[24];
+    json_t *refund = json_pack("{s:s,s:s,s:s,s:s,s:i}", "refund_id", "9100", "payment_id", "9002", "order_id", ended,
+                               "owner_id", w.owner.id, "amount_fen", 24000);
+    e2e_publish_event("payment", "refund.succeeded", json_deep_copy(refund), ev);
+    e2e_publish_event_id("payment", "refund.succeeded", refund, ev);
+    struct refunded_probe rp = {ended, &w.owner, 24000};
+    assert_true(e2e_eventually(refunded_is, &rp, 5000));
+    usleep(500000);
+    assert_true(refunded_is(&rp));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +687,7 @@ int main(void)
         cmocka_unit_test(unpaid_orders_expire_and_unanswered_ones_are_rejected),
         cmocka_unit_test(provider_schedule),
         cmocka_unit_test(my_orders_across_a_month_boundary),
+        cmocka_unit_test(payment_events_drive_orders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
