@@ -1,0 +1,268 @@
+/* HTTP handlers of the review service: parse and validate, call the store, render. */
+#include "routes.h"
+#include "content.h"
+#include "dates.h"
+#include "ids.h"
+#include "log.h"
+#include "metrics.h"
+#include "peers.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const POST_FIELDS[] = {"order_id", "rating", "care", "communication", "cleanliness", "text", NULL};
+static const char *const REPLY_FIELDS[] = {"text", NULL};
+static const char *const HIDE_FIELDS[] = {"reason", NULL};
+static const char JSON_TYPE[] = "application/json; charset=utf-8";
+
+/* ---------- helpers ---------- */
+
+static struct review_app *app_of(struct http_req *r) { return svc_of(r)->app; }
+
+/* Reply with j (taken). */
+static void reply_json(struct http_req *r, int status, json_t *j)
+{
+    size_t len = 0;
+    char *s = review_dumps(j, &len);
+    if (!s) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return;
+    }
+    http_reply_take(r, status, JSON_TYPE, s, len);
+}
+
+/* The public JSON of a stored review, checked against its hashes: a mismatch is logged as
+ * an error, counted in pb_review_integrity_failures_total, and the review is shown as hidden
+ * ("integrity check failed"). */
+static json_t *render(const struct review *v)
+{
+    bool intact = review_intact(v);
+    if (!intact) {
+        metrics_count("pb_review_integrity_failures_total", NULL, 1);
+        LOG_E("review: %llu fails its integrity check (its content does not match the stored SHA-256): shown as "
+              "hidden",
+              (unsigned long long)v->id);
+    }
+    return review_json(v, intact);
+}
+
+static void render_into(const struct review *v, void *ctx) { *(json_t **)ctx = render(v); }
+
+/* Reply status with the review as stored now. */
+static void reply_stored(struct http_req *r, int status, uint64_t id)
+{
+    json_t *j = NULL;
+    enum err e = store_review_get(svc_of(r), id, render_into, &j);
+    if (e != ERR_OK)
+        svc_reply_err(r, e);
+    else
+        reply_json(r, status, j);
+}
+
+static bool blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\n' && *s != '\r' && *s != '\t')
+            return false;
+    return true;
+}
+
+/* A required text of 1..max characters (several lines allowed) that is not only whitespace. */
+static void read_text(struct jv *v, const char *key, size_t max, const char **out)
+{
+    if (jv_str(v, key, JV_REQUIRED | JV_MULTILINE, 1, max, out) && blank(*out))
+        jv_fail(v, key, "must not be blank");
+}
+
+/* ?limit= of a list: 1..100, default 20. */
+static void read_limit(struct http_req *r, struct jv *v, int64_t *limit)
+{
+    *limit = 20;
+    jv_q_int(v, "limit", http_query(r, "limit"), 0, 1, 100, limit);
+}
+
+/* ---------- POST /api/v1/reviews ---------- */
+
+static int read_stars(struct jv *v, const char *key, unsigned flags)
+{
+    int64_t n = 0;
+    return jv_int(v, key, flags, 1, 5, &n) ? (int)n : 0;
+}
+
+static void read_review(struct jv *v, struct review *rv)
+{
+    jv_id(v, "order_id", JV_REQUIRED, &rv->order_id);
+    rv->rating = read_stars(v, "rating", JV_REQUIRED);
+    rv->care = read_stars(v, "care", 0);
+    rv->communication = read_stars(v, "communication", 0);
+    rv->cleanliness = read_stars(v, "cleanliness", 0);
+    jv_str(v, "text", JV_REQUIRED | JV_MULTILINE, 0, REVIEW_TEXT_MAX, &rv->text);
+}
+
+static void reply_post_refused(struct http_req *r, enum err e, enum review_refusal why)
+{
+    static const char *const MSG[] = {
+        [REFUSAL_NOT_COMPLETED] = "only a completed stay can be reviewed",
+        [REFUSAL_DUPLICATE] = "this stay has already been reviewed",
+        [REFUSAL_WINDOW_CLOSED] = "the review window has closed",
+    };
+    http_reply_error(r, e, e == ERR_CONFLICT && why != REFUSAL_NONE ? MSG[why] : NULL, NULL);
+}
+
+static void h_post(struct http_req *r)
+{
+    struct auth_principal me;
+    struct jv v;
+    struct review rv = {0};
+    char name[REVIEW_NAME_MAX * 4 + 1];
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, POST_FIELDS))
+        goto done;
+    read_review(&v, &rv);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    struct review_app *app = app_of(r);
+    rv.id = ids_next();
+    rv.owner_id = me.user_id;
+    rv.owner_display_name = peer_display_name(me.user_id, app->user_timeout_ms, name, sizeof name) ? name : NULL;
+    rv.created_ms = time_now_ms();
+    enum review_refusal why = REFUSAL_NONE;
+    enum err e = store_review_post(svc_of(r), &rv, app->window_days, &why);
+    if (e != ERR_OK) {
+        reply_post_refused(r, e, why);
+        goto done;
+    }
+    LOG_I("review: %llu of order %llu posted by owner %llu (%d stars)", (unsigned long long)rv.id,
+          (unsigned long long)rv.order_id, (unsigned long long)me.user_id, rv.rating);
+    reply_json(r, 201, render(&rv));
+done:
+    jv_free(&v);
+}
+
+/* ---------- GET /api/v1/listings/{id}/reviews ---------- */
+
+struct list_ctx {
+    json_t *items;
+    uint64_t last;
+};
+
+static void add_review(const struct review *v, void *arg)
+{
+    struct list_ctx *l = arg;
+    json_array_append_new(l->items, render(v));
+    l->last = v->id;
+}
+
+static void h_list(struct http_req *r)
+{
+    struct jv v;
+    uint64_t listing, before = UINT64_MAX;
+    int64_t limit;
+    const char *cursor = NULL;
+    jv_init(&v);
+    if (!http_id_param_or_reply(r, "id", &listing))
+        goto done;
+    read_limit(r, &v, &limit);
+    if (jv_q_str(&v, "cursor", http_query(r, "cursor"), 0, 1, IDS_STR_LEN, &cursor) && !ids_parse(cursor, &before))
+        jv_fail(&v, "cursor", "is not a cursor from a previous page");
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    struct list_ctx l = {json_array(), 0};
+    bool more = false;
+    enum err e = store_reviews_by_listing(svc_of(r), listing, before, (size_t)limit, add_review, &l, &more);
+    if (e != ERR_OK) {
+        json_decref(l.items);
+        svc_reply_err(r, e);
+        goto done;
+    }
+    char next[IDS_STR_LEN];
+    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
+                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+done:
+    jv_free(&v);
+}
+
+/* ---------- GET /api/v1/listings/{id}/rating ---------- */
+
+static void h_rating(struct http_req *r)
+{
+    uint64_t listing;
+    char *body = NULL;
+    size_t len = 0;
+    if (!http_id_param_or_reply(r, "id", &listing))
+        return;
+    enum err e = store_rating_json_cached(svc_of(r), listing, &body, &len);
+    if (e != ERR_OK)
+        svc_reply_err(r, e);
+    else
+        http_reply_take(r, 200, JSON_TYPE, body, len);
+}
+
+/* ---------- POST /api/v1/reviews/{id}/reply ---------- */
+
+static void h_reply(struct http_req *r)
+{
+    struct auth_principal me;
+    struct jv v;
+    uint64_t id;
+    const char *text = NULL;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &me) || !http_id_param_or_reply(r, "id", &id))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, REPLY_FIELDS))
+        goto done;
+    read_text(&v, "text", REVIEW_REPLY_MAX, &text);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    enum err e = store_review_reply(svc_of(r), id, me.user_id, text);
+    if (e != ERR_OK) {
+        http_reply_error(r, e, e == ERR_CONFLICT ? "this review already has a reply" : NULL, NULL);
+        goto done;
+    }
+    LOG_I("review: provider %llu replied to %llu", (unsigned long long)me.user_id, (unsigned long long)id);
+    reply_stored(r, 201, id);
+done:
+    jv_free(&v);
+}
+
+/* ---------- POST /internal/v1/reviews/{id}/hide (the admin service) ---------- */
+
+static void h_hide(struct http_req *r)
+{
+    struct jv v;
+    uint64_t id;
+    const char *reason = NULL;
+    jv_init(&v);
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, HIDE_FIELDS))
+        goto done;
+    read_text(&v, "reason", REVIEW_REASON_MAX, &reason);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    enum err e = store_review_hide(svc_of(r), id, reason);
+    if (e != ERR_OK) {
+        http_reply_error(r, e, e == ERR_CONFLICT ? "this review is already hidden" : NULL, NULL);
+        goto done;
+    }
+    LOG_I("review: %llu hidden by moderation", (unsigned long long)id);
+    reply_stored(r, 200, id);
+done:
+    jv_free(&v);
+}
+
+void review_routes(struct svc *s)
+{
+    svc_route(s, "POST", "/api/v1/reviews", h_post);
+    svc_route(s, "POST", "/api/v1/reviews/{id}/reply", h_reply);
+    svc_route(s, "GET", "/api/v1/listings/{id}/reviews", h_list);
+    svc_route(s, "GET", "/api/v1/listings/{id}/rating", h_rating);
+    svc_route(s, "POST", "/internal/v1/reviews/{id}/hide", h_hide);
+}
