@@ -7,7 +7,7 @@
 #include <string.h>
 
 const char *const AUDIT_OUTCOME_NAMES[] = {"requested", "done", "failed", NULL};
-const char *const AUDIT_TARGET_NAMES[] = {"user", "listing", "rules", NULL};
+const char *const AUDIT_TARGET_NAMES[] = {"user", "listing", "rules", "review", NULL};
 
 int audit_outcome_parse(const char *s)
 {

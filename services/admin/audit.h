@@ -15,7 +15,7 @@
 enum audit_outcome { AUDIT_REQUESTED = 0, AUDIT_DONE, AUDIT_FAILED };
 
 extern const char *const AUDIT_OUTCOME_NAMES[]; /* NULL-terminated, indexed by enum audit_outcome */
-extern const char *const AUDIT_TARGET_NAMES[];  /* "user", "listing", "rules", NULL */
+extern const char *const AUDIT_TARGET_NAMES[];  /* "user", "listing", "rules", "review", NULL */
 
 #define AUDIT_REASON_CHARS 500
 #define AUDIT_DETAIL_BYTES 1001 /* the detail column holds 1000 characters; 1000 bytes always fit */
@@ -25,7 +25,7 @@ struct audit_entry {
     uint64_t actor_id;              /* the admin's user id, from the access token */
     char action[40];                /* "provider.approve", "listing.reject", "user.suspend", "rules.update", ... */
     char target_type[16];           /* one of AUDIT_TARGET_NAMES */
-    char target_id[24];             /* a user or listing id; the rules version for rules.update */
+    char target_id[24];             /* a user, listing or review id; the rules version for rules.update */
     bool has_reason;
     char reason[AUDIT_REASON_CHARS * 4 + 1];
     enum audit_outcome outcome;

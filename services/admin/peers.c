@@ -1,4 +1,4 @@
-/* Clients of the user and boarding services' internal APIs. */
+/* Clients of the user, boarding and review services' internal APIs. */
 #include "peers.h"
 #include "ids.h"
 #include "log.h"
@@ -120,4 +120,9 @@ enum err peer_provider_listings(uint64_t provider_id, bool visible, struct httpc
 {
     return post_action("boarding", "/internal/v1/providers/%s/%s", provider_id, visible ? "reinstate" : "suspend",
                        NULL, out);
+}
+
+enum err peer_review_action(uint64_t id, const char *action, const char *reason, struct httpc_resp *out)
+{
+    return post_action("review", "/internal/v1/reviews/%s/%s", id, action, reason, out);
 }

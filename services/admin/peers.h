@@ -1,5 +1,5 @@
-/* Calls to the internal APIs of the user and boarding services: the only way the admin
- * service reads or changes their state. Each call has the configured timeout and carries
+/* Calls to the internal APIs of the user, boarding and review services: the only way the
+ * admin service reads or changes their state. Each call has the configured timeout and carries
  * the request id and the internal token (lib/httpc.h). Every function returns ERR_OK when
  * an answer arrived (look at out->status), ERR_UNAVAILABLE when none did, ERR_NO_MEMORY;
  * out must be freed with httpc_resp_free in every case. */
@@ -32,5 +32,8 @@ enum err peer_listing_action(uint64_t id, const char *action, const char *reason
                              struct httpc_resp *out);
 /* POST boarding /internal/v1/providers/{id}/suspend (visible false) or /reinstate (true), body {} */
 enum err peer_provider_listings(uint64_t provider_id, bool visible, struct httpc_resp *out);
+
+/* POST review /internal/v1/reviews/{id}/{action} {reason}; action hide */
+enum err peer_review_action(uint64_t id, const char *action, const char *reason, struct httpc_resp *out);
 
 #endif

@@ -260,9 +260,13 @@ static enum err listing_reject_call(uint64_t id, const char *verb, const char *r
 static const struct remote_decision LISTING_REJECT = {"listing.reject", "listing", "boarding", "reject", true,
                                                       listing_reject_call};
 
+/* Hiding a review: it stays listed as "hidden by moderation" with the reason (review service). */
+static const struct remote_decision REVIEW_HIDE = {"review.hide", "review", "review", "hide", true, peer_review_action};
+
 static void h_provider_approve(struct http_req *r) { run_remote_decision(r, &PROVIDER_APPROVE); }
 static void h_provider_reject(struct http_req *r) { run_remote_decision(r, &PROVIDER_REJECT); }
 static void h_listing_reject(struct http_req *r) { run_remote_decision(r, &LISTING_REJECT); }
+static void h_review_hide(struct http_req *r) { run_remote_decision(r, &REVIEW_HIDE); }
 
 /* ---------- listing approval, checked against the rules ---------- */
 
@@ -534,6 +538,7 @@ void admin_routes(struct svc *s)
     svc_route(s, "POST", "/api/v1/admin/listings/{id}/reject", h_listing_reject);
     svc_route(s, "POST", "/api/v1/admin/users/{id}/suspend", h_user_suspend);
     svc_route(s, "POST", "/api/v1/admin/users/{id}/reinstate", h_user_reinstate);
+    svc_route(s, "POST", "/api/v1/admin/reviews/{id}/hide", h_review_hide);
     svc_route(s, "GET", "/api/v1/admin/audit-log", h_audit_log);
     svc_route(s, "GET", "/api/v1/admin/rules", h_rules_get);
     svc_route(s, "PUT", "/api/v1/admin/rules", h_rules_put);
