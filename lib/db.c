@@ -128,6 +128,11 @@ static bool conn_open(struct db_conn *c)
     mysql_options(my, MYSQL_INIT_COMMAND, "SET time_zone='+00:00', "
                                           "sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION', "
                                           "innodb_lock_wait_timeout=3");
+    /* READ COMMITTED: no gap locks. Our guarantees come from row locks on existing rows,
+     * unique keys and conditional UPDATEs; under REPEATABLE READ, a locking read of a row
+     * that does not exist yet locks the gap where every new snowflake id lands, and two such
+     * transactions then deadlock on their inserts. */
+    mysql_options(my, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     if (!mysql_real_connect(my, db->sock ? NULL : db->host, db->user, db->password,
                             db->database[0] ? db->database : NULL, db->port, db->sock, 0)) {
         LOG_E("db: connect %s:%u/%s failed: %s", db->host, db->port, db->database, mysql_error(my));

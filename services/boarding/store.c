@@ -572,7 +572,7 @@ static const char SQL_HOLD_INSERT[] =
     "INSERT INTO capacity_hold (order_id, listing_id, start_date, end_date, pets, state, created_ms) "
     "VALUES (?, ?, ?, ?, ?, 'held', ?)";
 static const char SQL_HOLD_TOMBSTONE[] =
-    "INSERT INTO capacity_hold (order_id, state, created_ms, released_ms) VALUES (?, 'released', ?, ?)";
+    "INSERT IGNORE INTO capacity_hold (order_id, state, created_ms, released_ms) VALUES (?, 'released', ?, ?)";
 static const char SQL_HOLD_RELEASED[] = "UPDATE capacity_hold SET state = 'released', released_ms = ? WHERE order_id = ?";
 /* the guarantee: every night of the stay gains the pets only if it stays within capacity */
 static const char SQL_RESERVE[] =
@@ -649,6 +649,8 @@ static enum err hold_tx(struct db_conn *c, void *arg)
     if (e == ERR_OK)
         e = db_exec(c, NULL, SQL_HOLD_INSERT, "uussii", h->order_id, h->listing_id, start, end, (int64_t)h->pets,
                     time_now_ms());
+    if (e == ERR_CONFLICT) /* the same order's request ran concurrently: re-run, it is now known */
+        e = ERR_RETRY;
     if (e == ERR_OK)
         x->res = HOLD_OK;
 done:
@@ -749,10 +751,13 @@ static enum err release_tx(struct db_conn *c, void *arg)
     struct db_rows *r = NULL;
     int64_t now = time_now_ms();
     x->released_now = false;
-    enum err e = db_query(c, &r, SQL_HOLD_LOCK, "u", x->order_id);
-    if (e == ERR_OK && db_rows_count(r) == 0)
-        e = db_exec(c, NULL, SQL_HOLD_TOMBSTONE, "uii", x->order_id, now, now);
-    else if (e == ERR_OK && strcmp(db_rows_str(r, 0, 0), "held") == 0) {
+    /* an unknown order gets its tombstone straight away; a known one is then locked */
+    uint64_t inserted = 0;
+    enum err e = db_exec(c, &inserted, SQL_HOLD_TOMBSTONE, "uii", x->order_id, now, now);
+    if (e != ERR_OK || inserted == 1)
+        return e;
+    e = db_query(c, &r, SQL_HOLD_LOCK, "u", x->order_id);
+    if (e == ERR_OK && db_rows_count(r) && strcmp(db_rows_str(r, 0, 0), "held") == 0) {
         int32_t start = 0, end = 0;
         date_parse(db_rows_str(r, 0, 2), &start);
         date_parse(db_rows_str(r, 0, 3), &end);

@@ -39,8 +39,7 @@ static const char SQL_UPDATE[] =
 static const char SQL_SET_HOLD[] = "UPDATE %s SET hold = ?, updated_ms = ? WHERE id = ? AND hold = ?";
 static const char SQL_SET_GRANTS[] = "UPDATE %s SET grants = ?, updated_ms = ? WHERE id = ? AND grants = ?";
 static const char SQL_HISTORY_ADD[] =
-    "INSERT INTO %s (order_id, seq, status, at_ms, by_role, by_user, reason) "
-    "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ? FROM %s WHERE order_id = ?";
+    "INSERT INTO %s (order_id, seq, status, at_ms, by_role, by_user, reason) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_HISTORY[] =
     "SELECT status, at_ms, by_role, by_user, reason FROM %s WHERE order_id = ? ORDER BY seq";
 static const char SQL_INDEX_ADD[] =
@@ -73,12 +72,6 @@ static const char SQL_IDEM_FORGET[] = "DELETE FROM idempotency WHERE user_id = ?
 static const char *sql1(char *buf, size_t cap, const char *fmt, const char *table)
 {
     snprintf(buf, cap, fmt, table);
-    return buf;
-}
-
-static const char *sql2(char *buf, size_t cap, const char *fmt, const char *a, const char *b)
-{
-    snprintf(buf, cap, fmt, a, b);
     return buf;
 }
 
@@ -116,14 +109,14 @@ enum err store_init(struct svc *s)
 }
 
 static pthread_mutex_t months_mu = PTHREAD_MUTEX_INITIALIZER;
-static char known_months[64][8];
+static char known_months[64][16];
 static size_t nknown;
 
 enum err store_ensure_month(struct svc *s, uint64_t id)
 {
-    char table[32], month[8], sql[160];
+    char table[32], month[16], sql[160];
     orders_table(id, table, sizeof table);
-    snprintf(month, sizeof month, "%s", table + strlen("orders_"));
+    snprintf(month, sizeof month, "%.6s", table + strlen("orders_"));
     pthread_mutex_lock(&months_mu);
     bool known = false;
     for (size_t i = 0; i < nknown && !known; i++)
@@ -380,18 +373,27 @@ static enum err add_event(struct db_conn *c, const char *type, json_t *data)
     return e;
 }
 
+static const char SQL_HISTORY_NEXT[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM %s WHERE order_id = ?";
+
+/* Append to an order's history. Callers hold the order's row lock, which serialises every
+ * writer of its history, so reading the next sequence number first is safe. */
 static enum err add_history(struct db_conn *c, const struct order *o, const char *status, int64_t at, enum actor who,
                             uint64_t by_user, const char *reason)
 {
     char table[40], sql[512];
+    struct db_rows *r = NULL;
     history_table(o->id, table, sizeof table);
-    struct db_param p[7] = {{.type = 'u', .v.u = o->id}, {.type = 's', .v.s = status},
+    enum err e = db_query(c, &r, sql1(sql, sizeof sql, SQL_HISTORY_NEXT, table), "u", o->id);
+    int64_t seq = e == ERR_OK ? db_rows_i64(r, 0, 0) : 0;
+    db_rows_free(r);
+    if (e != ERR_OK)
+        return e;
+    struct db_param p[7] = {{.type = 'u', .v.u = o->id}, {.type = 'i', .v.i = seq}, {.type = 's', .v.s = status},
                             {.type = 'i', .v.i = at},    {.type = 's', .v.s = ACTOR_NAMES[who]},
-                            {.type = 'n'},               {.type = 's', .v.s = reason},
-                            {.type = 'u', .v.u = o->id}};
+                            {.type = 'n'},               {.type = 's', .v.s = reason}};
     if (by_user) /* the system acts as nobody */
-        p[4] = (struct db_param){.type = 'u', .v.u = by_user};
-    return db_execv(c, NULL, NULL, sql2(sql, sizeof sql, SQL_HISTORY_ADD, table, table), p, 7);
+        p[5] = (struct db_param){.type = 'u', .v.u = by_user};
+    return db_execv(c, NULL, NULL, sql1(sql, sizeof sql, SQL_HISTORY_ADD, table), p, 7);
 }
 
 struct reserved_ctx {
