@@ -30,7 +30,7 @@ restart: ## down, then up
 
 build: ## release build in build/release
 	scripts/deps.sh
-	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DPB_BUILD_TESTS=OFF
 	cmake --build $(RELEASE_DIR) -j2
 
 test: ## sanitizer build, unit tests, then e2e tests against a throwaway stack

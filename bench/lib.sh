@@ -53,7 +53,7 @@ run_wrk() {
     shift 3
     local out
     out=$(wrk -t"$PB_BENCH_THREADS" -c"$conns" -d"${PB_BENCH_DURATION}s" --timeout 5s \
-        -s "$BENCH_DIR/report.lua" "$@" "$url" 2>&1) || true
+        -s "${WRK_SCRIPT:-$BENCH_DIR/report.lua}" "$@" "$url" 2>&1) || true
     local line
     line=$(grep '^PBRESULT' <<<"$out" | tail -1)
     if [[ -z $line ]]; then
@@ -62,6 +62,9 @@ run_wrk() {
         line="PBRESULT 0 0 0 0 0"
     fi
     read -r _ rps p50 p99 errors total <<<"$line"
+    local note
+    note=$(grep '^PBNOTE' <<<"$out" | tail -1 | cut -d' ' -f2-)
+    [[ -n $note ]] && name="$name ($note)"
     BENCH_RESULTS+=("$name|$conns|$rps|$p50|$p99|$errors|$total")
     printf '  %-46s done: %s req/s\n' "$name" "$rps" >&2
 }

@@ -9,7 +9,7 @@ PACKAGES=(
     nats-server libnats-dev
     nginx
     libcurl4-openssl-dev libjansson-dev libjwt-dev libsodium-dev libcmocka-dev libmicrohttpd-dev
-    pkg-config openssl jq curl wrk ca-certificates cmake gcc make
+    pkg-config openssl jq curl wrk sysbench ca-certificates cmake gcc make
 )
 
 command -v dpkg-query >/dev/null || { echo "deps.sh: dpkg-query not found: this script needs Debian/Ubuntu" >&2; exit 1; }

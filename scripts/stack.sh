@@ -543,7 +543,7 @@ build() {
         return
     fi
     pb_say "building release binaries in $PB_BUILD_DIR"
-    cmake -S "$PB_REPO" -B "$PB_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake -S "$PB_REPO" -B "$PB_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPB_BUILD_TESTS=OFF >/dev/null
     cmake --build "$PB_BUILD_DIR" -j2 9>&-
 }
 

@@ -23,6 +23,13 @@ cmake -S "$REPO" -B "$BUILD" -DPB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/nul
 # shellcheck disable=SC2086 # a list of target names
 cmake --build "$BUILD" -j2 ${PB_TEST_TARGETS:+--target $PB_TEST_TARGETS}
 
+# the release build `make up` runs must compile too (-O2 finds warnings -O0 does not)
+echo "==> release build in $REPO/build/release (compile check)"
+cmake -S "$REPO" -B "$REPO/build/release" -DCMAKE_BUILD_TYPE=Release -DPB_BUILD_TESTS=OFF >/dev/null
+release_targets=$(tr ' ' '\n' <<<"${PB_TEST_TARGETS:-}" | grep '^pb-' | paste -sd' ' || true)
+# shellcheck disable=SC2086 # a list of target names
+cmake --build "$REPO/build/release" -j2 ${release_targets:+--target $release_targets}
+
 echo "==> unit tests"
 unit_filter=()
 if [[ -n ${PB_TEST_TARGETS:-} ]]; then

@@ -573,7 +573,7 @@ static void my_orders_across_a_month_boundary(void **state)
     /* and each one is found by id in its month */
     for (int i = 0; i < 6; i++) {
         char path[96];
-        snprintf(path, sizeof path, "/api/v1/orders/%s", made[i]);
+        snprintf(path, sizeof path, "/api/v1/orders/%.23s", made[i]);
         struct resp *r = e2e_call("GET", path, w.owner.token, NULL);
         EXPECT_STATUS(r, 200);
         e2e_resp_free(r);
