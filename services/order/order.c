@@ -189,3 +189,21 @@ json_t *order_json(const struct order *o, json_t *history)
         json_decref(history);
     return j;
 }
+
+const char *order_care_window_problem(enum order_status st, int32_t end, int32_t today)
+{
+    if (st == OS_IN_CARE)
+        return NULL;
+    if (st == OS_COMPLETED)
+        return today <= end + 1 ? NULL : "the care log closes a day after the stay";
+    return "care logs are written while the pet is in care";
+}
+
+const char *order_care_date_problem(int32_t start, int32_t end, int32_t day, int32_t today)
+{
+    if (day < start || day > end)
+        return "must be a day of the stay";
+    if (day > today)
+        return "must not be in the future";
+    return NULL;
+}

@@ -114,6 +114,12 @@ json_t *order_json(const struct order *o, json_t *history);
 /* The JSON array of pet ids of an order. */
 json_t *order_pet_ids_json(const struct order *o);
 
+/* Whether care log entries may be written now for a stay: while the pet is in care, and
+ * until the end of the day after the stay ends. NULL when yes, else why not. */
+const char *order_care_window_problem(enum order_status st, int32_t end, int32_t today);
+/* Whether an entry's date belongs to the stay and is not in the future. */
+const char *order_care_date_problem(int32_t start, int32_t end, int32_t day, int32_t today);
+
 /* One stay in a provider's schedule. */
 struct stay {
     uint64_t order_id;

@@ -272,6 +272,98 @@ done:
     jv_free(&v);
 }
 
+/* ---------- care logs ---------- */
+
+static bool photo_url_ok(const char *u)
+{
+    size_t n = strlen(u);
+    if (n < 12 || n > 500 || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
+        return false;
+    for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+        if (*p <= 0x20 || *p == 0x7F)
+            return false;
+    return true;
+}
+
+/* POST /orders/{id}/care-logs: the stay's provider writes an entry. */
+static void h_care_add(struct http_req *r)
+{
+    static const char *const F[] = {"date", "meals", "walks", "medication_given", "mood", "notes", "photos", NULL};
+    static const char *const MOODS[] = {"happy", "calm", "anxious", "unwell", NULL};
+    struct auth_principal p;
+    uint64_t id;
+    struct jv v;
+    struct care_entry in = {.walks = -1};
+    json_t *photos = NULL;
+    char *photos_json = NULL;
+    int64_t walks;
+    int mood;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, F))
+        goto done;
+    jv_date(&v, "date", JV_REQUIRED, &in.day);
+    jv_str(&v, "meals", 0, 1, 200, &in.meals);
+    if (jv_int(&v, "walks", 0, 0, 20, &walks))
+        in.walks = (int)walks;
+    jv_str(&v, "medication_given", 0, 1, 200, &in.medication);
+    if (jv_enum(&v, "mood", 0, MOODS, &mood))
+        in.mood = MOODS[mood];
+    jv_str(&v, "notes", JV_MULTILINE, 1, 1000, &in.notes);
+    if (jv_str_array(&v, "photos", 0, 0, 9, 500, &photos)) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(photos, i, it) if (!photo_url_ok(json_string_value(it)))
+            jv_fail(&v, "photos", "items must be http(s) URLs");
+        photos_json = json_dumps(photos, JSON_COMPACT);
+        in.photos_json = photos_json;
+    }
+    if (!in.meals && in.walks < 0 && !in.medication && !in.mood && !in.notes && !photos)
+        jv_fail(&v, "notes", "an entry needs at least one of meals, walks, medication_given, mood, notes, photos");
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    json_t *entry = NULL;
+    const char *why = NULL;
+    enum err e = store_care_add(svc_of(r), id, p.user_id, &in, &entry, &why);
+    if (e == ERR_INVALID)
+        http_reply_error(r, e, NULL, json_pack("{s:s}", "date", why));
+    else if (e == ERR_CONFLICT)
+        http_reply_error(r, e, why, NULL);
+    else if (e != ERR_OK)
+        svc_reply_err(r, e);
+    else
+        http_reply_json(r, 201, entry);
+done:
+    free(photos_json);
+    jv_free(&v);
+}
+
+/* GET /orders/{id}/care-logs: the stay's owner (and its provider, and admins) read it. */
+static void h_care_list(struct http_req *r)
+{
+    struct svc *s = svc_of(r);
+    struct auth_principal p;
+    uint64_t id;
+    if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
+        return;
+    struct order o = {0};
+    json_t *items = NULL;
+    enum err e = store_get(s, id, &o);
+    if (e == ERR_OK && (!order_status_visible(o.status) ||
+                        (p.role != ROLE_ADMIN && o.owner_id != p.user_id && o.provider_id != p.user_id)))
+        e = ERR_NOT_FOUND;
+    if (e == ERR_OK)
+        e = store_care_list(s, id, &items);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    char oid[IDS_STR_LEN];
+    http_reply_json(r, 200, json_pack("{s:s,s:o}", "order_id", ids_format(id, oid), "items", items));
+}
+
 /* ---------- internal ---------- */
 
 static void h_internal_get(struct http_req *r)
@@ -325,6 +417,8 @@ void order_routes(struct svc *s)
     svc_route(s, "GET", "/api/v1/orders", h_list);
     svc_route(s, "GET", "/api/v1/orders/{id}", h_get);
     svc_route(s, "POST", "/api/v1/orders/{id}/{action}", h_action);
+    svc_route(s, "POST", "/api/v1/orders/{id}/care-logs", h_care_add);
+    svc_route(s, "GET", "/api/v1/orders/{id}/care-logs", h_care_list);
     svc_route(s, "GET", "/api/v1/providers/me/schedule", h_schedule);
     svc_route(s, "GET", "/internal/v1/orders/{id}", h_internal_get);
     svc_route(s, "POST", "/internal/v1/orders/{id}/paid", h_internal_paid);

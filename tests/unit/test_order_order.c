@@ -173,13 +173,28 @@ static void schedule(void **state)
     json_decref(days);
 }
 
+static void care_window(void **state)
+{
+    (void)state;
+    int32_t start = 100, end = 103;
+    assert_null(order_care_window_problem(OS_IN_CARE, end, 101));
+    assert_null(order_care_window_problem(OS_COMPLETED, end, 104));     /* the day after the stay */
+    assert_non_null(order_care_window_problem(OS_COMPLETED, end, 105)); /* more than a day after */
+    assert_non_null(order_care_window_problem(OS_CONFIRMED, end, 100)); /* before check-in */
+    assert_non_null(order_care_window_problem(OS_CANCELLED, end, 101));
+    assert_null(order_care_date_problem(start, end, 100, 101));
+    assert_null(order_care_date_problem(start, end, 103, 104));        /* the departure day */
+    assert_non_null(order_care_date_problem(start, end, 99, 101));
+    assert_non_null(order_care_date_problem(start, end, 102, 101));    /* future */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(legal_path),        cmocka_unit_test(every_pair),
         cmocka_unit_test(releases_and_visibility), cmocka_unit_test(dates_and_price),
         cmocka_unit_test(refund_policy_boundaries), cmocka_unit_test(month_tables),
-        cmocka_unit_test(schedule),
+        cmocka_unit_test(schedule),        cmocka_unit_test(care_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
