@@ -4,6 +4,7 @@
 #
 #   scripts/stack.sh up|down|status|logs|restart
 #   scripts/stack.sh service <name> start|stop|kill|restart   (one service, e.g. for fault tests)
+#   scripts/stack.sh nats|redis start|stop|kill               (one piece of infrastructure)
 #
 # Configured only by environment variables (defaults in scripts/common.sh):
 #   PB_HOME (<repo>/var)  PB_PORT_BASE (8080: gateway; services +1..+8)  PB_DB_PORT (3306)
@@ -23,7 +24,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 shopt -u patsub_replacement 2>/dev/null || true
 
 usage() {
-    echo "usage: scripts/stack.sh up|down|status|logs|restart | service <name> start|stop|kill|restart" >&2
+    echo "usage: scripts/stack.sh up|down|status|logs|restart | service <name> start|stop|kill|restart | nats|redis start|stop|kill" >&2
     exit 2
 }
 
@@ -703,8 +704,35 @@ cmd_service() { # name action
     esac
 }
 
+# One piece of infrastructure on its own (fault tests): nats|redis start|stop|kill.
+cmd_infra() { # what action
+    local what=$1 action=$2 p
+    lock
+    case $what:$action in
+        nats:start) nats_start ;;
+        redis:start) redis_start ;;
+        nats:stop) stop_pidfile nats "$NA/nats.pid" nats-server 30 ;;
+        redis:stop) stop_pidfile redis "$RD/redis.pid" redis-server 30 ;;
+        nats:kill | redis:kill)
+            local pidf=$NA/nats.pid comm=nats-server
+            [[ $what == redis ]] && pidf=$RD/redis.pid comm=redis-server
+            if p=$(pid_of "$pidf" "$comm"); then
+                kill -9 "$p"
+                wait_gone "$p" 10 || true
+                rm -f "$pidf"
+                echo "    $(printf '%-13s' "$what") killed (pid $p)"
+            fi
+            ;;
+        *) usage ;;
+    esac
+}
+
 if [[ ${1:-} == service && $# == 3 ]]; then
     cmd_service "$2" "$3"
+    exit 0
+fi
+if [[ ${1:-} =~ ^(nats|redis)$ && $# == 2 ]]; then
+    cmd_infra "$1" "$2"
     exit 0
 fi
 (($# == 1)) || usage

@@ -376,6 +376,14 @@ void e2e_stack_service(const char *name, const char *action, const char *const *
         fail_msg("stack.sh service %s %s failed", name, action);
 }
 
+void e2e_stack_infra(const char *what, const char *action)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s/scripts/stack.sh %s %s >/dev/null 2>&1", PB_REPO_DIR, what, action);
+    if (system(cmd) != 0)
+        fail_msg("stack.sh %s %s failed", what, action);
+}
+
 static struct db *root_db(void)
 {
     static struct db *db;

@@ -96,6 +96,8 @@ void e2e_publish_event_id(const char *source, const char *type, json_t *data, co
  * {"PB_CLOCK_OFFSET_S=86400", NULL} to restart a service one day in the future. Fails the
  * test if the script fails. */
 void e2e_stack_service(const char *name, const char *action, const char *const *env);
+/* Run `scripts/stack.sh <nats|redis> <start|stop|kill>` on the test stack. */
+void e2e_stack_infra(const char *what, const char *action);
 
 /* Record a pet for owner u: a 10 kg dog unless overrides (taken, may be NULL) say otherwise.
  * The new id is written to id (24 bytes). */
