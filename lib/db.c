@@ -31,9 +31,16 @@ struct db_conn {
     size_t nstmts;
 };
 
+#define MAX_HOSTS 8
+
 struct db {
     char *host, *user, *password, *database, *sock;
     unsigned port, acquire_timeout_ms, io_timeout_s;
+    /* several servers: all connections use hosts[preferred] until it fails */
+    char hosts[MAX_HOSTS][64];
+    unsigned ports[MAX_HOSTS];
+    size_t nhosts;
+    volatile size_t preferred;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t nconns, in_use;
@@ -62,6 +69,18 @@ struct db *db_new(const struct db_opts *o)
     db->database = dup_or_empty(o->database);
     db->sock = o->unix_socket ? strdup(o->unix_socket) : NULL;
     db->port = o->port ? o->port : 3306;
+    if (o->hosts && *o->hosts) {
+        char list[512];
+        snprintf(list, sizeof list, "%s", o->hosts);
+        char *save = NULL;
+        for (char *t = strtok_r(list, ",", &save); t && db->nhosts < MAX_HOSTS; t = strtok_r(NULL, ",", &save)) {
+            char *colon = strrchr(t, ':');
+            if (colon)
+                *colon = 0;
+            snprintf(db->hosts[db->nhosts], sizeof db->hosts[0], "%s", t);
+            db->ports[db->nhosts++] = colon ? (unsigned)atoi(colon + 1) : 3306;
+        }
+    }
     db->nconns = o->pool_size ? o->pool_size : 16;
     db->acquire_timeout_ms = o->acquire_timeout_ms ? o->acquire_timeout_ms : 2000;
     db->io_timeout_s = o->io_timeout_s ? o->io_timeout_s : 5;
@@ -110,15 +129,15 @@ void db_free(struct db *db)
     free(db);
 }
 
-static bool conn_open(struct db_conn *c)
+/* Connect to one server; NULL (logged) on failure. */
+static MYSQL *connect_one(struct db *db, const char *host, unsigned port)
 {
-    struct db *db = c->db;
     MYSQL *my = mysql_init(NULL);
     if (!my)
-        return false;
-    unsigned t = db->io_timeout_s;
+        return NULL;
+    unsigned t = db->io_timeout_s, ct = db->nhosts > 1 ? 1 : t; /* with fallbacks, give up on one fast */
     my_bool off = 0;
-    mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+    mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
     mysql_options(my, MYSQL_OPT_READ_TIMEOUT, &t);
     mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &t);
     mysql_options(my, MYSQL_OPT_RECONNECT, &off);
@@ -133,14 +152,53 @@ static bool conn_open(struct db_conn *c)
      * that does not exist yet locks the gap where every new snowflake id lands, and two such
      * transactions then deadlock on their inserts. */
     mysql_options(my, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    if (!mysql_real_connect(my, db->sock ? NULL : db->host, db->user, db->password,
-                            db->database[0] ? db->database : NULL, db->port, db->sock, 0)) {
-        LOG_E("db: connect %s:%u/%s failed: %s", db->host, db->port, db->database, mysql_error(my));
+    if (!mysql_real_connect(my, db->sock ? NULL : host, db->user, db->password, db->database[0] ? db->database : NULL,
+                            port, db->sock, 0)) {
+        LOG_E("db: connect %s:%u/%s failed: %s", host, port, db->database, mysql_error(my));
         mysql_close(my);
-        return false;
+        return NULL;
     }
-    c->my = my;
-    return true;
+    return my;
+}
+
+/* Whether a Galera node is serving (in the primary component and synced); plain servers
+ * do not have the variable and always serve. */
+static bool node_ready(MYSQL *my)
+{
+    if (mysql_query(my, "SHOW STATUS LIKE 'wsrep_ready'"))
+        return false;
+    MYSQL_RES *res = mysql_store_result(my);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    bool ready = !row || (row[1] && strcmp(row[1], "ON") == 0);
+    mysql_free_result(res);
+    return ready;
+}
+
+static bool conn_open(struct db_conn *c)
+{
+    struct db *db = c->db;
+    if (!db->nhosts) {
+        c->my = connect_one(db, db->host, db->port);
+        return c->my != NULL;
+    }
+    /* the preferred server first, then the others in order; the first that serves becomes
+     * everyone's preference (moving all connections together keeps writes on one node) */
+    size_t start = db->preferred;
+    for (size_t k = 0; k < db->nhosts; k++) {
+        size_t i = (start + k) % db->nhosts;
+        MYSQL *my = connect_one(db, db->hosts[i], db->ports[i]);
+        if (my && node_ready(my)) {
+            if (i != start) {
+                db->preferred = i;
+                LOG_W("db: now using %s:%u", db->hosts[i], db->ports[i]);
+            }
+            c->my = my;
+            return true;
+        }
+        if (my)
+            mysql_close(my);
+    }
+    return false;
 }
 
 struct db_conn *db_acquire(struct db *db)
@@ -225,7 +283,9 @@ static enum err map_error(struct db_conn *c, unsigned e, const char *msg, const 
     c->last_errno = e;
     if (e == ER_DUP_ENTRY || e == ER_DUP_ENTRY_WITH_KEY_NAME)
         return ERR_CONFLICT;
-    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT) {
+    /* a deadlock, a lock wait timeout, or (Galera) a certification conflict reported as
+     * a deadlock or as an error during COMMIT: the transaction may simply run again */
+    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_ERROR_DURING_COMMIT) {
         LOG_W("db: retryable error %u: %s", e, msg);
         return ERR_RETRY;
     }
@@ -238,6 +298,7 @@ static enum err map_error(struct db_conn *c, unsigned e, const char *msg, const 
         c->broken = true;
         return ERR_UNAVAILABLE;
     }
+
     LOG_E("db: error %u: %s in [%.200s]", e, msg, sql);
     return ERR_INTERNAL;
 }

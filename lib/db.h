@@ -23,6 +23,11 @@ struct db_rows;
 struct db_opts {
     const char *host;
     unsigned port;
+    /* optional "host:port,host:port,...": several servers (a Galera cluster). Every pooled
+     * connection prefers the same one; when it cannot be reached or stops serving (a node
+     * outside the primary component), connections move together to the next in the list.
+     * Overrides host/port. */
+    const char *hosts;
     const char *user;
     const char *password;
     const char *database;

@@ -291,6 +291,7 @@ static int setup(struct svc *s, const struct svc_spec *spec)
         struct db_opts o = {
             .host = config_str("PB_DB_HOST", "127.0.0.1"),
             .port = (unsigned)config_long("PB_DB_PORT", 3306, 1, 65535),
+            .hosts = config_str("PB_DB_HOSTS", NULL),
             .user = config_str("PB_DB_USER", dbname),
             .password = pw,
             .database = config_str("PB_DB_NAME", dbname),
