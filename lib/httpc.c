@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,8 +80,23 @@ void httpc_resp_free(struct httpc_resp *r)
     memset(r, 0, sizeof *r);
 }
 
+static enum err perform(const char *method, const char *url, const char *content_type, const char *body, size_t len,
+                        const char *const *headers, long timeout_ms, bool internal, struct httpc_resp *out);
+
 enum err httpc_request_raw(const char *method, const char *url, const char *content_type, const char *body,
                            size_t len, const char *const *headers, long timeout_ms, struct httpc_resp *out)
+{
+    return perform(method, url, content_type, body, len, headers, timeout_ms, true, out);
+}
+
+enum err httpc_request_public(const char *method, const char *url, const char *content_type, const char *body,
+                              size_t len, const char *const *headers, long timeout_ms, struct httpc_resp *out)
+{
+    return perform(method, url, content_type, body, len, headers, timeout_ms, false, out);
+}
+
+static enum err perform(const char *method, const char *url, const char *content_type, const char *body, size_t len,
+                        const char *const *headers, long timeout_ms, bool internal, struct httpc_resp *out)
 {
     memset(out, 0, sizeof *out);
     CURL *h = thread_handle();
@@ -93,11 +109,11 @@ enum err httpc_request_raw(const char *method, const char *url, const char *cont
         snprintf(line, sizeof line, "Content-Type: %s", content_type);
         hl = curl_slist_append(hl, line);
     }
-    if (*log_request_id()) {
+    if (internal && *log_request_id()) {
         snprintf(line, sizeof line, "X-Request-Id: %s", log_request_id());
         hl = curl_slist_append(hl, line);
     }
-    if (g_token[0]) {
+    if (internal && g_token[0]) {
         snprintf(line, sizeof line, "X-Internal-Token: %s", g_token);
         hl = curl_slist_append(hl, line);
     }

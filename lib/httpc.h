@@ -31,6 +31,10 @@ enum err httpc_request(const char *method, const char *url, const json_t *body, 
 /* The same with a raw body and content type. */
 enum err httpc_request_raw(const char *method, const char *url, const char *content_type, const char *body,
                            size_t len, const char *const *headers, long timeout_ms, struct httpc_resp *out);
+/* A call outside the platform (a third party, or the public gateway standing in for one):
+ * neither the internal token nor the request id is sent; otherwise as httpc_request_raw. */
+enum err httpc_request_public(const char *method, const char *url, const char *content_type, const char *body,
+                              size_t len, const char *const *headers, long timeout_ms, struct httpc_resp *out);
 void httpc_resp_free(struct httpc_resp *r);
 
 #endif
