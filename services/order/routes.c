@@ -381,36 +381,6 @@ static void h_internal_get(struct http_req *r)
         svc_reply_err(r, e);
 }
 
-/* POST /internal/v1/orders/{id}/paid {payment_id, amount_fen}: marks an order paid. Until
- * the payment service drives the saga through events this is how tests pay. */
-static void h_internal_paid(struct http_req *r)
-{
-    static const char *const F[] = {"payment_id", "amount_fen", NULL};
-    uint64_t id, payment = 0;
-    int64_t amount = 0;
-    struct jv v;
-    jv_init(&v);
-    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
-        goto done;
-    jv_free(&v);
-    if (!http_json_or_reply(r, &v, F))
-        goto done;
-    jv_id(&v, "payment_id", JV_REQUIRED, &payment);
-    jv_int(&v, "amount_fen", JV_REQUIRED, 1, INT64_MAX / 2, &amount);
-    if (!http_jv_ok_or_reply(r, &v))
-        goto done;
-    struct change ch = {OA_PAY, ACTOR_SYSTEM, 0, NULL, payment, amount, time_now_ms(), NULL};
-    struct order o = {0};
-    const char *why = NULL;
-    enum err e = flow_change(svc_of(r), id, &ch, &o, &why);
-    if (e == ERR_OK)
-        http_reply_json(r, 200, order_json(&o, NULL));
-    else
-        http_reply_error(r, e, why, NULL);
-done:
-    jv_free(&v);
-}
-
 void order_routes(struct svc *s)
 {
     svc_route(s, "POST", "/api/v1/orders", h_create);
@@ -421,5 +391,4 @@ void order_routes(struct svc *s)
     svc_route(s, "GET", "/api/v1/orders/{id}/care-logs", h_care_list);
     svc_route(s, "GET", "/api/v1/providers/me/schedule", h_schedule);
     svc_route(s, "GET", "/internal/v1/orders/{id}", h_internal_get);
-    svc_route(s, "POST", "/internal/v1/orders/{id}/paid", h_internal_paid);
 }

@@ -43,13 +43,8 @@ static void stay(char *id)
                                         "end_date", e));
     EXPECT_STATUS(r, 201);
     snprintf(id, 24, "%s", e2e_str(r, "id"));
-    long long total = e2e_int(r, "total_fen");
     e2e_resp_free(r);
-    char path[128];
-    snprintf(path, sizeof path, "/internal/v1/orders/%s/paid", id);
-    r = e2e_service("order", "POST", path, json_pack("{s:s,s:I}", "payment_id", "4242", "amount_fen", total));
-    EXPECT_STATUS(r, 200);
-    e2e_resp_free(r);
+    e2e_pay(&owner, id, NULL);
     r = act(id, "accept", &provider);
     EXPECT_STATUS(r, 200);
     e2e_resp_free(r);

@@ -41,16 +41,6 @@ static struct resp *act(const char *order, const char *action, const struct e2e_
     return e2e_call("POST", path, u ? u->token : NULL, body);
 }
 
-static void pay(const char *order, long long amount)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/internal/v1/orders/%s/paid", order);
-    struct resp *r = e2e_service("order", "POST", path, json_pack("{s:s,s:I}", "payment_id", "777", "amount_fen", amount));
-    EXPECT_STATUS(r, 200);
-    assert_string_equal(e2e_str(r, "status"), "paid");
-    e2e_resp_free(r);
-}
-
 static long long reserved_on(const char *listing, int offset)
 {
     char d[DATE_STR_LEN];
@@ -264,7 +254,7 @@ static void full_lifecycle_and_illegal_moves(void **state)
     r = act(id, "check-in", &w.provider, NULL);
     EXPECT_ERROR(r, 409, "conflict");
     e2e_resp_free(r);
-    pay(id, 24000);
+    e2e_pay(&w.owner, id, NULL);
     r = act(id, "accept", &w.owner, NULL);
     EXPECT_ERROR(r, 403, "forbidden"); /* owners do not accept */
     e2e_resp_free(r);
@@ -333,7 +323,7 @@ static void check_in_waits_for_the_start_date(void **state)
     char id[24];
     snprintf(id, sizeof id, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
-    pay(id, 12000);
+    e2e_pay(&w.owner, id, NULL);
     r = act(id, "accept", &w.provider, NULL);
     e2e_resp_free(r);
     r = act(id, "check-in", &w.provider, NULL);
@@ -378,7 +368,7 @@ static void cancellations_release_and_refund_by_policy(void **state)
     r = book(&w.owner, w.listing, dog, 1, 10, 1, NULL);
     snprintf(id, sizeof id, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
-    pay(id, 12000);
+    e2e_pay(&w.owner, id, NULL);
     r = act(id, "cancel", &w.owner, json_pack("{s:s}", "reason", "计划有变"));
     EXPECT_STATUS(r, 200);
     assert_int_equal(e2e_int(r, "refund_fen"), 12000);
@@ -387,7 +377,7 @@ static void cancellations_release_and_refund_by_policy(void **state)
     r = book(&w.owner, w.listing, dog, 1, 1, 1, NULL);
     snprintf(id, sizeof id, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
-    pay(id, 12000);
+    e2e_pay(&w.owner, id, NULL);
     r = act(id, "cancel", &w.owner, NULL);
     EXPECT_STATUS(r, 200);
     assert_int_equal(e2e_int(r, "refund_fen"), 6000);
@@ -396,7 +386,7 @@ static void cancellations_release_and_refund_by_policy(void **state)
     r = book(&w.owner, w.listing, dog, 1, 20, 2, NULL);
     snprintf(id, sizeof id, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
-    pay(id, 24000);
+    e2e_pay(&w.owner, id, NULL);
     r = act(id, "reject", &w.provider, json_pack("{s:s}", "reason", "那几天不在家"));
     EXPECT_STATUS(r, 200);
     assert_string_equal(e2e_str(r, "status"), "rejected");
@@ -429,7 +419,8 @@ static bool order_is(void *arg)
 static void unpaid_orders_expire_and_unanswered_ones_are_rejected(void **state)
 {
     (void)state;
-    const char *fast[] = {"PB_PAY_WINDOW_S=2", "PB_ACCEPT_WINDOW_S=2", "PB_JOB_INTERVAL_MS=200", NULL};
+    /* long enough to pay the second order through the real payment flow first */
+    const char *fast[] = {"PB_PAY_WINDOW_S=4", "PB_ACCEPT_WINDOW_S=2", "PB_JOB_INTERVAL_MS=200", NULL};
     e2e_stack_service("order", "restart", fast);
     struct world w;
     world_new(&w);
@@ -444,7 +435,7 @@ static void unpaid_orders_expire_and_unanswered_ones_are_rejected(void **state)
     r = book(&w.owner, w.listing, p2, 1, 6, 2, NULL);
     snprintf(unanswered, sizeof unanswered, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
-    pay(unanswered, 24000);
+    e2e_pay(&w.owner, unanswered, NULL);
     struct order_probe a = {unpaid, &w.owner, "expired"}, b = {unanswered, &w.owner, "rejected"};
     bool expired = e2e_eventually(order_is, &a, 8000), rejected = e2e_eventually(order_is, &b, 8000);
     e2e_stack_service("order", "restart", NULL);
@@ -475,8 +466,8 @@ static void provider_schedule(void **state)
     r = book(&w.owner, w.listing, b, 1, 4, 2, NULL); /* nights 4,5 */
     snprintf(o2, sizeof o2, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
-    pay(o1, 36000);
-    pay(o2, 24000);
+    e2e_pay(&w.owner, o1, NULL);
+    e2e_pay(&w.owner, o2, NULL);
     char from[DATE_STR_LEN], to[DATE_STR_LEN], path[128];
     day(1, from);
     day(6, to);

@@ -306,6 +306,41 @@ void e2e_pet_new(const struct e2e_user *u, json_t *overrides, char *id)
     e2e_resp_free(r);
 }
 
+struct paid_probe {
+    const struct e2e_user *u;
+    const char *order;
+};
+
+static bool order_paid(void *arg)
+{
+    struct paid_probe *p = arg;
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/orders/%s", p->order);
+    struct resp *r = e2e_call("GET", path, p->u->token, NULL);
+    bool ok = r->status == 200 && e2e_str(r, "status") && strcmp(e2e_str(r, "status"), "paid") == 0;
+    e2e_resp_free(r);
+    return ok;
+}
+
+void e2e_pay(const struct e2e_user *owner, const char *order_id, char *payment_id)
+{
+    struct resp *r = e2e_call("POST", "/api/v1/payments", owner->token, json_pack("{s:s}", "order_id", order_id));
+    if (r->status != 201 && r->status != 200)
+        EXPECT_STATUS(r, 201);
+    char pid[24], path[96];
+    snprintf(pid, sizeof pid, "%s", e2e_str(r, "payment_id"));
+    e2e_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/payments/%s/sandbox", pid);
+    r = e2e_call("POST", path, owner->token, json_pack("{s:s}", "outcome", "succeed"));
+    EXPECT_STATUS(r, 202);
+    e2e_resp_free(r);
+    struct paid_probe p = {owner, order_id};
+    if (!e2e_eventually(order_paid, &p, 10000))
+        fail_msg("order %s was not paid within 10 s", order_id);
+    if (payment_id)
+        snprintf(payment_id, 24, "%s", pid);
+}
+
 bool e2e_invariants_hold(void)
 {
     char cmd[1024];

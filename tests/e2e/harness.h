@@ -103,6 +103,11 @@ void e2e_stack_infra(const char *what, const char *action);
  * The new id is written to id (24 bytes). */
 void e2e_pet_new(const struct e2e_user *u, json_t *overrides, char *id);
 
+/* Pay an order as its owner through the real flow (payment, sandbox decision "succeed",
+ * signed webhook, payment.succeeded, the order's consumer) and wait until the order is
+ * paid. The payment id is written to payment_id (24 bytes, may be NULL). */
+void e2e_pay(const struct e2e_user *owner, const char *order_id, char *payment_id);
+
 /* Run scripts/check-invariants.sh on the test stack; true when every invariant holds (its
  * report is printed otherwise). */
 bool e2e_invariants_hold(void);
