@@ -51,7 +51,7 @@ static enum err init(struct svc *s)
      * missed update (Redis down during a write) heals on the next start of any replica */
     if (store_geo_rebuild(s) != ERR_OK)
         LOG_W("boarding: geo index not rebuilt (Redis or MariaDB unavailable); near-searches may miss listings");
-    return events_consume_start(s, &rating_consumer) == 0 ? ERR_OK : ERR_INTERNAL;
+    return events_relay_start(s) == 0 && events_consume_start(s, &rating_consumer) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 int main(int argc, char **argv)

@@ -2,6 +2,7 @@
 #include "store.h"
 #include "aside.h"
 #include "dates.h"
+#include "events.h"
 #include "ids.h"
 #include "log.h"
 #include "metrics.h"
@@ -349,7 +350,17 @@ static enum err decide_tx(struct db_conn *c, void *arg)
     x->after->status = to;
     x->after->updated_ms = now;
     snprintf(x->after->status_reason, sizeof x->after->status_reason, "%s", x->reason ? x->reason : "");
-    return db_exec(c, NULL, SQL_DECIDE, "ssiu", LISTING_STATUS_NAMES[to], x->reason, now, x->id);
+    if ((e = db_exec(c, NULL, SQL_DECIDE, "ssiu", LISTING_STATUS_NAMES[to], x->reason, now, x->id)) != ERR_OK)
+        return e;
+    /* the decision as an event (docs/events.md), in the same transaction: the provider is told */
+    char lid[IDS_STR_LEN], pid[IDS_STR_LEN];
+    json_t *data = json_pack("{s:s,s:s,s:s,s:s?}", "listing_id", ids_format(x->id, lid), "provider_id",
+                             ids_format(x->after->provider_id, pid), "title", x->after->title, "reason", x->reason);
+    e = data ? events_outbox_add(c, "boarding", x->ev == LE_APPROVE ? "listing.approved" : "listing.rejected", 1, data,
+                                 NULL)
+             : ERR_NO_MEMORY;
+    json_decref(data);
+    return e;
 }
 
 enum err store_listing_decide(struct svc *s, uint64_t id, enum listing_event ev, const char *reason,
@@ -360,9 +371,10 @@ enum err store_listing_decide(struct svc *s, uint64_t id, enum listing_event ev,
     struct decide_ctx x = {id, ev, reason, expected_updated_ms, &before, out, false};
     enum err e = db_tx(s->db, decide_tx, &x);
     *changed = x.changed;
-    if (e == ERR_OK)
+    if (e == ERR_OK) {
         store_after_change(s, &before, out);
-    else
+        events_relay_nudge();
+    } else
         listing_clear(out);
     return e;
 }

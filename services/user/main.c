@@ -66,11 +66,11 @@ static enum err init(struct svc *s)
     return store_init(s);
 }
 
-/* Serving also consumes events; the create-admin command does not. */
+/* Serving also publishes (the outbox relay) and consumes events; the create-admin command does not. */
 static enum err init_serving(struct svc *s)
 {
     enum err e = init(s);
-    if (e == ERR_OK && events_consume_start(s, &rating_consumer) != 0)
+    if (e == ERR_OK && (events_relay_start(s) != 0 || events_consume_start(s, &rating_consumer) != 0))
         e = ERR_INTERNAL;
     return e;
 }

@@ -2,6 +2,7 @@
 #include "store.h"
 #include "aside.h"
 #include "dates.h"
+#include "events.h"
 #include "ids.h"
 #include "log.h"
 
@@ -337,6 +338,19 @@ struct status_ctx {
     struct user *out;
 };
 
+/* The decision as an event (docs/events.md), in the outbox of the same transaction: the
+ * notification service tells the user. */
+static enum err status_event_tx(struct db_conn *c, uint64_t id, enum account_action a, const char *reason)
+{
+    static const char *const TYPES[] = {[ACT_APPROVE] = "provider.approved", [ACT_REJECT] = "provider.rejected",
+                                        [ACT_SUSPEND] = "user.suspended", [ACT_REINSTATE] = "user.reinstated"};
+    char ids[IDS_STR_LEN];
+    json_t *data = json_pack("{s:s,s:s?}", "user_id", ids_format(id, ids), "reason", reason);
+    enum err e = data ? events_outbox_add(c, "user", TYPES[a], 1, data, NULL) : ERR_NO_MEMORY;
+    json_decref(data);
+    return e;
+}
+
 static enum err status_tx(struct db_conn *c, void *arg)
 {
     struct status_ctx *x = arg;
@@ -355,6 +369,8 @@ static enum err status_tx(struct db_conn *c, void *arg)
     if (e == ERR_OK && to == ST_SUSPENDED)
         e = db_exec(c, NULL, SQL_REFRESH_SPEND_USER, "iu", now, x->id);
     if (e == ERR_OK)
+        e = status_event_tx(c, x->id, x->action, x->reason);
+    if (e == ERR_OK)
         e = get_on(c, x->s, x->id, false, false, x->out);
     return e;
 }
@@ -363,8 +379,10 @@ enum err store_user_set_status(struct svc *s, uint64_t id, enum account_action a
 {
     struct status_ctx x = {s, id, a, reason, out};
     enum err e = db_tx(s->db, status_tx, &x);
-    if (e == ERR_OK)
+    if (e == ERR_OK) {
         store_user_invalidate(s, id);
+        events_relay_nudge();
+    }
     return e;
 }
 
