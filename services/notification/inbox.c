@@ -1,0 +1,323 @@
+/* Inbox writers: the event consumer and the reminder job, with their after-commit effects. */
+#include "inbox.h"
+#include "dates.h"
+#include "events.h"
+#include "ids.h"
+#include "jobs.h"
+#include "log.h"
+#include "metrics.h"
+#include "reminder.h"
+#include "store.h"
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------- after-commit effects of this thread's current transaction ----------
+ * A writer marks each recipient's counter busy before its commit and, once committed, moves
+ * the counter and publishes the wake-up (store_unread_busy / store_unread_apply). db_tx may
+ * run a transaction again (deadlock): the same key keeps the busy marks and counts afresh. A
+ * transaction that never committed has its marks released by the next unit of work. */
+
+struct pending {
+    uint64_t key; /* the event id, or a reminder unit; 0: none */
+    size_t n;
+    struct {
+        uint64_t user;
+        long delta;
+        bool tried, busy; /* tried to mark the counter busy; and did */
+    } u[NOTIF_MAX_RECIPIENTS];
+};
+
+static _Thread_local struct pending pend;
+
+static void pend_release(struct svc *s)
+{
+    for (size_t i = 0; i < pend.n; i++)
+        if (pend.u[i].busy)
+            store_unread_apply(s, pend.u[i].user, 0, true, false);
+    pend.n = 0;
+    pend.key = 0;
+}
+
+/* Start (or restart, for the same key) a unit of work. */
+static void pend_begin(struct svc *s, uint64_t key)
+{
+    if (pend.key != key) {
+        pend_release(s);
+        pend.key = key;
+    }
+    for (size_t i = 0; i < pend.n; i++)
+        pend.u[i].delta = 0;
+}
+
+static void pend_add(uint64_t user, long delta)
+{
+    for (size_t i = 0; i < pend.n; i++)
+        if (pend.u[i].user == user) {
+            pend.u[i].delta += delta;
+            return;
+        }
+    if (pend.n < NOTIF_MAX_RECIPIENTS) {
+        pend.u[pend.n].user = user;
+        pend.u[pend.n].delta = delta;
+        pend.u[pend.n].tried = pend.u[pend.n].busy = false;
+        pend.n++;
+    }
+}
+
+/* Inside the transaction, just before it commits. */
+static void pend_mark_busy(struct svc *s)
+{
+    for (size_t i = 0; i < pend.n; i++)
+        if (pend.u[i].delta && !pend.u[i].tried) {
+            pend.u[i].busy = store_unread_busy(s, pend.u[i].user);
+            pend.u[i].tried = true;
+        }
+}
+
+/* After the commit. */
+static void pend_commit(struct svc *s)
+{
+    for (size_t i = 0; i < pend.n; i++)
+        if (pend.u[i].tried || pend.u[i].delta)
+            store_unread_apply(s, pend.u[i].user, pend.u[i].delta, pend.u[i].busy, pend.u[i].delta > 0);
+    pend.n = 0;
+    pend.key = 0;
+}
+
+/* ---------- writing a plan ---------- */
+
+struct write {
+    struct svc *s;
+    struct db_conn *c;
+    const struct notif_plan *p;
+    const enum notif_lang *langs;
+    const char *source;  /* source_key prefix: "e:<event id>" or "r:<order id>:<reminder>" */
+    int64_t source_ms;
+    bool stale;          /* the order has moved past what a prompt would ask */
+};
+
+/* Write every draft of the plan, in recipient id order (the lock order of inbox_head rows). */
+static enum err write_plan(const struct write *w)
+{
+    const struct notif_plan *p = w->p;
+    size_t order[NOTIF_MAX_RECIPIENTS];
+    for (size_t i = 0; i < p->n; i++)
+        order[i] = i;
+    if (p->n == 2 && p->d[1].user_id < p->d[0].user_id) {
+        order[0] = 1;
+        order[1] = 0;
+    }
+    char *data = json_dumps(p->data, JSON_COMPACT);
+    if (!data)
+        return ERR_NO_MEMORY;
+    enum err e = ERR_OK;
+    char title[NOTIF_TITLE_CAP], body[NOTIF_BODY_CAP], key[96];
+    for (size_t j = 0; j < p->n && e == ERR_OK; j++) {
+        const struct notif_draft *d = &p->d[order[j]];
+        if (w->stale && notif_is_prompt(d->kind)) {
+            LOG_I("notification: %s prompt to user %llu dropped: the order has moved on", notif_type(d->kind),
+                  (unsigned long long)d->user_id);
+            continue;
+        }
+        notif_render(d->kind, w->langs[order[j]], &p->args, title, body);
+        snprintf(key, sizeof key, "%s:%d", w->source, (int)d->kind);
+        bool inserted = false;
+        e = store_notification_insert_tx(w->c, w->s, d->user_id, notif_type(d->kind), title, body, data, key,
+                                         w->source_ms, NULL, &inserted);
+        if (e == ERR_OK && inserted) {
+            pend_add(d->user_id, 1);
+            char labels[96];
+            snprintf(labels, sizeof labels, "type=\"%s\"", notif_type(d->kind));
+            metrics_count("pb_notifications_created_total", labels, 1);
+        }
+    }
+    free(data);
+    if (e == ERR_OK)
+        pend_mark_busy(w->s);
+    return e;
+}
+
+/* The recipients' languages, looked up before any row is locked (it may call the user service). */
+static void langs_of(struct svc *s, const struct notif_plan *p, enum notif_lang *langs)
+{
+    for (size_t i = 0; i < p->n; i++)
+        langs[i] = store_user_lang(s, p->d[i].user_id);
+}
+
+/* ---------- the consumer ---------- */
+
+/* Types of the catalogue other services consume: acknowledged without a word. */
+static bool known_elsewhere(const char *type)
+{
+    return strcmp(type, "order.refund_requested") == 0 || strcmp(type, "rating.updated") == 0 ||
+           strncmp(type, "dlq.", 4) == 0;
+}
+
+static enum err on_event(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
+{
+    (void)arg;
+    pend_begin(s, ev->id);
+    struct notif_plan p;
+    enum notif_plan_result pr = notif_plan_event(ev->type, ev->version, ev->data, &p);
+    enum err e = ERR_OK;
+    switch (pr) {
+    case PLAN_OK: {
+        enum notif_lang langs[NOTIF_MAX_RECIPIENTS];
+        langs_of(s, &p, langs);
+        char source[48];
+        snprintf(source, sizeof source, "e:%llu", (unsigned long long)ev->id);
+        struct write w = {s, c, &p, langs, source, ev->occurred_ms, false};
+        if (p.has_order) {
+            int before = 0;
+            e = store_order_apply_tx(c, &p.order, p.order_rank, time_now_ms(), &before);
+            w.stale = before > p.order_rank;
+        }
+        if (e == ERR_OK)
+            e = write_plan(&w);
+        break;
+    }
+    case PLAN_IGNORED:
+        if (!known_elsewhere(ev->type))
+            LOG_I("notification: event %llu of unknown type %s acknowledged without a notification",
+                  (unsigned long long)ev->id, ev->type);
+        break;
+    case PLAN_UNKNOWN:
+        LOG_W("notification: event %llu: version %d of %s is unknown here; acknowledged without a notification",
+              (unsigned long long)ev->id, ev->version, ev->type);
+        metrics_count("pb_notification_events_skipped_total", "reason=\"unknown_version\"", 1);
+        break;
+    case PLAN_INVALID:
+        LOG_E("notification: event %llu (%s) lacks the ids it needs; acknowledged without a notification",
+              (unsigned long long)ev->id, ev->type);
+        metrics_count("pb_notification_events_skipped_total", "reason=\"invalid\"", 1);
+        break;
+    case PLAN_NO_MEMORY: e = ERR_NO_MEMORY; break;
+    }
+    notif_plan_clear(&p);
+    return e;
+}
+
+static void after_event(struct svc *s, const struct event *ev)
+{
+    if (pend.key == ev->id)
+        pend_commit(s);
+}
+
+static struct events_consumer consumer = {
+    .durable = "notification",
+    .filter = "petboarding.>",
+    .handler = on_event,
+    .after_commit = after_event,
+    .ack_wait_ms = 10000, /* a killed replica's unacknowledged events come back within 10 s */
+};
+
+int inbox_consumer_start(struct svc *s)
+{
+    metrics_describe("pb_notifications_created_total", "notifications written, by type");
+    metrics_describe("pb_notification_events_skipped_total", "consumed events that produced no notification");
+    return events_consume_start(s, &consumer);
+}
+
+/* ---------- reminders ---------- */
+
+#define CANDIDATES 200
+
+struct remind_ctx {
+    struct svc *s;
+    enum remind_kind k;
+    uint64_t order_id, key;
+    const struct notif_plan *p;
+    const enum notif_lang *langs;
+    int64_t now;
+    int32_t today;
+    bool sent;
+};
+
+static enum err remind_tx(struct db_conn *c, void *arg)
+{
+    struct remind_ctx *x = arg;
+    pend_begin(x->s, x->key);
+    x->sent = false;
+    struct order_view cur;
+    enum err e = store_order_get_tx(c, x->order_id, true, &cur);
+    if (e == ERR_NOT_FOUND)
+        return ERR_OK;
+    if (e != ERR_OK || !remind_due(x->k, &cur, x->now, x->today))
+        return e; /* the order moved on since the candidate query */
+    bool claimed = false;
+    if ((e = store_reminder_claim_tx(c, x->order_id, x->k, x->now, &claimed)) != ERR_OK || !claimed)
+        return e;
+    char source[64];
+    snprintf(source, sizeof source, "r:%llu:%s", (unsigned long long)x->order_id, remind_name(x->k));
+    struct write w = {x->s, c, x->p, x->langs, source, x->now, false};
+    e = write_plan(&w);
+    x->sent = e == ERR_OK;
+    return e;
+}
+
+static void remind_one(struct svc *s, enum remind_kind k, uint64_t order_id, int64_t now, int32_t today)
+{
+    static _Thread_local uint64_t unit;
+    struct order_view o;
+    if (store_order_get(s, order_id, &o) != ERR_OK || !remind_due(k, &o, now, today))
+        return;
+    struct notif_plan p;
+    notif_plan_reminder(k, &o, &p);
+    if (!p.data) {
+        notif_plan_clear(&p);
+        return;
+    }
+    enum notif_lang langs[NOTIF_MAX_RECIPIENTS];
+    langs_of(s, &p, langs);
+    /* a key no event id can have (snowflakes stay below 2^63) */
+    struct remind_ctx x = {s, k, order_id, ++unit | (1ULL << 63), &p, langs, now, today, false};
+    enum err e = db_tx(s->db, remind_tx, &x);
+    if (e == ERR_OK) {
+        pend_commit(s);
+        if (x.sent) {
+            char labels[64];
+            snprintf(labels, sizeof labels, "kind=\"%s\"", remind_name(k));
+            metrics_count("pb_reminders_sent_total", labels, 1);
+            LOG_I("notification: reminder %s of order %llu sent", remind_name(k), (unsigned long long)order_id);
+        }
+    } else {
+        pend_release(s);
+        LOG_W("notification: reminder %s of order %llu not sent (%s); next round tries again", remind_name(k),
+              (unsigned long long)order_id, err_code(e));
+    }
+    notif_plan_clear(&p);
+}
+
+void inbox_reminders_tick(struct svc *s, void *arg)
+{
+    (void)arg;
+    static _Thread_local int64_t last_purge;
+    int64_t now = time_now_ms();
+    int32_t today = date_today();
+    for (int k = 0; k < REMIND__COUNT && !svc_stopping(s); k++) {
+        uint64_t ids[CANDIDATES];
+        size_t n = 0;
+        enum err e = store_remind_candidates(s, (enum remind_kind)k, now, today, CANDIDATES, ids, &n);
+        if (e != ERR_OK) {
+            LOG_W("notification: reminder candidates (%s) unavailable: %s", remind_name((enum remind_kind)k),
+                  err_code(e));
+            continue;
+        }
+        for (size_t i = 0; i < n && !svc_stopping(s); i++)
+            remind_one(s, (enum remind_kind)k, ids[i], now, today);
+    }
+    if (now - last_purge > 3600 * 1000) {
+        if (store_purge(s, now) != ERR_OK)
+            LOG_W("notification: housekeeping deferred (MariaDB unavailable)");
+        last_purge = now;
+    }
+}
+
+int inbox_reminders_start(struct svc *s, long interval_ms)
+{
+    metrics_describe("pb_reminders_sent_total", "reminders sent, by kind");
+    return jobs_start(s, "notification_reminders", interval_ms, 30000, inbox_reminders_tick, NULL);
+}

@@ -1,0 +1,46 @@
+/* The notification service: inboxes written from platform events and reminders, read over
+ * the API and pushed to clients as Server-Sent Events. */
+#include "config.h"
+#include "inbox.h"
+#include "log.h"
+#include "push.h"
+#include "routes.h"
+#include "store.h"
+
+static struct notif_app app;
+
+static enum err init(struct svc *s)
+{
+    s->app = &app;
+    app.heartbeat_ms = config_long("PB_NOTIFICATION_HEARTBEAT_MS", 15000, 200, 55000); /* < the 60 s idle timeout */
+    app.unread_from_db = config_bool("PB_NOTIFICATION_UNREAD_FROM_DB", false);
+    long remind_ms = config_long("PB_NOTIFICATION_REMIND_INTERVAL_MS", 5000, 100, 3600000);
+    enum err e = store_init(s);
+    if (e != ERR_OK)
+        return e;
+    if (app.unread_from_db)
+        LOG_W("notification: PB_NOTIFICATION_UNREAD_FROM_DB=1: unread counts are counted in MariaDB");
+    if (!(app.push = push_new(app.heartbeat_ms)) || push_start(s, app.push) != 0 || inbox_consumer_start(s) != 0 ||
+        inbox_reminders_start(s, remind_ms) != 0)
+        return ERR_INTERNAL;
+    return ERR_OK;
+}
+
+static void fini(struct svc *s)
+{
+    (void)s;
+    push_free(app.push); /* the streams were closed with the HTTP server, the subscriber joined */
+    app.push = NULL;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct svc_spec spec = {
+        .name = "notification",
+        .needs = SVC_DB | SVC_CACHE | SVC_BUS,
+        .init = init,
+        .routes = notification_routes,
+        .fini = fini,
+    };
+    return svc_main(argc, argv, &spec);
+}

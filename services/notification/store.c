@@ -1,0 +1,621 @@
+/* Notification service storage: sharded inboxes, the order view, reminders, Redis counters,
+ * recipients' languages. */
+#include "store.h"
+#include "aside.h"
+#include "dates.h"
+#include "httpc.h"
+#include "ids.h"
+#include "log.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct notif_app *notif_app(struct svc *s) { return s->app; }
+
+/* ---------- SQL (the only formatted part is a shard number, from ids_shard) ---------- */
+
+#define NOTIF_COLS "id, user_id, type, title, body, data, is_read, created_ms"
+
+static const char SQL_SHARDS[] = "SELECT v FROM schema_meta WHERE k = 'shards'";
+
+static const char SQL_HEAD_BUMP[] =
+    "INSERT INTO inbox_head_%u (user_id, last_id) VALUES (?, ?) "
+    "ON DUPLICATE KEY UPDATE last_id = GREATEST(last_id + 1, VALUES(last_id))";
+static const char SQL_HEAD_GET[] = "SELECT last_id FROM inbox_head_%u WHERE user_id = ?";
+static const char SQL_NOTIF_INSERT[] =
+    "INSERT IGNORE INTO notification_%u (user_id, id, type, title, body, data, is_read, created_ms, source_key, "
+    "source_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+static const char SQL_LIST[] = "SELECT " NOTIF_COLS " FROM notification_%u WHERE user_id = ? AND id < ? "
+                               "ORDER BY id DESC LIMIT ?";
+static const char SQL_LIST_UNREAD[] = "SELECT " NOTIF_COLS " FROM notification_%u WHERE user_id = ? AND is_read = 0 "
+                                      "AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_NEWER[] = "SELECT " NOTIF_COLS " FROM notification_%u WHERE user_id = ? AND id > ? "
+                                "ORDER BY id LIMIT ?";
+static const char SQL_NEWEST[] = "SELECT COALESCE(MAX(id), 0) FROM notification_%u WHERE user_id = ?";
+static const char SQL_GET[] = "SELECT " NOTIF_COLS " FROM notification_%u WHERE user_id = ? AND id = ?";
+static const char SQL_MARK_READ[] =
+    "UPDATE notification_%u SET is_read = 1, read_ms = ? WHERE user_id = ? AND id = ? AND is_read = 0";
+static const char SQL_MARK_ALL[] = "UPDATE notification_%u SET is_read = 1, read_ms = ? WHERE user_id = ? AND is_read = 0";
+static const char SQL_UNREAD[] = "SELECT COUNT(*) FROM notification_%u WHERE user_id = ? AND is_read = 0";
+
+#define ORDER_COLS                                                                                             \
+    "id, listing_id, owner_id, provider_id, listing_title, status, start_date, end_date, total_fen, pay_before_ms, " \
+    "accept_before_ms, completed_ms"
+static const char SQL_ORDER_GET[] = "SELECT " ORDER_COLS " FROM order_view WHERE id = ?";
+static const char SQL_ORDER_LOCK[] = "SELECT " ORDER_COLS ", status_rank FROM order_view WHERE id = ? FOR UPDATE";
+static const char SQL_ORDER_INSERT[] =
+    "INSERT INTO order_view (id, listing_id, owner_id, provider_id, listing_title, status, status_rank, start_date, "
+    "end_date, total_fen, pay_before_ms, accept_before_ms, completed_ms, updated_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/* what an event carries replaces what is stored; what it lacks keeps it; status only moves up */
+static const char SQL_ORDER_MERGE[] =
+    "UPDATE order_view SET listing_id = COALESCE(?, listing_id), "
+    "listing_title = IF(? = '', listing_title, ?), status = IF(? > status_rank, ?, status), "
+    "status_rank = GREATEST(status_rank, ?), start_date = COALESCE(?, start_date), end_date = COALESCE(?, end_date), "
+    "total_fen = IF(? > 0, ?, total_fen), pay_before_ms = COALESCE(?, pay_before_ms), "
+    "accept_before_ms = COALESCE(?, accept_before_ms), completed_ms = COALESCE(?, completed_ms), updated_ms = ? "
+    "WHERE id = ?";
+static const char SQL_CANDIDATES_TIME[] =
+    "SELECT o.id FROM order_view o WHERE o.status = ? AND o.%s > ? AND o.%s <= ? AND NOT EXISTS "
+    "(SELECT 1 FROM reminder_sent r WHERE r.order_id = o.id AND r.kind = ?) ORDER BY o.%s LIMIT ?";
+static const char SQL_CANDIDATES_DATE[] =
+    "SELECT o.id FROM order_view o WHERE o.status = ? AND o.%s = ? AND NOT EXISTS "
+    "(SELECT 1 FROM reminder_sent r WHERE r.order_id = o.id AND r.kind = ?) ORDER BY o.id LIMIT ?";
+static const char SQL_REMINDER_CLAIM[] = "INSERT IGNORE INTO reminder_sent (order_id, kind, sent_ms) VALUES (?, ?, ?)";
+static const char SQL_PURGE_ORDERS[] = "DELETE FROM order_view WHERE status_rank = 9 AND updated_ms < ? LIMIT 1000";
+static const char SQL_PURGE_REMINDERS[] = "DELETE FROM reminder_sent WHERE sent_ms < ? LIMIT 1000";
+static const char SQL_PURGE_PROCESSED[] =
+    "DELETE FROM processed_event WHERE consumer = 'notification' AND processed_ms < ? LIMIT 1000";
+
+static unsigned shard_of(struct svc *s, uint64_t user) { return ids_shard(user, notif_app(s)->shards); }
+
+static const char *sql_for(char *buf, size_t cap, const char *fmt, unsigned shard)
+{
+    snprintf(buf, cap, fmt, shard);
+    return buf;
+}
+
+enum err store_init(struct svc *s)
+{
+    struct db_rows *r = NULL;
+    enum err e = db_query1(s->db, &r, SQL_SHARDS, "");
+    if (e == ERR_OK && db_rows_count(r) == 1)
+        notif_app(s)->shards = (unsigned)db_rows_i64(r, 0, 0);
+    db_rows_free(r);
+    if (e != ERR_OK || notif_app(s)->shards < 1 || notif_app(s)->shards > 1024) {
+        LOG_E("notification: schema_meta has no valid shard count; were the migrations applied?");
+        return e == ERR_OK ? ERR_INTERNAL : e;
+    }
+    LOG_I("notification: inboxes spread over %u shards", notif_app(s)->shards);
+    return ERR_OK;
+}
+
+/* ---------- rows ---------- */
+
+static void row_to_notification(const struct db_rows *r, size_t i, struct notification *n)
+{
+    n->id = db_rows_u64(r, i, 0);
+    n->user_id = db_rows_u64(r, i, 1);
+    n->type = db_rows_str(r, i, 2);
+    n->title = db_rows_str(r, i, 3);
+    n->body = db_rows_str(r, i, 4);
+    n->data = db_rows_str(r, i, 5);
+    n->read = db_rows_i64(r, i, 6) != 0;
+    n->created_ms = db_rows_i64(r, i, 7);
+}
+
+json_t *store_notification_json(const struct notification *n)
+{
+    char id[IDS_STR_LEN], at[TIME_STR_LEN];
+    json_t *data = n->data ? json_loads(n->data, 0, NULL) : NULL;
+    if (!json_is_object(data)) {
+        json_decref(data);
+        data = json_object();
+    }
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:s}", "id", ids_format(n->id, id), "type", n->type ? n->type : "",
+                     "title", n->title ? n->title : "", "body", n->body ? n->body : "", "data", data, "read",
+                     (int)n->read, "created_at", time_format_ms(n->created_ms, at));
+}
+
+static void each_row(const struct db_rows *r, size_t from, size_t to, store_each_fn each, void *ctx)
+{
+    for (size_t i = from; i < to; i++) {
+        struct notification n;
+        row_to_notification(r, i, &n);
+        each(&n, ctx);
+    }
+}
+
+/* ---------- writing ---------- */
+
+enum err store_notification_insert_tx(struct db_conn *c, struct svc *s, uint64_t user, const char *type,
+                                      const char *title, const char *body, const char *data_json,
+                                      const char *source_key, int64_t source_ms, uint64_t *out_id, bool *inserted)
+{
+    char sql[512];
+    unsigned k = shard_of(s, user);
+    struct db_rows *r = NULL;
+    *inserted = false;
+    /* the row lock taken here is held until commit: this user's ids commit in order */
+    enum err e = db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_HEAD_BUMP, k), "uu", user, ids_next());
+    if (e == ERR_OK)
+        e = db_query(c, &r, sql_for(sql, sizeof sql, SQL_HEAD_GET, k), "u", user);
+    uint64_t id = e == ERR_OK && db_rows_count(r) == 1 ? db_rows_u64(r, 0, 0) : 0;
+    db_rows_free(r);
+    if (e != ERR_OK)
+        return e;
+    if (!id)
+        return ERR_INTERNAL;
+    uint64_t affected = 0;
+    e = db_exec(c, &affected, sql_for(sql, sizeof sql, SQL_NOTIF_INSERT, k), "uussssisi", user, id, type, title, body,
+                data_json, time_now_ms(), source_key, source_ms);
+    if (e != ERR_OK)
+        return e;
+    *inserted = affected == 1;
+    if (out_id)
+        *out_id = id;
+    return ERR_OK;
+}
+
+/* A DATE cell as a day number, 0 for NULL. */
+static int32_t cell_date(const struct db_rows *r, size_t i, size_t col)
+{
+    int32_t d = 0;
+    return !db_rows_null(r, i, col) && date_parse(db_rows_str(r, i, col), &d) ? d : 0;
+}
+
+static void row_to_order(const struct db_rows *r, size_t i, struct order_view *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = db_rows_u64(r, i, 0);
+    o->listing_id = db_rows_u64(r, i, 1);
+    o->owner_id = db_rows_u64(r, i, 2);
+    o->provider_id = db_rows_u64(r, i, 3);
+    snprintf(o->title, sizeof o->title, "%s", db_rows_str(r, i, 4) ? db_rows_str(r, i, 4) : "");
+    o->status = order_status_parse(db_rows_str(r, i, 5));
+    o->start_date = cell_date(r, i, 6);
+    o->end_date = cell_date(r, i, 7);
+    o->total_fen = db_rows_i64(r, i, 8);
+    o->pay_before_ms = db_rows_i64(r, i, 9);
+    o->accept_before_ms = db_rows_i64(r, i, 10);
+    o->completed_ms = db_rows_i64(r, i, 11);
+}
+
+enum err store_order_get_tx(struct db_conn *c, uint64_t id, bool lock, struct order_view *out)
+{
+    struct db_rows *r = NULL;
+    enum err e = db_query(c, &r, lock ? SQL_ORDER_LOCK : SQL_ORDER_GET, "u", id);
+    if (e == ERR_OK && db_rows_count(r) == 0)
+        e = ERR_NOT_FOUND;
+    if (e == ERR_OK)
+        row_to_order(r, 0, out);
+    db_rows_free(r);
+    return e;
+}
+
+enum err store_order_get(struct svc *s, uint64_t id, struct order_view *out)
+{
+    struct db_conn *c = db_acquire(s->db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    enum err e = store_order_get_tx(c, id, false, out);
+    db_release(c);
+    return e;
+}
+
+/* Optional values as bound parameters: NULL (SQL NULL) when unknown. */
+static const char *opt_date(int32_t day, char *buf) { return day ? date_format(day, buf) : NULL; }
+
+enum err store_order_apply_tx(struct db_conn *c, const struct order_view *o, int rank, int64_t now_ms,
+                              int *rank_before)
+{
+    struct db_rows *r = NULL;
+    enum err e = db_query(c, &r, SQL_ORDER_LOCK, "u", o->id);
+    bool exists = e == ERR_OK && db_rows_count(r) == 1;
+    *rank_before = exists ? (int)db_rows_i64(r, 0, 12) : 0;
+    db_rows_free(r);
+    if (e != ERR_OK)
+        return e;
+    char start[DATE_STR_LEN], end[DATE_STR_LEN];
+    const char *status = order_status_name(o->status);
+    struct db_args a = {0};
+    if (!exists) {
+        /* id, listing, owner, provider, title, status, rank, start, end, total, pay, accept, completed, updated */
+        db_args_u(&a, o->id);
+        if (o->listing_id)
+            db_args_u(&a, o->listing_id);
+        else
+            db_args_s(&a, NULL);
+        db_args_u(&a, o->owner_id);
+        db_args_u(&a, o->provider_id);
+        db_args_s(&a, o->title);
+        db_args_s(&a, status);
+        db_args_i(&a, rank);
+    } else {
+        if (o->listing_id)
+            db_args_u(&a, o->listing_id);
+        else
+            db_args_s(&a, NULL);
+        db_args_s(&a, o->title);
+        db_args_s(&a, o->title);
+        db_args_i(&a, rank);
+        db_args_s(&a, status);
+        db_args_i(&a, rank);
+    }
+    db_args_s(&a, opt_date(o->start_date, start));
+    db_args_s(&a, opt_date(o->end_date, end));
+    if (exists)
+        db_args_i(&a, o->total_fen);
+    db_args_i(&a, o->total_fen);
+    const int64_t times[3] = {o->pay_before_ms, o->accept_before_ms, o->completed_ms};
+    for (int i = 0; i < 3; i++) {
+        if (times[i] > 0)
+            db_args_i(&a, times[i]);
+        else
+            db_args_s(&a, NULL);
+    }
+    db_args_i(&a, now_ms);
+    if (exists)
+        db_args_u(&a, o->id);
+    e = db_execv(c, NULL, NULL, exists ? SQL_ORDER_MERGE : SQL_ORDER_INSERT, a.p, a.n);
+    db_args_free(&a);
+    return e;
+}
+
+enum err store_remind_candidates(struct svc *s, enum remind_kind k, int64_t now_ms, int32_t today, size_t limit,
+                                 uint64_t *ids, size_t *n)
+{
+    static const char *const TIME_COL[REMIND__COUNT] = {
+        [REMIND_PAYMENT_DUE] = "pay_before_ms",
+        [REMIND_ACCEPT_DUE] = "accept_before_ms",
+        [REMIND_CHECKIN_TOMORROW] = "start_date",
+        [REMIND_CHECKOUT_TODAY] = "end_date",
+        [REMIND_REVIEW_INVITE] = "completed_ms",
+    };
+    struct remind_window w;
+    remind_window(k, now_ms, today, &w);
+    *n = 0;
+    if (w.status == OS_UNKNOWN || (unsigned)k >= REMIND__COUNT)
+        return ERR_OK;
+    char sql[640], day[DATE_STR_LEN];
+    struct db_rows *r = NULL;
+    enum err e;
+    const char *col = TIME_COL[k];
+    if (w.by_date) {
+        snprintf(sql, sizeof sql, SQL_CANDIDATES_DATE, col);
+        e = db_query1(s->db, &r, sql, "sssi", order_status_name(w.status), date_format(w.day, day), remind_name(k),
+                      (int64_t)limit);
+    } else {
+        snprintf(sql, sizeof sql, SQL_CANDIDATES_TIME, col, col, col);
+        e = db_query1(s->db, &r, sql, "siisi", order_status_name(w.status), w.lo_ms, w.hi_ms, remind_name(k),
+                      (int64_t)limit);
+    }
+    for (size_t i = 0; e == ERR_OK && i < db_rows_count(r) && i < limit; i++)
+        ids[(*n)++] = db_rows_u64(r, i, 0);
+    db_rows_free(r);
+    return e;
+}
+
+enum err store_reminder_claim_tx(struct db_conn *c, uint64_t order_id, enum remind_kind k, int64_t now_ms,
+                                 bool *claimed)
+{
+    uint64_t affected = 0;
+    enum err e = db_exec(c, &affected, SQL_REMINDER_CLAIM, "usi", order_id, remind_name(k), now_ms);
+    *claimed = e == ERR_OK && affected == 1;
+    return e;
+}
+
+enum err store_purge(struct svc *s, int64_t now_ms)
+{
+    const int64_t keep_orders = now_ms - 30LL * 86400 * 1000;
+    const int64_t keep_events = now_ms - 8LL * 86400 * 1000; /* the stream keeps events 7 days */
+    enum err e = db_exec1(s->db, NULL, SQL_PURGE_ORDERS, "i", keep_orders);
+    if (e == ERR_OK)
+        e = db_exec1(s->db, NULL, SQL_PURGE_REMINDERS, "i", keep_orders);
+    if (e == ERR_OK)
+        e = db_exec1(s->db, NULL, SQL_PURGE_PROCESSED, "i", keep_events);
+    return e;
+}
+
+/* ---------- reading ---------- */
+
+enum err store_list(struct svc *s, uint64_t user, bool unread_only, uint64_t before, size_t limit, store_each_fn each,
+                    void *ctx, bool *more)
+{
+    char sql[256];
+    struct db_rows *r = NULL;
+    enum err e = db_query1(s->db, &r, sql_for(sql, sizeof sql, unread_only ? SQL_LIST_UNREAD : SQL_LIST, shard_of(s, user)),
+                           "uui", user, before, (int64_t)limit + 1);
+    if (e == ERR_OK) {
+        size_t n = db_rows_count(r);
+        *more = n > limit;
+        each_row(r, 0, n > limit ? limit : n, each, ctx);
+    }
+    db_rows_free(r);
+    return e;
+}
+
+enum err store_newer(struct svc *s, uint64_t user, uint64_t after, size_t limit, store_each_fn each, void *ctx,
+                     size_t *n)
+{
+    char sql[256];
+    struct db_rows *r = NULL;
+    *n = 0;
+    enum err e = db_query1(s->db, &r, sql_for(sql, sizeof sql, SQL_NEWER, shard_of(s, user)), "uui", user, after,
+                           (int64_t)limit);
+    if (e == ERR_OK) {
+        *n = db_rows_count(r);
+        each_row(r, 0, *n, each, ctx);
+    }
+    db_rows_free(r);
+    return e;
+}
+
+enum err store_newest_id(struct svc *s, uint64_t user, uint64_t *out)
+{
+    char sql[160];
+    struct db_rows *r = NULL;
+    enum err e = db_query1(s->db, &r, sql_for(sql, sizeof sql, SQL_NEWEST, shard_of(s, user)), "u", user);
+    *out = e == ERR_OK && db_rows_count(r) == 1 ? db_rows_u64(r, 0, 0) : 0;
+    db_rows_free(r);
+    return e;
+}
+
+static enum err count_db(struct svc *s, uint64_t user, long long *out)
+{
+    char sql[160];
+    struct db_rows *r = NULL;
+    enum err e = db_query1(s->db, &r, sql_for(sql, sizeof sql, SQL_UNREAD, shard_of(s, user)), "u", user);
+    if (e == ERR_OK)
+        *out = db_rows_count(r) == 1 ? db_rows_i64(r, 0, 0) : 0;
+    db_rows_free(r);
+    return e;
+}
+
+/* ---------- marking read ---------- */
+
+struct mark_ctx {
+    struct svc *s;
+    uint64_t user, id; /* id 0: all */
+    uint64_t changed;
+    bool busy, tried_busy;
+    store_each_fn each;
+    void *each_ctx;
+};
+
+/* The notification itself, after the update: each receives it; ERR_NOT_FOUND if user has none. */
+static enum err mark_reread(struct db_conn *c, struct mark_ctx *x, unsigned k)
+{
+    char sql[256];
+    struct db_rows *r = NULL;
+    enum err e = db_query(c, &r, sql_for(sql, sizeof sql, SQL_GET, k), "uu", x->user, x->id);
+    if (e == ERR_OK && db_rows_count(r) == 0)
+        e = ERR_NOT_FOUND;
+    if (e == ERR_OK)
+        each_row(r, 0, 1, x->each, x->each_ctx);
+    db_rows_free(r);
+    return e;
+}
+
+static enum err mark_tx(struct db_conn *c, void *arg)
+{
+    struct mark_ctx *x = arg;
+    char sql[256];
+    unsigned k = shard_of(x->s, x->user);
+    enum err e = x->id ? db_exec(c, &x->changed, sql_for(sql, sizeof sql, SQL_MARK_READ, k), "iuu", time_now_ms(),
+                                 x->user, x->id)
+                       : db_exec(c, &x->changed, sql_for(sql, sizeof sql, SQL_MARK_ALL, k), "iu", time_now_ms(), x->user);
+    if (e == ERR_OK && x->id)
+        e = mark_reread(c, x, k);
+    if (e == ERR_OK && x->changed && !x->tried_busy) {
+        x->busy = store_unread_busy(x->s, x->user); /* before the commit: see store_unread_busy */
+        x->tried_busy = true;
+    }
+    return e;
+}
+
+static enum err mark(struct mark_ctx *x)
+{
+    enum err e = db_tx(x->s->db, mark_tx, x);
+    if (x->tried_busy)
+        store_unread_apply(x->s, x->user, e == ERR_OK ? -(long)x->changed : 0, x->busy, false);
+    return e;
+}
+
+enum err store_mark_read(struct svc *s, uint64_t user, uint64_t id, store_each_fn each, void *ctx)
+{
+    struct mark_ctx x = {s, user, id, 0, false, false, each, ctx};
+    return mark(&x);
+}
+
+enum err store_mark_all_read(struct svc *s, uint64_t user, uint64_t *changed)
+{
+    struct mark_ctx x = {s, user, 0, 0, false, false, NULL, NULL};
+    enum err e = mark(&x);
+    *changed = x.changed;
+    return e;
+}
+
+/* ---------- the unread counter ----------
+ * Writer W: B = busy++ inside its transaction, C = commit, A = {counter += delta if it exists;
+ * busy--; ver++} (B < C < A). Rebuilder R: R1 = read busy and ver, R2 = COUNT in MariaDB (a
+ * consistent read: it sees W's change iff C < R2), R3 = store the count iff busy == 0 and ver
+ * is still what R1 read.
+ *  - R1 after B and before A: busy > 0, R does not store.
+ *  - R1 before B: if R3 < B, then R2 < C (R excludes W) and A lands on the stored key: right.
+ *    If B < R3 < A, busy > 0 at R3: not stored. If A < R3, ver changed: not stored.
+ *  - R1 after A: W is complete; R2 > C includes it and A ran before the key existed: right.
+ * So a stored count never misses a committed change that is not applied to it, and never
+ * contains one that is applied again. Only a crash between C and A leaves the key off by that
+ * change, until its TTL expires and it is rebuilt. */
+
+#define UNREAD_TTL_S 3600     /* a rebuilt counter lives an hour: any drift a crash left heals then */
+#define BUSY_TTL_MS 30000     /* an in-flight mark outlives any commit */
+#define VER_TTL_MS 604800000L /* a week */
+
+static void key_unread(char *buf, size_t cap, uint64_t user, const char *suffix)
+{
+    snprintf(buf, cap, "pb:notif:unread:%llu%s", (unsigned long long)user, suffix);
+}
+
+static const char BUSY_LUA[] = "redis.call('INCR', KEYS[1]) redis.call('PEXPIRE', KEYS[1], ARGV[1]) return 1";
+
+/* KEYS: count busy ver; ARGV: delta, busy was marked (0/1), wake (0/1), user id, ver ttl ms.
+ * A writer that could not mark itself busy (Redis was down then) deletes the counter instead of
+ * moving it: the next read rebuilds it. */
+static const char APPLY_LUA[] =
+    "local d = tonumber(ARGV[1]) "
+    "if d ~= 0 and ARGV[2] ~= '1' then redis.call('DEL', KEYS[1]) "
+    "elseif d ~= 0 and redis.call('EXISTS', KEYS[1]) == 1 then "
+    "  if redis.call('INCRBY', KEYS[1], d) < 0 then redis.call('DEL', KEYS[1]) end "
+    "end "
+    "if ARGV[2] == '1' then "
+    "  local b = tonumber(redis.call('GET', KEYS[2]) or '0') "
+    "  if b <= 1 then redis.call('DEL', KEYS[2]) else redis.call('DECR', KEYS[2]) end "
+    "end "
+    "if d ~= 0 then redis.call('INCR', KEYS[3]) redis.call('PEXPIRE', KEYS[3], ARGV[5]) end "
+    "if ARGV[3] == '1' then redis.call('PUBLISH', '" STORE_WAKE_CHANNEL "', ARGV[4]) end "
+    "return 1";
+
+/* KEYS: count busy ver; ARGV: version seen before counting, count, ttl s */
+static const char REBUILD_LUA[] = "if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then return 0 end "
+                                  "if (redis.call('GET', KEYS[3]) or '') ~= ARGV[1] then return 0 end "
+                                  "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1";
+
+bool store_unread_busy(struct svc *s, uint64_t user)
+{
+    char busy[64];
+    key_unread(busy, sizeof busy, user, ":busy");
+    redisReply *r = cache_cmd(s->cache, "EVAL %s 1 %s %d", BUSY_LUA, busy, BUSY_TTL_MS);
+    bool ok = r && r->type == REDIS_REPLY_INTEGER;
+    if (r)
+        freeReplyObject(r);
+    return ok;
+}
+
+void store_unread_apply(struct svc *s, uint64_t user, long delta, bool busy_marked, bool wake)
+{
+    char count[64], busy[64], ver[64], uid[IDS_STR_LEN];
+    key_unread(count, sizeof count, user, "");
+    key_unread(busy, sizeof busy, user, ":busy");
+    key_unread(ver, sizeof ver, user, ":ver");
+    redisReply *r = cache_cmd(s->cache, "EVAL %s 3 %s %s %s %ld %d %d %s %ld", APPLY_LUA, count, busy, ver, delta,
+                              busy_marked ? 1 : 0, wake ? 1 : 0, ids_format(user, uid), VER_TTL_MS);
+    if (r)
+        freeReplyObject(r);
+    else
+        LOG_W("notification: unread counter of user %s not updated (Redis unavailable); it is rebuilt within an hour",
+              uid);
+}
+
+enum err store_unread_count(struct svc *s, uint64_t user, long long *out, bool *cached)
+{
+    *cached = false;
+    if (notif_app(s)->unread_from_db)
+        return count_db(s, user, out);
+    char count[64], busy[64], ver[64];
+    key_unread(count, sizeof count, user, "");
+    key_unread(busy, sizeof busy, user, ":busy");
+    key_unread(ver, sizeof ver, user, ":ver");
+    redisReply *r = cache_cmd(s->cache, "GET %s", count);
+    if (r && r->type == REDIS_REPLY_STRING) {
+        *out = strtoll(r->str, NULL, 10);
+        *cached = true;
+        freeReplyObject(r);
+        return ERR_OK;
+    }
+    if (r)
+        freeReplyObject(r);
+    /* missing: remember whether a writer is in flight and the version, count, store back */
+    r = cache_cmd(s->cache, "MGET %s %s", busy, ver);
+    bool can_store = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                     (r->element[0]->type != REDIS_REPLY_STRING || atol(r->element[0]->str) <= 0);
+    char seen[32] = "";
+    if (can_store && r->element[1]->type == REDIS_REPLY_STRING)
+        snprintf(seen, sizeof seen, "%s", r->element[1]->str);
+    if (r)
+        freeReplyObject(r);
+    enum err e = count_db(s, user, out);
+    if (e != ERR_OK || !can_store)
+        return e;
+    r = cache_cmd(s->cache, "EVAL %s 3 %s %s %s %s %lld %d", REBUILD_LUA, count, busy, ver, seen, *out, UNREAD_TTL_S);
+    if (r)
+        freeReplyObject(r);
+    return ERR_OK;
+}
+
+/* ---------- languages ---------- */
+
+static atomic_llong user_down_until; /* monotonic ms: the user service did not answer */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static enum err load_lang(void *ctx, char **out, size_t *len)
+{
+    uint64_t user = *(const uint64_t *)ctx;
+    if (atomic_load(&user_down_until) > mono_ms())
+        return ERR_UNAVAILABLE;
+    char url[256], id[IDS_STR_LEN];
+    snprintf(url, sizeof url, "%s/internal/v1/users/%s", svc_url("user"), ids_format(user, id));
+    struct httpc_resp resp = {0};
+    enum err e = httpc_request("GET", url, NULL, NULL, 1000, &resp);
+    if (e == ERR_OK && resp.status == 404)
+        e = ERR_NOT_FOUND;
+    else if (e == ERR_OK && resp.status != 200)
+        e = ERR_UNAVAILABLE;
+    if (e == ERR_UNAVAILABLE) {
+        atomic_store(&user_down_until, mono_ms() + 5000);
+        LOG_W("notification: the user service did not give the language of user %s: writing in Chinese", id);
+    }
+    if (e == ERR_OK) {
+        const char *lang = json_string_value(json_object_get(resp.json, "lang"));
+        *out = strdup(notif_lang_name(notif_lang_parse(lang)));
+        *len = *out ? strlen(*out) : 0;
+        if (!*out)
+            e = ERR_NO_MEMORY;
+    }
+    httpc_resp_free(&resp);
+    return e;
+}
+
+enum notif_lang store_user_lang(struct svc *s, uint64_t user)
+{
+    static const struct aside_opts opts = {
+        .name = "user_lang", .ttl_ms = 300000, .jitter_pct = 20, .negative_ttl_ms = 60000, .lock_ttl_ms = 2000,
+        .wait_ms = 300,
+    };
+    char key[64], *val = NULL;
+    size_t len = 0;
+    snprintf(key, sizeof key, "pb:notif:lang:%llu", (unsigned long long)user);
+    enum err e = aside_get(s->cache, key, &opts, load_lang, &user, &val, &len);
+    enum notif_lang l = e == ERR_OK ? notif_lang_parse(val) : LANG_ZH;
+    free(val);
+    return l;
+}
+
+/* ---------- tokens ---------- */
+
+enum err store_token_revoked(struct svc *s, const struct auth_principal *p, bool *revoked)
+{
+    char k1[96], k2[96];
+    svc_key_session_revoked(k1, sizeof k1, p->sid);
+    svc_key_user_tokens_after(k2, sizeof k2, p->user_id);
+    redisReply *r = cache_cmd(s->cache, "MGET %s %s", k1, k2);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        if (r)
+            freeReplyObject(r);
+        return ERR_UNAVAILABLE;
+    }
+    *revoked = r->element[0]->type == REDIS_REPLY_STRING ||
+               (r->element[1]->type == REDIS_REPLY_STRING && strtoll(r->element[1]->str, NULL, 10) > p->iat_ms);
+    freeReplyObject(r);
+    return ERR_OK;
+}
