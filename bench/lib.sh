@@ -63,7 +63,7 @@ run_wrk() {
     fi
     read -r _ rps p50 p99 errors total <<<"$line"
     local note
-    note=$(grep '^PBNOTE' <<<"$out" | tail -1 | cut -d' ' -f2-)
+    note=$(grep '^PBNOTE' <<<"$out" | tail -1 | cut -d' ' -f2- || true)
     [[ -n $note ]] && name="$name ($note)"
     BENCH_RESULTS+=("$name|$conns|$rps|$p50|$p99|$errors|$total")
     printf '  %-46s done: %s req/s\n' "$name" "$rps" >&2

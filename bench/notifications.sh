@@ -73,9 +73,7 @@ for row in "${EVENT_ROWS[@]}"; do
 done
 
 # 4. reads: the unread badge from Redis, then counted in MariaDB
-# (each row under `|| true`: run_wrk's PBNOTE lookup in bench/lib.sh fails under set -e and
-# pipefail when wrk printed no note; errexit does not apply inside an || list)
-wrk_row() { run_wrk "$@" || true; }
+wrk_row() { run_wrk "$@"; }
 C=$PB_BENCH_CONNECTIONS
 WRK_HEADER_AUTH=$otoken PB_BENCH_DURATION=3 wrk_row "(warm-up)" "$C" "$GW/api/v1/notifications/unread-count"
 unset 'BENCH_RESULTS[-1]'

@@ -22,10 +22,10 @@ SAGA_PETS=$PB_HOME/bench-saga-pets.txt
 for i in $(seq 1 200); do
     api POST /api/v1/pets "$token" "{\"name\":\"s$i\",\"species\":\"dog\",\"weight_kg\":3}" | jq -r .id >>"$SAGA_PETS"
 done
-run_saga() { # first day -> sets flows fps failures t50 t99 d50 d99
+run_saga() { # first day [workers] -> sets flows fps failures t50 t99 d50 d99
     local out
     out=$(PB_GATEWAY=$GW PB_BENCH_TOKEN=$token PB_BENCH_LISTINGS=$SAGA_LISTINGS PB_BENCH_PETS=$SAGA_PETS \
-        "$REPO/build/release/bin/pb-bench-saga" "${PB_BENCH_SAGA_WORKERS:-16}" "$PB_BENCH_DURATION" "$1")
+        "$REPO/build/release/bin/pb-bench-saga" "${2:-${PB_BENCH_SAGA_WORKERS:-16}}" "$PB_BENCH_DURATION" "$1")
     read -r _ flows fps failures <<<"$(grep '^FLOWS' <<<"$out")"
     read -r _ t50 t99 <<<"$(grep '^TOTAL' <<<"$out")"
     read -r _ d50 d99 <<<"$(grep '^DECIDE' <<<"$out")"
@@ -34,6 +34,9 @@ run_saga() { # first day -> sets flows fps failures t50 t99 d50 d99
 # decision and the order being paid
 env PB_SANDBOX_DELAY_MIN_MS=0 PB_SANDBOX_DELAY_MAX_MS=0 "$REPO/scripts/stack.sh" service payment restart >/dev/null
 since=$(($(date +%s) * 1000))
+# one flow at a time: the latency the platform adds, without queueing for the 2 cores
+run_saga 20 1
+o_fps=$fps o_t50=$t50 o_t99=$t99 o_d50=$d50 o_d99=$d99
 run_saga 30
 z_fps=$fps z_flows=$flows z_failures=$failures z_t50=$t50 z_t99=$t99 z_d50=$d50 z_d99=$d99
 # and as shipped: the sandbox waits 100-300 ms like a real provider would
@@ -53,6 +56,8 @@ echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), ${PB_BENCH_DURATION}
 echo
 echo "| measure | value |"
 echo "|---|---:|"
+echo "| one flow at a time, sandbox answering at once: create -> paid p50 / p99 ms | $o_t50 / $o_t99 ($o_fps flows/s) |"
+echo "| one flow at a time: sandbox decision -> order paid, p50 / p99 ms | $o_d50 / $o_d99 |"
 echo "| whole bookings paid per second (create -> paid), sandbox answering at once | $z_fps ($z_flows in ${PB_BENCH_DURATION}s, $z_failures failed) |"
 echo "| create -> paid, p50 / p99 ms, sandbox answering at once | $z_t50 / $z_t99 |"
 echo "| sandbox decision -> order paid, p50 / p99 ms: callback, webhook, outbox, JetStream, consumer | $z_d50 / $z_d99 |"
