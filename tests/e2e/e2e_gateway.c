@@ -114,11 +114,28 @@ static void login_flood_is_rate_limited(void **state)
     assert_int_equal(f.server_errors, 0);
 }
 
+/* A token in the query (EventSource's ?access_token=) never reaches the access log. */
+static void query_tokens_are_not_logged(void **state)
+{
+    (void)state;
+    char secret[64], path[160], logged[160];
+    e2e_unique_name(secret, sizeof secret, "tok");
+    snprintf(path, sizeof path, "/api/v1/notifications/stream?last_event_id=0&access_token=%s&x=%s", secret, secret + 3);
+    struct resp *r = e2e_call("GET", path, NULL, NULL);
+    EXPECT_ERROR(r, 401, "unauthenticated");
+    e2e_resp_free(r);
+    snprintf(logged, sizeof logged, "stream?last_event_id=0&access_token=REDACTED&x=%s", secret + 3);
+    struct log_probe gw = {"nginx/logs/access.log", logged};
+    assert_true(e2e_eventually(probe, &gw, 2000));
+    assert_false(log_has("nginx/logs/access.log", secret));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(health_and_unknown_paths),
         cmocka_unit_test(request_ids_flow_through),
+        cmocka_unit_test(query_tokens_are_not_logged),
         cmocka_unit_test(login_flood_is_rate_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
