@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,7 +369,10 @@ static struct bus *event_bus(void)
 }
 
 /* Publish an envelope (data taken) with id, or a fresh id when 0. */
-static void publish(const char *source, const char *type, json_t *data, uint64_t id, char *id_out)
+/* msg_id NULL: the event id, as the relays publish it; otherwise another message id, which
+ * JetStream's duplicate window does not drop, so the copy reaches the consumers. */
+static void publish(const char *source, const char *type, json_t *data, uint64_t id, const char *msg_id,
+                    char *id_out)
 {
     struct bus *bus = event_bus();
     if (!id)
@@ -378,7 +382,7 @@ static void publish(const char *source, const char *type, json_t *data, uint64_t
     char *payload = json_dumps(env, JSON_COMPACT);
     snprintf(subject, sizeof subject, "petboarding.%s", type);
     ids_format(id, sid);
-    if (bus_publish(bus, subject, sid, payload, strlen(payload), 5000) != ERR_OK)
+    if (bus_publish(bus, subject, msg_id ? msg_id : sid, payload, strlen(payload), 5000) != ERR_OK)
         fail_msg("cannot publish %s", type);
     if (id_out)
         snprintf(id_out, 24, "%s", sid);
@@ -389,7 +393,7 @@ static void publish(const char *source, const char *type, json_t *data, uint64_t
 
 void e2e_publish_event(const char *source, const char *type, json_t *data, char *id_out)
 {
-    publish(source, type, data, 0, id_out);
+    publish(source, type, data, 0, NULL, id_out);
 }
 
 void e2e_publish_event_id(const char *source, const char *type, json_t *data, const char *id)
@@ -397,7 +401,10 @@ void e2e_publish_event_id(const char *source, const char *type, json_t *data, co
     uint64_t v;
     if (!ids_parse(id, &v))
         fail_msg("not an id: %s", id);
-    publish(source, type, data, v, NULL);
+    static atomic_uint copies;
+    char msg_id[64];
+    snprintf(msg_id, sizeof msg_id, "%s.copy%u", id, atomic_fetch_add(&copies, 1) + 1);
+    publish(source, type, data, v, msg_id, NULL);
 }
 
 void e2e_stack_service(const char *name, const char *action, const char *const *env)

@@ -88,7 +88,9 @@ void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, 
  * data taken); returns its id in id_out (24 bytes, may be NULL). For testing consumers with
  * events whose producer is not involved in the test. */
 void e2e_publish_event(const char *source, const char *type, json_t *data, char *id_out);
-/* The same with a given event id (to test redelivery and duplicates). */
+/* The same with a given event id (to test redelivery and duplicates): published under
+ * another message id, so the stream's duplicate window lets it through and the consumers'
+ * own idempotency (processed_event) is what must catch it. */
 void e2e_publish_event_id(const char *source, const char *type, json_t *data, const char *id);
 
 /* Run `scripts/stack.sh service <name> <action>` on the test stack (start|stop|kill|restart),
