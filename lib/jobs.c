@@ -57,6 +57,9 @@ int jobs_start(struct svc *s, const char *name, long interval_ms, long ttl_ms, v
     j->arg = arg;
     char family[96];
     snprintf(family, sizeof family, "pb_job_leader_%s", name);
+    for (char *c = family; *c; c++) /* a Prometheus metric name: [a-zA-Z0-9_] */
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+            *c = '_';
     metrics_gauge(family, "1 on the replica that runs this job", gauge_leader, j);
     return svc_spawn(s, job_main, j);
 }

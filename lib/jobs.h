@@ -14,7 +14,7 @@ struct svc;
 
 /* Start a job thread: every interval_ms, if this replica holds (or can take) the lock,
  * run tick(s, arg). ttl_ms is the lock lifetime (> the longest round). Registers the gauge
- * pb_job_leader{job="<name>"} (1 on the leader). Returns 0 or -1. */
+ * pb_job_leader_<name> (1 on the leader; characters other than letters and digits become _). Returns 0 or -1. */
 int jobs_start(struct svc *s, const char *name, long interval_ms, long ttl_ms, void (*tick)(struct svc *s, void *arg),
                void *arg);
 
