@@ -17,6 +17,20 @@ pb_abspath() {
 }
 
 PB_HOME=$(pb_abspath "${PB_HOME:-var}")
+
+# The settings a stack was started with are recorded in its home (stack.env, written by
+# `up`), so later commands on that home (status, down, service restart) find its ports
+# without repeating them. A variable set in the environment still wins.
+PB_RECORDED_VARS=(PB_BUILD_DIR PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT
+    PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS)
+if [[ -f $PB_HOME/stack.env ]]; then
+    while IFS='=' read -r pb_k pb_v; do
+        if [[ " ${PB_RECORDED_VARS[*]} " == *" $pb_k "* && -z ${!pb_k+set} ]]; then
+            printf -v "$pb_k" '%s' "$pb_v"
+        fi
+    done <"$PB_HOME/stack.env"
+    unset pb_k pb_v
+fi
 PB_BUILD_DIR=$(pb_abspath "${PB_BUILD_DIR:-build/release}")
 PB_PORT_BASE=${PB_PORT_BASE:-8080}
 PB_DB_PORT=${PB_DB_PORT:-3306}

@@ -566,6 +566,8 @@ cmd_up() {
         mkdir -p "$PB_SANITIZE_LOG_DIR"
     fi
     ensure_secrets
+    local v
+    for v in "${PB_RECORDED_VARS[@]}"; do printf '%s=%s\n' "$v" "${!v}"; done >"$PB_HOME/stack.env"
     mariadb_start
     mariadb_provision
     run_migrations

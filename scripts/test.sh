@@ -6,6 +6,7 @@
 #
 #   PB_TEST_FILTER=<regex>   run only the e2e tests whose name matches (ctest -R)
 #   PB_TEST_BUILD_DIR        the sanitizer build folder (default build/test)
+#   PB_TEST_RELEASE_DIR      the release build folder compiled as a check (default build/release)
 #   PB_TEST_TARGETS          build only these CMake targets (while other services are being written)
 #   PB_* of the throwaway stack (ports, PB_HOME, ...) can be overridden from the environment.
 set -euo pipefail
@@ -24,11 +25,12 @@ cmake -S "$REPO" -B "$BUILD" -DPB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/nul
 cmake --build "$BUILD" -j2 ${PB_TEST_TARGETS:+--target $PB_TEST_TARGETS}
 
 # the release build `make up` runs must compile too (-O2 finds warnings -O0 does not)
-echo "==> release build in $REPO/build/release (compile check)"
-cmake -S "$REPO" -B "$REPO/build/release" -DCMAKE_BUILD_TYPE=Release -DPB_BUILD_TESTS=OFF >/dev/null
+RELEASE=$(mkdir -p "${PB_TEST_RELEASE_DIR:-build/release}" && cd "${PB_TEST_RELEASE_DIR:-build/release}" && pwd)
+echo "==> release build in $RELEASE (compile check)"
+cmake -S "$REPO" -B "$RELEASE" -DCMAKE_BUILD_TYPE=Release -DPB_BUILD_TESTS=OFF >/dev/null
 release_targets=$(tr ' ' '\n' <<<"${PB_TEST_TARGETS:-}" | grep '^pb-' | paste -sd' ' || true)
 # shellcheck disable=SC2086 # a list of target names
-cmake --build "$REPO/build/release" -j2 ${release_targets:+--target $release_targets}
+cmake --build "$RELEASE" -j2 ${release_targets:+--target $release_targets}
 
 echo "==> unit tests"
 unit_filter=()
