@@ -1,5 +1,6 @@
 /* Order storage: monthly tables, index tables by user, pet nights, idempotency, outbox. */
 #include "store.h"
+#include "config.h"
 #include "dates.h"
 #include "events.h"
 #include "ids.h"
@@ -579,7 +580,10 @@ enum err store_due(struct svc *s, enum due_kind kind, int64_t now, int months, u
         [DUE_RELEASE] = "hold = 'releasing' AND updated_ms <= ?",
         [DUE_GRANTS] = "grants IN ('wanted', 'revoke') AND updated_ms <= ?",
     };
-    int64_t bound = kind == DUE_STALE_CREATING ? now - 30000 : now;
+    /* a creation takes well under a second; one still "creating" after this long lost its
+     * process, and a client retrying with the same Idempotency-Key waits for this clean-up */
+    int64_t bound = kind == DUE_STALE_CREATING ? now - config_long("PB_ORDER_STALE_CREATING_MS", 10000, 1000, 600000)
+                                               : now;
     *n = 0;
     /* the current month and the ones before it (deadlines are at most days after creation) */
     int y;
