@@ -25,6 +25,7 @@ struct stmt_entry {
 struct db_conn {
     struct db *db;
     MYSQL *my;
+    unsigned epoch; /* db->epoch when this connection was opened */
     bool in_use, in_tx, broken;
     unsigned last_errno;
     struct stmt_entry stmts[STMT_CACHE];
@@ -41,6 +42,9 @@ struct db {
     unsigned ports[MAX_HOSTS];
     size_t nhosts;
     volatile size_t preferred;
+    /* bumped when a connection is lost: connections opened before are suspect (their server
+     * may be gone) and are reopened at their next use, instead of each failing one request */
+    unsigned epoch;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t nconns, in_use;
@@ -224,18 +228,26 @@ struct db_conn *db_acquire(struct db *db)
         if (!c && pthread_cond_timedwait(&db->cv, &db->mu, &deadline) == ETIMEDOUT)
             break;
     }
+    bool stale = false;
+    unsigned epoch = db->epoch;
     if (c) {
         c->in_use = true;
         db->in_use++;
+        stale = c->my && c->epoch != epoch;
     }
     pthread_mutex_unlock(&db->mu);
+    if (stale)
+        conn_close(c); /* opened before a connection was lost: maybe to the lost server */
     if (!c) {
         LOG_E("db: no free connection within %u ms", db->acquire_timeout_ms);
         return NULL;
     }
-    if (!c->my && !conn_open(c)) {
-        db_release(c);
-        return NULL;
+    if (!c->my) {
+        if (!conn_open(c)) {
+            db_release(c);
+            return NULL;
+        }
+        c->epoch = epoch;
     }
     c->last_errno = 0;
     return c;
@@ -296,6 +308,10 @@ static enum err map_error(struct db_conn *c, unsigned e, const char *msg, const 
     if (is_connection_error(e)) {
         LOG_E("db: connection lost (%u: %s)", e, msg);
         c->broken = true;
+        pthread_mutex_lock(&c->db->mu);
+        if (c->epoch == c->db->epoch)
+            c->db->epoch++;
+        pthread_mutex_unlock(&c->db->mu);
         return ERR_UNAVAILABLE;
     }
 
@@ -611,14 +627,22 @@ enum err db_query(struct db_conn *c, struct db_rows **out, const char *sql, cons
 
 enum err db_query1(struct db *db, struct db_rows **out, const char *sql, const char *types, ...)
 {
-    struct db_conn *c = db_acquire(db);
-    if (!c)
-        return ERR_UNAVAILABLE;
-    va_list ap;
-    va_start(ap, types);
-    enum err e = db_vexec(c, NULL, out, sql, types, ap);
-    va_end(ap);
-    db_release(c);
+    enum err e = ERR_UNAVAILABLE;
+    /* a read is safe to run again: once more on a fresh connection if the first was lost
+     * (its server died; the pool moves to the next server of PB_DB_HOSTS) */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct db_conn *c = db_acquire(db);
+        if (!c)
+            return ERR_UNAVAILABLE;
+        va_list ap;
+        va_start(ap, types);
+        e = db_vexec(c, NULL, out, sql, types, ap);
+        va_end(ap);
+        bool lost = e == ERR_UNAVAILABLE && c->broken;
+        db_release(c);
+        if (!lost)
+            break;
+    }
     return e;
 }
 
@@ -679,13 +703,24 @@ enum err db_tx(struct db *db, enum err (*fn)(struct db_conn *c, void *ctx), void
         struct db_conn *c = db_acquire(db);
         if (!c)
             return ERR_UNAVAILABLE;
+        bool committing = false;
         e = db_begin(c);
         if (e == ERR_OK)
             e = fn(c, ctx);
-        if (e == ERR_OK)
+        if (e == ERR_OK) {
+            committing = true;
             e = db_commit(c);
-        else if (c->in_tx && !c->broken)
+        } else if (c->in_tx && !c->broken)
             db_rollback(c);
+        /* The connection was lost before COMMIT: nothing was committed (a server applies a
+         * transaction only at its commit; with Galera, only a certified write set), so the
+         * transaction runs again on a fresh connection, which the pool opens on the next
+         * server when this one is gone. Lost during COMMIT, the outcome is unknown: the caller
+         * gets ERR_UNAVAILABLE (503) and the client retries with its Idempotency-Key. */
+        if (e == ERR_UNAVAILABLE && c->broken && !committing) {
+            LOG_W("db: connection lost inside a transaction; running it again");
+            e = ERR_RETRY;
+        }
         db_release(c);
     }
     return e;

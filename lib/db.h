@@ -95,9 +95,11 @@ enum err db_commit(struct db_conn *c);
 enum err db_rollback(struct db_conn *c);
 
 /* Run fn inside one transaction on a pooled connection: BEGIN, fn, COMMIT. If fn or the
- * commit returns ERR_RETRY (deadlock, Galera certification failure) the whole transaction
- * is rolled back and run again, up to 5 times with jittered backoff, so fn must have no
- * effects outside the database. Any other error rolls back and is returned. */
+ * commit returns ERR_RETRY (deadlock, Galera certification failure), or the connection is
+ * lost before COMMIT (its server died), the whole transaction is rolled back and run again,
+ * up to 5 times with jittered backoff, so fn must have no effects outside the database. A
+ * connection lost during COMMIT gives ERR_UNAVAILABLE (the outcome is unknown). Any other
+ * error rolls back and is returned. */
 enum err db_tx(struct db *db, enum err (*fn)(struct db_conn *c, void *ctx), void *ctx);
 
 /* One-shot helpers on a pooled connection (no transaction). */
