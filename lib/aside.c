@@ -85,7 +85,7 @@ static bool read_both(struct cache *c, const char *key, char **raw, size_t *rawl
 {
     char vk[256];
     ver_key(vk, sizeof vk, key);
-    redisReply *r = cache_cmd(c, "MGET %s %s", key, vk);
+    redisReply *r = cache_read(c, false, "MGET %s %s", key, vk);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         if (r)
             freeReplyObject(r);
@@ -271,7 +271,9 @@ enum err aside_invalidate(struct cache *c, const char *key)
 {
     char vk[256];
     ver_key(vk, sizeof vk, key);
-    redisReply *r = cache_cmd(c, "EVAL %s 2 %s %s", INVALIDATE_LUA, key, vk);
+    /* durable: an invalidation lost in a Redis failover would let the promoted replica
+     * serve the value the write replaced */
+    redisReply *r = cache_cmd_durable(c, "EVAL %s 2 %s %s", INVALIDATE_LUA, key, vk);
     if (!r) {
         LOG_E("cache: could not invalidate %s", key);
         return ERR_UNAVAILABLE;

@@ -13,6 +13,7 @@
 
 struct slot {
     redisContext *ctx;
+    unsigned epoch; /* c->epoch when ctx was opened */
     bool in_use;
 };
 
@@ -22,6 +23,10 @@ struct cache {
     char *sentinels;
     char master_name[64];
     unsigned timeout_ms;
+    unsigned wait_replicas, wait_ms, retry_ms;
+    /* bumped when a connection breaks: connections opened before may lead to a primary that
+     * is gone (or demoted) and are reopened at their next use, instead of each failing once */
+    unsigned epoch;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t n;
@@ -42,6 +47,9 @@ struct cache *cache_new(const struct cache_opts *o)
     c->port = o->port ? o->port : 6379;
     snprintf(c->master_name, sizeof c->master_name, "%s", o->master_name ? o->master_name : "pbmaster");
     c->timeout_ms = o->timeout_ms ? o->timeout_ms : 500;
+    c->wait_replicas = o->wait_replicas;
+    c->wait_ms = o->wait_ms ? o->wait_ms : 100;
+    c->retry_ms = o->retry_ms;
     c->n = o->pool_size ? o->pool_size : 16;
     c->slots = calloc(c->n, sizeof *c->slots);
     if (o->sentinels && *o->sentinels)
@@ -146,6 +154,7 @@ static struct slot *acquire(struct cache *c)
         if (!s && pthread_cond_timedwait(&c->cv, &c->mu, &deadline) == ETIMEDOUT)
             break;
     }
+    unsigned epoch = c->epoch;
     if (s)
         s->in_use = true;
     pthread_mutex_unlock(&c->mu);
@@ -153,7 +162,12 @@ static struct slot *acquire(struct cache *c)
         LOG_E("cache: no free connection");
         return NULL;
     }
+    if (s->ctx && s->epoch != epoch) {
+        redisFree(s->ctx);
+        s->ctx = NULL;
+    }
     if (!s->ctx) {
+        s->epoch = epoch;
         s->ctx = c->sentinels ? connect_via_sentinel(c) : connect_to(c->host, c->port, c->timeout_ms);
         if (!s->ctx) {
             if (!c->sentinels)
@@ -175,6 +189,8 @@ static void release(struct cache *c, struct slot *s, bool broken)
         s->ctx = NULL;
     }
     pthread_mutex_lock(&c->mu);
+    if (broken && s->epoch == c->epoch)
+        c->epoch++;
     s->in_use = false;
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
@@ -198,16 +214,83 @@ static redisReply *finish(struct cache *c, struct slot *s, redisReply *r)
     return r;
 }
 
+enum run_mode {
+    RUN_ONCE,    /* a write that may not run twice: one attempt */
+    RUN_READ,    /* a read: once more on a fresh connection if the first was lost */
+    RUN_RIDE,    /* a read that must not fail: retried through a failover (retry_ms) */
+    RUN_DURABLE, /* a write that must survive a failover: WAIT for replicas, retried */
+};
+
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+static redisReply *run(struct cache *c, enum run_mode mode, const char *fmt, va_list ap)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned attempt = 0;; attempt++) {
+        struct slot *s = acquire(c);
+        redisReply *r = NULL;
+        if (s) {
+            va_list aq;
+            va_copy(aq, ap);
+            r = redisvCommand(s->ctx, fmt, aq);
+            va_end(aq);
+            if (mode == RUN_DURABLE && r && r->type != REDIS_REPLY_ERROR && c->wait_replicas) {
+                redisReply *w = redisCommand(s->ctx, "WAIT %u %u", c->wait_replicas, c->wait_ms);
+                if (w && w->type == REDIS_REPLY_INTEGER && w->integer < (long long)c->wait_replicas)
+                    LOG_W("cache: a write reached %lld of %u replicas within %u ms", w->integer, c->wait_replicas,
+                          c->wait_ms);
+                if (w)
+                    freeReplyObject(w);
+            }
+            bool lost = !r;
+            r = finish(c, s, r);
+            if (r || !lost)
+                return r; /* an answer, or an error reply: nothing to retry */
+        }
+        if (mode == RUN_ONCE || (mode == RUN_READ && attempt >= 1))
+            return NULL;
+        if (mode == RUN_READ)
+            continue; /* at once, on a fresh connection */
+        if (elapsed_ms(&t0) >= (long)c->retry_ms)
+            return NULL;
+        if (attempt == 0)
+            LOG_W("cache: Redis unreachable; retrying for up to %u ms (failover)", c->retry_ms);
+        struct timespec pause = {0, 200 * 1000000L}; /* Sentinel promotes a replica in ~2 s */
+        nanosleep(&pause, NULL);
+    }
+}
+
 redisReply *cache_cmd(struct cache *c, const char *fmt, ...)
 {
-    struct slot *s = acquire(c);
-    if (!s)
-        return NULL;
     va_list ap;
     va_start(ap, fmt);
-    redisReply *r = redisvCommand(s->ctx, fmt, ap);
+    redisReply *r = run(c, RUN_ONCE, fmt, ap);
     va_end(ap);
-    return finish(c, s, r);
+    return r;
+}
+
+redisReply *cache_read(struct cache *c, bool ride_failover, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = run(c, ride_failover ? RUN_RIDE : RUN_READ, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+redisReply *cache_cmd_durable(struct cache *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = run(c, RUN_DURABLE, fmt, ap);
+    va_end(ap);
+    return r;
 }
 
 redisReply *cache_argv(struct cache *c, int argc, const char **argv, const size_t *lens)
@@ -220,7 +303,7 @@ redisReply *cache_argv(struct cache *c, int argc, const char **argv, const size_
 
 enum err cache_ping(struct cache *c)
 {
-    redisReply *r = cache_cmd(c, "PING");
+    redisReply *r = cache_read(c, false, "PING");
     enum err e = r ? ERR_OK : ERR_UNAVAILABLE;
     if (r)
         freeReplyObject(r);
@@ -229,7 +312,7 @@ enum err cache_ping(struct cache *c)
 
 enum err cache_get(struct cache *c, const char *key, char **out, size_t *len)
 {
-    redisReply *r = cache_cmd(c, "GET %s", key);
+    redisReply *r = cache_read(c, false, "GET %s", key);
     if (!r)
         return ERR_UNAVAILABLE;
     enum err e = ERR_NOT_FOUND;

@@ -19,6 +19,12 @@ struct cache_opts {
     const char *master_name; /* Sentinel's name for the primary, default "pbmaster" */
     unsigned pool_size;      /* default 16 */
     unsigned timeout_ms;     /* connect and command timeout, default 500 */
+    /* With a replica (Sentinel), writes that must survive a failover (cache_cmd_durable)
+     * wait for this many replicas to acknowledge them (WAIT), at most wait_ms; and retry
+     * for up to retry_ms while the primary is being replaced. 0: no wait, no retry. */
+    unsigned wait_replicas;
+    unsigned wait_ms;
+    unsigned retry_ms;
 };
 
 struct cache *cache_new(const struct cache_opts *opts);
@@ -29,6 +35,21 @@ void cache_free(struct cache *c);
  * NULL when Redis cannot be reached or answered with an error (both logged). */
 redisReply *cache_cmd(struct cache *c, const char *fmt, ...);
 redisReply *cache_argv(struct cache *c, int argc, const char **argv, const size_t *lens);
+
+/* A read-only command (GET, MGET, PING, ...): like cache_cmd, but a connection found lost
+ * (its server died or was demoted) is replaced and the command sent again, once; with
+ * ride_failover, retried for up to retry_ms while Sentinel replaces the primary (for reads
+ * whose failure would fail the request, like the token revocation check). */
+redisReply *cache_read(struct cache *c, bool ride_failover, const char *fmt, ...);
+
+/* A write that must not be lost in a failover (an invalidation, a version bump, a
+ * revocation): like cache_cmd, then WAIT for the configured replicas on the same connection
+ * (Redis replicates asynchronously: a primary that dies right after answering may not have
+ * passed the write on, and its promoted replica would serve what the write removed). When
+ * Redis cannot be reached, retried for up to retry_ms (a Sentinel failover takes ~2 s) with a
+ * fresh connection each time. A replica that does not acknowledge in time is logged, not an
+ * error: the write is on the primary. */
+redisReply *cache_cmd_durable(struct cache *c, const char *fmt, ...);
 
 /* PING: ERR_OK or ERR_UNAVAILABLE. */
 enum err cache_ping(struct cache *c);

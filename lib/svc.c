@@ -99,6 +99,24 @@ static const char *bearer(struct http_req *r)
     return *h ? h : NULL;
 }
 
+enum err svc_token_revoked(struct svc *s, const struct auth_principal *p, bool *revoked)
+{
+    char k1[96], k2[96];
+    svc_key_session_revoked(k1, sizeof k1, p->sid);
+    svc_key_user_tokens_after(k2, sizeof k2, p->user_id);
+    /* every authenticated request asks: it rides out a Redis failover rather than failing */
+    redisReply *rep = cache_read(s->cache, true, "MGET %s %s", k1, k2);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+        if (rep)
+            freeReplyObject(rep);
+        return ERR_UNAVAILABLE;
+    }
+    *revoked = rep->element[0]->type == REDIS_REPLY_STRING ||
+               (rep->element[1]->type == REDIS_REPLY_STRING && strtoll(rep->element[1]->str, NULL, 10) > p->iat_ms);
+    freeReplyObject(rep);
+    return ERR_OK;
+}
+
 static bool verify_or_reply(struct http_req *r, const char *tok, struct auth_principal *p)
 {
     struct svc *s = svc_of(r);
@@ -106,20 +124,11 @@ static bool verify_or_reply(struct http_req *r, const char *tok, struct auth_pri
         http_reply_error(r, ERR_UNAUTHENTICATED, "invalid or expired access token", NULL);
         return false;
     }
-    char k1[96], k2[96];
-    svc_key_session_revoked(k1, sizeof k1, p->sid);
-    svc_key_user_tokens_after(k2, sizeof k2, p->user_id);
-    redisReply *rep = cache_cmd(s->cache, "MGET %s %s", k1, k2);
-    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
-        if (rep)
-            freeReplyObject(rep);
+    bool revoked = true;
+    if (svc_token_revoked(s, p, &revoked) != ERR_OK) {
         http_reply_error(r, ERR_UNAVAILABLE, "cannot check the token's revocation", NULL);
         return false;
     }
-    bool revoked = rep->element[0]->type == REDIS_REPLY_STRING;
-    if (!revoked && rep->element[1]->type == REDIS_REPLY_STRING)
-        revoked = strtoll(rep->element[1]->str, NULL, 10) > p->iat_ms;
-    freeReplyObject(rep);
     if (revoked) {
         http_reply_error(r, ERR_UNAUTHENTICATED, "the access token was revoked", NULL);
         return false;
@@ -313,6 +322,11 @@ static int setup(struct svc *s, const struct svc_spec *spec)
             .master_name = config_str("PB_REDIS_MASTER", "pbmaster"),
             .pool_size = (unsigned)config_long("PB_REDIS_POOL", 32, 1, 512),
             .timeout_ms = (unsigned)config_long("PB_REDIS_TIMEOUT_MS", 500, 1, 60000),
+            /* with Sentinel, a replica exists: invalidations and revocations wait for it and
+             * ride out a failover (lib/cache.h cache_cmd_durable) */
+            .wait_replicas = (unsigned)config_long("PB_REDIS_WAIT_REPLICAS", 0, 0, 8),
+            .wait_ms = (unsigned)config_long("PB_REDIS_WAIT_MS", 100, 1, 10000),
+            .retry_ms = (unsigned)config_long("PB_REDIS_RETRY_MS", 0, 0, 60000),
         };
         if (!(s->cache = cache_new(&o)))
             return -1;

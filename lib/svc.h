@@ -80,6 +80,11 @@ void svc_reply_err(struct http_req *r, enum err e);
 void svc_key_session_revoked(char *buf, size_t len, const char *sid);
 void svc_key_user_tokens_after(char *buf, size_t len, uint64_t user_id);
 
+/* Whether a verified token was revoked since it was issued (its session logged out, or all
+ * of its user's tokens revoked, e.g. at a suspension): ERR_OK and *revoked, or
+ * ERR_UNAVAILABLE when Redis cannot be asked (retried through a Sentinel failover first). */
+enum err svc_token_revoked(struct svc *s, const struct auth_principal *p, bool *revoked);
+
 /* ---- background work ---- */
 /* Start fn(s, arg) on a thread that svc_main joins at shutdown. Returns 0 or -1. */
 int svc_spawn(struct svc *s, void (*fn)(struct svc *s, void *arg), void *arg);

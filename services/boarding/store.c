@@ -867,7 +867,8 @@ static void bump(struct svc *s, bool avail, const char *city_a, const char *city
     key_gen(all, sizeof all, avail, NULL);
     key_gen(a, sizeof a, avail, city_a);
     key_gen(b, sizeof b, avail, city_b ? city_b : city_a);
-    redisReply *r = cache_cmd(s->cache, "EVAL %s 3 %s %s %s", BUMP_LUA, all, a, b);
+    /* durable: a bump lost in a Redis failover would bring back pages of the old generation */
+    redisReply *r = cache_cmd_durable(s->cache, "EVAL %s 3 %s %s %s", BUMP_LUA, all, a, b);
     if (r)
         freeReplyObject(r);
     else
@@ -886,9 +887,9 @@ void store_after_change(struct svc *s, const struct listing *before, const struc
         char lng[32], lat[32];
         snprintf(lng, sizeof lng, "%.7f", after->lng);
         snprintf(lat, sizeof lat, "%.7f", after->lat);
-        r = cache_cmd(s->cache, "GEOADD %s %s %s %s", GEO_KEY, lng, lat, id);
+        r = cache_cmd_durable(s->cache, "GEOADD %s %s %s %s", GEO_KEY, lng, lat, id);
     } else {
-        r = cache_cmd(s->cache, "ZREM %s %s", GEO_KEY, id);
+        r = cache_cmd_durable(s->cache, "ZREM %s %s", GEO_KEY, id);
     }
     if (r)
         freeReplyObject(r);

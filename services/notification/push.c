@@ -150,7 +150,7 @@ static bool still_authorised(struct stream *x)
     if (time_now_ms() / 1000 >= x->who.exp)
         return false;
     bool revoked = false;
-    return store_token_revoked(x->s, &x->who, &revoked) != ERR_OK || !revoked;
+    return svc_token_revoked(x->s, &x->who, &revoked) != ERR_OK || !revoked;
 }
 
 static long stream_fill(void *arg, char *buf, size_t max)

@@ -150,7 +150,7 @@ static bool stream_auth_or_reply(struct http_req *r, struct auth_principal *me)
         return false;
     }
     bool revoked = true;
-    enum err e = store_token_revoked(s, me, &revoked);
+    enum err e = svc_token_revoked(s, me, &revoked);
     if (e != ERR_OK) {
         http_reply_error(r, ERR_UNAVAILABLE, "cannot check the token's revocation", NULL);
         return false;

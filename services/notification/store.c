@@ -601,21 +601,3 @@ enum notif_lang store_user_lang(struct svc *s, uint64_t user)
     return l;
 }
 
-/* ---------- tokens ---------- */
-
-enum err store_token_revoked(struct svc *s, const struct auth_principal *p, bool *revoked)
-{
-    char k1[96], k2[96];
-    svc_key_session_revoked(k1, sizeof k1, p->sid);
-    svc_key_user_tokens_after(k2, sizeof k2, p->user_id);
-    redisReply *r = cache_cmd(s->cache, "MGET %s %s", k1, k2);
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-        if (r)
-            freeReplyObject(r);
-        return ERR_UNAVAILABLE;
-    }
-    *revoked = r->element[0]->type == REDIS_REPLY_STRING ||
-               (r->element[1]->type == REDIS_REPLY_STRING && strtoll(r->element[1]->str, NULL, 10) > p->iat_ms);
-    freeReplyObject(r);
-    return ERR_OK;
-}

@@ -109,15 +109,11 @@ enum err store_unread_count(struct svc *s, uint64_t user, long long *out, bool *
 bool store_unread_busy(struct svc *s, uint64_t user);
 void store_unread_apply(struct svc *s, uint64_t user, long delta, bool busy_marked, bool wake);
 
-/* ---- users and tokens ---- */
+/* ---- users ---- */
 
 /* The language of user's profile ("lang" of the user service's GET /internal/v1/users/{id}),
  * cached in Redis for 5 minutes. LANG_ZH when unknown or when the user service cannot be
  * reached (then not cached, and not asked again for 5 s). */
 enum notif_lang store_user_lang(struct svc *s, uint64_t user);
-
-/* The revocation check svc_auth_or_reply makes, for tokens that arrive another way (the
- * stream's ?access_token=): ERR_OK and *revoked, or ERR_UNAVAILABLE when Redis is down. */
-enum err store_token_revoked(struct svc *s, const struct auth_principal *p, bool *revoked);
 
 #endif

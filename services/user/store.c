@@ -506,7 +506,7 @@ enum err store_revoke_session(struct svc *s, const char *sid, long ttl_s)
 {
     char key[96];
     svc_key_session_revoked(key, sizeof key, sid);
-    redisReply *r = cache_cmd(s->cache, "SET %s 1 EX %ld", key, ttl_s > 0 ? ttl_s : 1);
+    redisReply *r = cache_cmd_durable(s->cache, "SET %s 1 EX %ld", key, ttl_s > 0 ? ttl_s : 1);
     if (!r)
         return ERR_UNAVAILABLE;
     freeReplyObject(r);
@@ -518,7 +518,7 @@ enum err store_revoke_user_tokens(struct svc *s, uint64_t user_id, int64_t after
     char key[96], val[24];
     svc_key_user_tokens_after(key, sizeof key, user_id);
     snprintf(val, sizeof val, "%lld", (long long)after_ms);
-    redisReply *r = cache_cmd(s->cache, "SET %s %s EX %ld", key, val, ttl_s > 0 ? ttl_s : 1);
+    redisReply *r = cache_cmd_durable(s->cache, "SET %s %s EX %ld", key, val, ttl_s > 0 ? ttl_s : 1);
     if (!r)
         return ERR_UNAVAILABLE;
     freeReplyObject(r);
