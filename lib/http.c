@@ -538,7 +538,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->replied) {
         double secs = elapsed(&r->start);
         metrics_observe_request(r->method, r->route, r->status, secs);
-        if (r->srv->access_log || r->status >= 500) {
+        /* scrapes and probes (every few seconds from Prometheus, the dashboard, the
+         * scripts) would drown the requests people make: logged only when they fail */
+        bool probe = r->status < 400 && (strcmp(r->path, "/metrics") == 0 || strcmp(r->path, "/healthz") == 0 ||
+                                         strcmp(r->path, "/readyz") == 0);
+        if ((r->srv->access_log && !probe) || r->status >= 500) {
             log_set_request_id(r->rid);
             log_access(r->method, r->path, r->status, secs);
         }
