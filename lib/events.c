@@ -178,6 +178,67 @@ int events_relay_start(struct svc *s)
 
 /* ---------- consumers ---------- */
 
+/* The lag of each durable consumer of this process (messages not yet delivered plus
+ * delivered but not acknowledged), read from JetStream by the consumer's own thread every
+ * LAG_REFRESH_MS and exposed as the gauge pb_events_consumer_pending{consumer="<durable>"}.
+ * Reading it in the consumer thread keeps the scrape free of NATS round trips; a value not
+ * refreshed for LAG_STALE_MS (NATS unreachable, not subscribed) is reported as -1, unknown. */
+#define EVENTS_MAX_CONSUMERS 32
+#define LAG_REFRESH_MS 2000
+#define LAG_STALE_MS 30000
+#define LAG_WAIT_MS 1000
+
+struct consumer_lag {
+    struct events_consumer *spec;
+    double pending;  /* under lag_mu */
+    int64_t read_ms; /* monotonic time of the last successful read; 0 never; under lag_mu */
+    bool failing;    /* the last read failed (logged once per run of failures); consumer thread only */
+};
+
+static pthread_mutex_t lag_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct consumer_lag g_lags[EVENTS_MAX_CONSUMERS];
+static size_t g_nlags;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double gauge_lag(void *arg)
+{
+    const struct consumer_lag *l = arg;
+    pthread_mutex_lock(&lag_mu);
+    double v = l->read_ms && mono_ms() - l->read_ms <= LAG_STALE_MS ? l->pending : -1;
+    pthread_mutex_unlock(&lag_mu);
+    return v;
+}
+
+/* Ask JetStream for the consumer's state (bounded by LAG_WAIT_MS) and remember its lag. */
+static void lag_refresh(struct svc *s, struct consumer_lag *l)
+{
+    jsOptions jo;
+    jsConsumerInfo *ci = NULL;
+    jsErrCode jerr = 0;
+    if (jsOptions_Init(&jo) != NATS_OK)
+        return;
+    jo.Wait = LAG_WAIT_MS;
+    natsStatus st = js_GetConsumerInfo(&ci, bus_js(s->bus), BUS_STREAM, l->spec->durable, &jo, &jerr);
+    if (st == NATS_OK && ci) {
+        pthread_mutex_lock(&lag_mu);
+        l->pending = (double)ci->NumPending + (double)(ci->NumAckPending > 0 ? ci->NumAckPending : 0);
+        l->read_ms = mono_ms();
+        pthread_mutex_unlock(&lag_mu);
+        l->failing = false;
+    } else if (!l->failing) {
+        l->failing = true;
+        LOG_W("events: consumer %s: its state cannot be read: %s (%d)", l->spec->durable, natsStatus_GetText(st),
+              (int)jerr);
+    }
+    jsConsumerInfo_Destroy(ci);
+}
+
 struct handle_ctx {
     struct svc *s;
     const struct events_consumer *spec;
@@ -255,9 +316,15 @@ static void handle_msg(struct svc *s, const struct events_consumer *spec, natsMs
 
 static void consume_main(struct svc *s, void *arg)
 {
-    const struct events_consumer *spec = arg;
+    struct consumer_lag *lag = arg;
+    const struct events_consumer *spec = lag->spec;
     natsSubscription *sub = NULL;
+    int64_t lag_due = 0;
     while (!svc_stopping(s)) {
+        if (sub && mono_ms() >= lag_due) { /* only while subscribed: else the value goes stale */
+            lag_refresh(s, lag);
+            lag_due = mono_ms() + LAG_REFRESH_MS;
+        }
         if (!sub) {
             jsSubOptions so;
             jsErrCode jerr = 0;
@@ -305,8 +372,22 @@ int events_consume_start(struct svc *s, struct events_consumer *spec)
         spec->max_deliver = 8;
     if (spec->ack_wait_ms <= 0)
         spec->ack_wait_ms = 30000;
+    pthread_mutex_lock(&lag_mu);
+    struct consumer_lag *lag = g_nlags < EVENTS_MAX_CONSUMERS ? &g_lags[g_nlags++] : NULL;
+    if (lag)
+        *lag = (struct consumer_lag){spec, -1, 0, false};
+    pthread_mutex_unlock(&lag_mu);
+    if (!lag) {
+        LOG_E("events: more than %d consumers in one process", EVENTS_MAX_CONSUMERS);
+        return -1;
+    }
+    char labels[128];
+    snprintf(labels, sizeof labels, "consumer=\"%s\"", spec->durable);
+    metrics_gauge_labeled("pb_events_consumer_pending", labels,
+                          "messages of the durable consumer not yet delivered or not yet acknowledged (-1: unknown)",
+                          gauge_lag, lag);
     metrics_describe("pb_events_consumed_total", "events handled and acknowledged");
     metrics_describe("pb_events_duplicates_total", "redelivered events that were already processed");
     metrics_describe("pb_events_dead_lettered_total", "events parked on the dead-letter subject");
-    return svc_spawn(s, consume_main, spec);
+    return svc_spawn(s, consume_main, lag);
 }

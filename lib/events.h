@@ -76,7 +76,11 @@ struct events_consumer {
     long ack_wait_ms;           /* redelivery if not acked in time (default 30000) */
 };
 
-/* Start a consumer thread (call from init; the spec must stay valid). */
+/* Start a consumer thread (call from init; the spec must stay valid). Registers the gauge
+ * pb_events_consumer_pending{consumer="<durable>"}: the consumer's messages not yet delivered
+ * plus those delivered and not yet acknowledged (num_pending + num_ack_pending of its
+ * JetStream consumer info), refreshed every 2 s by the consumer's thread; -1 when unknown
+ * (not read for 30 s). At most 32 consumers per process; returns 0 or -1. */
 int events_consume_start(struct svc *s, struct events_consumer *spec);
 
 /* Pure: build the envelope of an event (a new reference). */

@@ -38,6 +38,7 @@ struct family_help {
 
 struct gauge {
     char *family;
+    char *labels; /* "" for none */
     char *help;
     double (*fn)(void *);
     void *arg;
@@ -168,19 +169,25 @@ void metrics_describe(const char *family, const char *help)
     pthread_mutex_unlock(&mu);
 }
 
-void metrics_gauge(const char *family, const char *help, double (*fn)(void *), void *arg)
+void metrics_gauge_labeled(const char *family, const char *labels, const char *help, double (*fn)(void *), void *arg)
 {
     pthread_mutex_lock(&mu);
     if (GROW(gauges, ngauges, capgauges)) {
-        gauges[ngauges] = (struct gauge){strdup(family), strdup(help), fn, arg};
-        if (gauges[ngauges].family && gauges[ngauges].help)
+        gauges[ngauges] = (struct gauge){strdup(family), strdup(labels ? labels : ""), strdup(help), fn, arg};
+        if (gauges[ngauges].family && gauges[ngauges].labels && gauges[ngauges].help)
             ngauges++;
         else {
             free(gauges[ngauges].family);
+            free(gauges[ngauges].labels);
             free(gauges[ngauges].help);
         }
     }
     pthread_mutex_unlock(&mu);
+}
+
+void metrics_gauge(const char *family, const char *help, double (*fn)(void *), void *arg)
+{
+    metrics_gauge_labeled(family, NULL, help, fn, arg);
 }
 
 static const char *help_of(const char *family)
@@ -241,9 +248,19 @@ char *metrics_render(const char *service)
     else
         ng = 0;
     pthread_mutex_unlock(&mu);
-    for (size_t i = 0; i < ng; i++)
-        fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s{service=\"%s\"} %g\n", gs[i].family, gs[i].help, gs[i].family,
-                gs[i].family, service, gs[i].fn(gs[i].arg));
+    /* grouped by family in first-seen order: one header per family, as the format requires */
+    for (size_t i = 0; i < ng; i++) {
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = strcmp(gs[j].family, gs[i].family) != 0;
+        if (!first)
+            continue;
+        fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", gs[i].family, gs[i].help, gs[i].family);
+        for (size_t j = i; j < ng; j++)
+            if (strcmp(gs[j].family, gs[i].family) == 0)
+                fprintf(f, "%s{service=\"%s\"%s%s} %g\n", gs[j].family, service, gs[j].labels[0] ? "," : "",
+                        gs[j].labels, gs[j].fn(gs[j].arg));
+    }
     free(gs);
     fclose(f);
     return out;
@@ -262,6 +279,7 @@ void metrics_reset(void)
     }
     for (size_t i = 0; i < ngauges; i++) {
         free(gauges[i].family);
+        free(gauges[i].labels);
         free(gauges[i].help);
     }
     free(reqs);

@@ -19,6 +19,13 @@ uint64_t metrics_counter_value(const char *family, const char *labels);
 /* Register a gauge evaluated at every scrape: fn(arg) returns the value. */
 void metrics_gauge(const char *family, const char *help, double (*fn)(void *arg), void *arg);
 
+/* The same for one labelled series of a gauge family: labels is a Prometheus label body like
+ * `consumer="order-payments"` (or NULL for none). Series of one family are rendered together
+ * under one HELP/TYPE header (the first registration's help). family, labels and help are
+ * copied; arg is borrowed and must stay valid while the registry lives. */
+void metrics_gauge_labeled(const char *family, const char *labels, const char *help, double (*fn)(void *arg),
+                           void *arg);
+
 /* Describe a counter family (HELP text); optional. */
 void metrics_describe(const char *family, const char *help);
 
