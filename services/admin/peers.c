@@ -9,6 +9,10 @@
 
 static long g_timeout_ms = 3000;
 
+/* The review queues: the user service's pending providers, the boarding service's pending listings. */
+static const char PROVIDERS_BASE[] = "/internal/v1/users?role=provider&status=pending_review";
+static const char LISTINGS_BASE[] = "/internal/v1/listings?status=pending_review";
+
 void peers_init(long timeout_ms) { g_timeout_ms = timeout_ms; }
 
 /* Percent-encode an opaque value for a query string (RFC 3986 unreserved bytes stay). */
@@ -29,8 +33,8 @@ static void url_escape(const char *in, char *out, size_t cap)
     out[o] = 0;
 }
 
-static enum err call(const char *service, const char *method, const char *path, const json_t *body,
-                     struct httpc_resp *out)
+static enum err call_within(const char *service, const char *method, const char *path, const json_t *body,
+                            long timeout_ms, struct httpc_resp *out)
 {
     char url[1024];
     int n = snprintf(url, sizeof url, "%s%s", svc_url(service), path);
@@ -38,20 +42,32 @@ static enum err call(const char *service, const char *method, const char *path, 
         memset(out, 0, sizeof *out);
         return ERR_INTERNAL;
     }
-    enum err e = httpc_request(method, url, body, NULL, g_timeout_ms, out);
+    enum err e = httpc_request(method, url, body, NULL, timeout_ms, out);
     if (e == ERR_OK && out->status >= 500)
         LOG_W("admin: %s %s answered %ld", method, url, out->status);
     return e;
 }
 
-static enum err list_pending(const char *service, const char *base, long limit, const char *cursor,
-                             struct httpc_resp *out)
+static enum err call(const char *service, const char *method, const char *path, const json_t *body,
+                     struct httpc_resp *out)
+{
+    return call_within(service, method, path, body, g_timeout_ms, out);
+}
+
+static enum err list_pending_within(const char *service, const char *base, long limit, const char *cursor,
+                                    long timeout_ms, struct httpc_resp *out)
 {
     char path[512], esc[400] = "";
     if (cursor)
         url_escape(cursor, esc, sizeof esc);
     snprintf(path, sizeof path, "%s&limit=%ld%s%s", base, limit, cursor ? "&cursor=" : "", esc);
-    return call(service, "GET", path, NULL, out);
+    return call_within(service, "GET", path, NULL, timeout_ms, out);
+}
+
+static enum err list_pending(const char *service, const char *base, long limit, const char *cursor,
+                             struct httpc_resp *out)
+{
+    return list_pending_within(service, base, limit, cursor, g_timeout_ms, out);
 }
 
 static enum err post_action(const char *service, const char *fmt, uint64_t id, const char *action,
@@ -78,7 +94,7 @@ static enum err get_one(const char *service, const char *fmt, uint64_t id, struc
 
 enum err peer_pending_providers(long limit, const char *cursor, struct httpc_resp *out)
 {
-    return list_pending("user", "/internal/v1/users?role=provider&status=pending_review", limit, cursor, out);
+    return list_pending("user", PROVIDERS_BASE, limit, cursor, out);
 }
 
 enum err peer_user_get(uint64_t id, struct httpc_resp *out)
@@ -93,7 +109,7 @@ enum err peer_user_action(uint64_t id, const char *action, const char *reason, s
 
 enum err peer_pending_listings(long limit, const char *cursor, struct httpc_resp *out)
 {
-    return list_pending("boarding", "/internal/v1/listings?status=pending_review", limit, cursor, out);
+    return list_pending("boarding", LISTINGS_BASE, limit, cursor, out);
 }
 
 enum err peer_listing_get(uint64_t id, struct httpc_resp *out)
@@ -125,4 +141,41 @@ enum err peer_provider_listings(uint64_t provider_id, bool visible, struct httpc
 enum err peer_review_action(uint64_t id, const char *action, const char *reason, struct httpc_resp *out)
 {
     return post_action("review", "/internal/v1/reviews/%s/%s", id, action, reason, out);
+}
+
+enum err peer_stats_today(const char *service, long timeout_ms, struct httpc_resp *out)
+{
+    return call_within(service, "GET", "/internal/v1/stats/today", NULL, timeout_ms, out);
+}
+
+enum err peer_count_pending(bool listings, long timeout_ms, long cap, long *count, bool *capped, long *status)
+{
+    const char *service = listings ? "boarding" : "user";
+    char cursor[130] = "";
+    long n = 0;
+    bool more = true;
+    enum err e = ERR_OK;
+    *status = 0;
+    while (e == ERR_OK && more && n < cap) {
+        struct httpc_resp resp = {0};
+        e = list_pending_within(service, listings ? LISTINGS_BASE : PROVIDERS_BASE, 100, cursor[0] ? cursor : NULL,
+                                timeout_ms, &resp);
+        *status = e == ERR_OK ? resp.status : 0;
+        const json_t *items = json_object_get(resp.json, "items");
+        const char *next = json_string_value(json_object_get(resp.json, "next_cursor"));
+        if (e == ERR_OK && (resp.status != 200 || !json_is_array(items)))
+            e = ERR_UNAVAILABLE;
+        if (e == ERR_OK) {
+            n += (long)json_array_size(items);
+            more = next && next[0] && strlen(next) < sizeof cursor;
+            if (more)
+                snprintf(cursor, sizeof cursor, "%s", next);
+        }
+        httpc_resp_free(&resp);
+    }
+    if (e == ERR_OK) {
+        *capped = more && n >= cap;
+        *count = n < cap ? n : cap;
+    }
+    return e;
 }

@@ -1,5 +1,6 @@
-/* Calls to the internal APIs of the user, boarding and review services: the only way the
- * admin service reads or changes their state. Each call has the configured timeout and carries
+/* Calls to the internal APIs of the user, boarding and review services (and, for the
+ * dashboard's figures, the order and payment services): the only way the admin service
+ * reads or changes their state. Each call has the configured timeout and carries
  * the request id and the internal token (lib/httpc.h). Every function returns ERR_OK when
  * an answer arrived (look at out->status), ERR_UNAVAILABLE when none did, ERR_NO_MEMORY;
  * out must be freed with httpc_resp_free in every case. */
@@ -35,5 +36,16 @@ enum err peer_provider_listings(uint64_t provider_id, bool visible, struct httpc
 
 /* POST review /internal/v1/reviews/{id}/{action} {reason}; action hide */
 enum err peer_review_action(uint64_t id, const char *action, const char *reason, struct httpc_resp *out);
+
+/* GET <service> /internal/v1/stats/today (service "order" or "payment") within timeout_ms. */
+enum err peer_stats_today(const char *service, long timeout_ms, struct httpc_resp *out);
+
+/* Count what waits for review: providers (the user service's pending_review providers) or,
+ * when listings, the boarding service's pending_review listings, by walking their pages of
+ * 100, each within timeout_ms, until the end or cap items. On ERR_OK *count holds the number
+ * (at most cap) and *capped whether more may exist beyond cap. ERR_UNAVAILABLE when a page
+ * did not come back as expected; *status is the last HTTP status (0: no answer). The
+ * response is freed here (no out parameter). */
+enum err peer_count_pending(bool listings, long timeout_ms, long cap, long *count, bool *capped, long *status);
 
 #endif

@@ -3,6 +3,7 @@
  * needs role admin (anonymous 401, owner and provider 403). */
 #include "routes.h"
 #include "audit.h"
+#include "dashboard.h"
 #include "dates.h"
 #include "ids.h"
 #include "log.h"
@@ -529,6 +530,21 @@ done:
     jv_free(&v);
 }
 
+/* ---------- monitoring ---------- */
+
+/* The scraper's latest snapshot and today's figures; never a 5xx for a service that is down
+ * (its part is null with the reason). */
+static void h_dashboard(struct http_req *r)
+{
+    if (!svc_auth_or_reply(r, ROLE_ADMIN, NULL))
+        return;
+    json_t *d = dashboard_json(admin_app(svc_of(r))->dashboard_timeout_ms);
+    if (!d)
+        svc_reply_err(r, ERR_NO_MEMORY);
+    else
+        http_reply_json(r, 200, d);
+}
+
 void admin_routes(struct svc *s)
 {
     svc_route(s, "GET", "/api/v1/admin/reviews-queue", h_queue);
@@ -542,4 +558,5 @@ void admin_routes(struct svc *s)
     svc_route(s, "GET", "/api/v1/admin/audit-log", h_audit_log);
     svc_route(s, "GET", "/api/v1/admin/rules", h_rules_get);
     svc_route(s, "PUT", "/api/v1/admin/rules", h_rules_put);
+    svc_route(s, "GET", "/api/v1/admin/dashboard", h_dashboard);
 }

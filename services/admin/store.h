@@ -9,7 +9,8 @@
 #include "svc.h"
 
 struct admin_app {
-    long call_timeout_ms; /* timeout of each call to another service */
+    long call_timeout_ms;      /* timeout of each call to another service */
+    long dashboard_timeout_ms; /* timeout of each call the dashboard makes (PB_DASHBOARD_CALL_TIMEOUT_MS) */
 };
 
 struct admin_app *admin_app(struct svc *s);

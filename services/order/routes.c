@@ -381,6 +381,26 @@ static void h_internal_get(struct http_req *r)
         svc_reply_err(r, e);
 }
 
+/* GET /internal/v1/stats/today: the figures of today for the admin dashboard. */
+static void h_internal_stats(struct http_req *r)
+{
+    if (!svc_internal_or_reply(r))
+        return;
+    int32_t today = date_today();
+    struct order_day_stats st;
+    enum err e = store_day_stats(svc_of(r), today, &st);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    char date[DATE_STR_LEN];
+    http_reply_json(r, 200,
+                    json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "date", date_format(today, date), "orders_created",
+                              (json_int_t)st.created, "orders_paid", (json_int_t)st.paid, "stays_in_care",
+                              (json_int_t)st.in_care, "arrivals", (json_int_t)st.arrivals, "departures",
+                              (json_int_t)st.departures));
+}
+
 void order_routes(struct svc *s)
 {
     svc_route(s, "POST", "/api/v1/orders", h_create);
@@ -391,4 +411,5 @@ void order_routes(struct svc *s)
     svc_route(s, "GET", "/api/v1/orders/{id}/care-logs", h_care_list);
     svc_route(s, "GET", "/api/v1/providers/me/schedule", h_schedule);
     svc_route(s, "GET", "/internal/v1/orders/{id}", h_internal_get);
+    svc_route(s, "GET", "/internal/v1/stats/today", h_internal_stats);
 }

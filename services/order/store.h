@@ -69,6 +69,22 @@ enum err store_stays(struct svc *s, uint64_t provider_id, int32_t from, int32_t 
 enum due_kind { DUE_EXPIRE, DUE_ACCEPT_TIMEOUT, DUE_STALE_CREATING, DUE_RELEASE, DUE_GRANTS };
 enum err store_due(struct svc *s, enum due_kind kind, int64_t now, int months, uint64_t *ids, size_t max, size_t *n);
 
+/* ---- figures of a day (the admin dashboard) ---- */
+struct order_day_stats {
+    int64_t created;    /* orders made that day that got past the reservation (not creating or failed) */
+    int64_t paid;       /* orders whose status became paid that day */
+    int64_t in_care;    /* stays in care now */
+    int64_t arrivals;   /* paid, confirmed, in-care or completed stays starting that day */
+    int64_t departures; /* the same, ending that day */
+};
+/* The figures of day (a day number, UTC as lib/dates.h counts days). Orders made that day
+ * live in that month's table (their snowflake ids bound the range); a payment comes at most
+ * a day after its order, so "paid" reads the history of that day's and the two days before's
+ * months; stays are looked for in every month table (in care: by its status index; arrivals
+ * and departures: in the tables of the last 400 days, since bookings start at most a year
+ * ahead). */
+enum err store_day_stats(struct svc *s, int32_t day, struct order_day_stats *out);
+
 /* ---- changes ---- */
 struct change {
     enum order_action action;

@@ -298,6 +298,26 @@ static void h_internal_get(struct http_req *r)
     http_reply_json(r, 200, j);
 }
 
+/* GET /internal/v1/stats/today: today's money for the admin dashboard. */
+static void h_internal_stats(struct http_req *r)
+{
+    if (!svc_internal_or_reply(r))
+        return;
+    int32_t today = date_today();
+    struct pay_day_stats st;
+    enum err e = store_day_stats(svc_of(r), today, &st);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    char date[DATE_STR_LEN];
+    http_reply_json(r, 200,
+                    json_pack("{s:s,s:I,s:I,s:I,s:I}", "date", date_format(today, date), "captured_fen",
+                              (json_int_t)st.captured_fen, "refunded_fen", (json_int_t)st.refunded_fen, "net_fen",
+                              (json_int_t)(st.captured_fen - st.refunded_fen), "payments_succeeded",
+                              (json_int_t)st.charges));
+}
+
 void payment_routes(struct svc *s)
 {
     svc_route(s, "POST", "/api/v1/payments", h_create);
@@ -305,4 +325,5 @@ void payment_routes(struct svc *s)
     svc_route(s, "GET", "/api/v1/payments/{id}", h_get);
     svc_route(s, "POST", "/api/v1/payments/{id}/sandbox", h_sandbox);
     svc_route(s, "GET", "/internal/v1/payments/{id}", h_internal_get);
+    svc_route(s, "GET", "/internal/v1/stats/today", h_internal_stats);
 }

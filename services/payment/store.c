@@ -399,6 +399,24 @@ enum err store_callbacks_next_due(struct svc *s, int64_t *out)
     return e;
 }
 
+/* Ledger ids are snowflakes made when the row is written: the id bound (a day early, to be
+ * generous with clocks) lets the primary key narrow the scan; created_ms decides. */
+static const char SQL_DAY_LEDGER[] =
+    "SELECT SUM(CASE WHEN kind = 'charge' THEN amount_fen ELSE 0 END), "
+    "SUM(CASE WHEN kind = 'refund' THEN -amount_fen ELSE 0 END), SUM(kind = 'charge') "
+    "FROM ledger WHERE id >= ? AND created_ms >= ? AND created_ms < ?";
+
+enum err store_day_stats(struct svc *s, int32_t day, struct pay_day_stats *out)
+{
+    int64_t from = (int64_t)day * 86400000, to = from + 86400000;
+    struct db_rows *r = NULL;
+    enum err e = db_query1(s->db, &r, SQL_DAY_LEDGER, "uii", ids_compose(from - 86400000, 0, 0), from, to);
+    if (e == ERR_OK)
+        *out = (struct pay_day_stats){db_rows_i64(r, 0, 0), db_rows_i64(r, 0, 1), db_rows_i64(r, 0, 2)};
+    db_rows_free(r);
+    return e;
+}
+
 double store_callbacks_pending(void *svc)
 {
     struct svc *s = svc;

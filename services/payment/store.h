@@ -108,6 +108,15 @@ struct refund_req {
  * that will settle it. *queued says whether a callback was added. */
 enum err store_refund_request_tx(struct svc *s, struct db_conn *c, const struct refund_req *rq, bool *queued);
 
+/* ---- figures of a day (the admin dashboard) ---- */
+struct pay_day_stats {
+    int64_t captured_fen; /* charges recorded in the ledger that day */
+    int64_t refunded_fen; /* refunds recorded in the ledger that day (a positive amount) */
+    int64_t charges;      /* payments that succeeded that day (ledger charge rows) */
+};
+/* The money the ledger recorded on day (a day number, UTC as lib/dates.h counts days). */
+enum err store_day_stats(struct svc *s, int32_t day, struct pay_day_stats *out);
+
 /* ---- housekeeping ---- */
 /* Forget Idempotency-Keys older than before_ms. */
 enum err store_idem_purge(struct svc *s, int64_t before_ms);
