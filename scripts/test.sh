@@ -32,6 +32,10 @@ release_targets=$(tr ' ' '\n' <<<"${PB_TEST_TARGETS:-}" | grep '^pb-' | paste -s
 # shellcheck disable=SC2086 # a list of target names
 cmake --build "$RELEASE" -j2 ${release_targets:+--target $release_targets}
 
+echo "==> deployment files and alert rules (offline checks)"
+scripts/check-deploy.sh
+scripts/check-alerts.sh
+
 echo "==> unit tests"
 unit_filter=()
 if [[ -n ${PB_TEST_TARGETS:-} ]]; then
