@@ -6,11 +6,11 @@ SHELL := /bin/bash
 RELEASE_DIR ?= $(if $(PB_BUILD_DIR),$(PB_BUILD_DIR),build/release)
 TEST_DIR ?= build/test
 
-.PHONY: help up down status logs restart build test unit bench clean
+.PHONY: help up down status logs restart build test unit bench clean cluster-up cluster-down cluster-status cluster-logs test-cluster
 
 help: ## list the targets
 	@echo "Pet boarding platform: make <target>"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 	@echo "Settings come from PB_* environment variables (PB_HOME, PB_PORT_BASE, ...): see scripts/stack.sh"
 
 up: ## build and start the whole stack (MariaDB, Redis, NATS, services, nginx) with demo data
@@ -46,6 +46,21 @@ bench: ## run the benchmarks (bench/run.sh, when it exists) against the running 
 	@if [[ -x bench/run.sh ]]; then bench/run.sh; \
 	elif [[ -f bench/run.sh ]]; then bash bench/run.sh; \
 	else echo "bench/run.sh does not exist yet: nothing to run"; fi
+
+cluster-up: ## the same platform as a cluster on loopback: 2 instances per service, Galera, Sentinel, NATS cluster (gateway :9080)
+	scripts/cluster.sh up
+
+cluster-down: ## stop the cluster (data is kept in PB_CLUSTER_HOME, default var/cluster)
+	scripts/cluster.sh down
+
+cluster-status: ## one line per cluster process: pid, alive, readiness, roles
+	scripts/cluster.sh status
+
+cluster-logs: ## follow every log of the cluster
+	scripts/cluster.sh logs
+
+test-cluster: ## failover tests: kill -9 each kind of process of a throwaway cluster under load
+	tests/cluster/run.sh
 
 clean: ## remove build/ (not the stack's data in PB_HOME)
 	rm -rf build
