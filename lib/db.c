@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -465,8 +466,8 @@ done:
     return ERR_OK;
 }
 
-enum err db_execv(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql,
-                  const struct db_param *params, size_t n)
+static enum err execv_once(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql,
+                           const struct db_param *params, size_t n)
 {
     enum err e = ERR_OK;
     if (n > MAX_PARAMS)
@@ -555,6 +556,35 @@ done:
     return e;
 }
 
+static bool is_read(const char *sql)
+{
+    while (*sql == ' ' || *sql == '\n' || *sql == '(')
+        sql++;
+    return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0;
+}
+
+enum err db_execv(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql,
+                  const struct db_param *params, size_t n)
+{
+    enum err e = execv_once(c, affected, out, sql, params, n);
+    /* Outside a transaction, a read whose connection was lost (its server died) runs again
+     * at once on a new connection, which the pool opens on the next server that serves: the
+     * caller never sees the loss. Writes are not repeated here (they may have been applied);
+     * a transaction is repeated whole by db_tx. */
+    if (e == ERR_UNAVAILABLE && c->broken && !c->in_tx && is_read(sql)) {
+        conn_close(c);
+        pthread_mutex_lock(&c->db->mu);
+        unsigned epoch = c->db->epoch;
+        pthread_mutex_unlock(&c->db->mu);
+        if (conn_open(c)) {
+            c->epoch = epoch;
+            LOG_W("db: connection lost; the read runs again on a new connection");
+            e = execv_once(c, affected, out, sql, params, n);
+        }
+    }
+    return e;
+}
+
 enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql, const char *types,
                   va_list ap)
 {
@@ -627,22 +657,14 @@ enum err db_query(struct db_conn *c, struct db_rows **out, const char *sql, cons
 
 enum err db_query1(struct db *db, struct db_rows **out, const char *sql, const char *types, ...)
 {
-    enum err e = ERR_UNAVAILABLE;
-    /* a read is safe to run again: once more on a fresh connection if the first was lost
-     * (its server died; the pool moves to the next server of PB_DB_HOSTS) */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        struct db_conn *c = db_acquire(db);
-        if (!c)
-            return ERR_UNAVAILABLE;
-        va_list ap;
-        va_start(ap, types);
-        e = db_vexec(c, NULL, out, sql, types, ap);
-        va_end(ap);
-        bool lost = e == ERR_UNAVAILABLE && c->broken;
-        db_release(c);
-        if (!lost)
-            break;
-    }
+    struct db_conn *c = db_acquire(db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    va_list ap;
+    va_start(ap, types);
+    enum err e = db_vexec(c, NULL, out, sql, types, ap);
+    va_end(ap);
+    db_release(c);
     return e;
 }
 

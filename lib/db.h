@@ -52,7 +52,9 @@ void db_release(struct db_conn *c);
  * conflict, ERR_NOT_FOUND when a (shard) table does not exist, ERR_UNAVAILABLE when the
  * connection is lost, ERR_INTERNAL otherwise. */
 enum err db_exec(struct db_conn *c, uint64_t *affected, const char *sql, const char *types, ...);
-/* Run a query; *out receives every row (caller frees with db_rows_free). Errors as db_exec. */
+/* Run a query; *out receives every row (caller frees with db_rows_free). Errors as db_exec;
+ * outside a transaction, a read (SELECT, SHOW) whose connection is found lost runs again at
+ * once on a new connection (the next server of PB_DB_HOSTS when its server died). */
 enum err db_query(struct db_conn *c, struct db_rows **out, const char *sql, const char *types, ...);
 enum err db_vexec(struct db_conn *c, uint64_t *affected, struct db_rows **out, const char *sql, const char *types,
                   va_list ap);

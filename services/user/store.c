@@ -533,7 +533,8 @@ enum err store_login_failures(struct svc *s, const char *login, const char *ip, 
     char ku[400], ki[96];
     key_fail_user(ku, sizeof ku, login);
     key_fail_ip(ki, sizeof ki, ip);
-    redisReply *r = cache_cmd(s->cache, "MGET %s %s", ku, ki);
+    /* a login asks before it checks the password: it rides out a Redis failover */
+    redisReply *r = cache_read(s->cache, true, "MGET %s %s", ku, ki);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         if (r)
             freeReplyObject(r);
