@@ -213,6 +213,7 @@ static struct {
     FILE *timeline, *ledger;
     const char *stop_file;
     int64_t start_ms;
+    int64_t start_wall_ms; /* Unix ms of the timeline's t_s = 0 (to line it up with other logs) */
     int32_t today;
     char run_id[16];
 } G = {.threads = 8, .days = 60, .mix = {60, 39, 0.5, 0.5}};
@@ -1067,6 +1068,8 @@ static int write_report(const char *path, double secs)
         (json_int_t)b->stuck, "skipped_no_free_night", (json_int_t)b->skipped, "deferred_at_max_bookings",
         (json_int_t)b->deferred, "stuck_bookings", stuck,
         "latency_method", "log-linear histogram: exact below 128 us, then 64 sub-buckets per power of two (<1.6 %)");
+    if (r)
+        json_object_set_new(r, "started_unix_ms", json_integer((json_int_t)G.start_wall_ms));
     int rc = r && json_dump_file(r, path, JSON_INDENT(2)) == 0 ? 0 : -1;
     json_decref(r);
     return rc;
@@ -1465,6 +1468,11 @@ static int run_load(struct worker *ws, pthread_t *ts, const char *report)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     G.start_ms = mono_ms();
+    {
+        struct timespec w;
+        clock_gettime(CLOCK_REALTIME, &w);
+        G.start_wall_ms = (int64_t)w.tv_sec * 1000 + w.tv_nsec / 1000000;
+    }
     int64_t deadline = G.start_ms + (int64_t)(G.duration_s * 1000.0);
     int started = 0;
     atomic_store(&g_running, G.threads);
