@@ -6,7 +6,7 @@ SHELL := /bin/bash
 RELEASE_DIR ?= $(if $(PB_BUILD_DIR),$(PB_BUILD_DIR),build/release)
 TEST_DIR ?= build/test
 
-.PHONY: help up down status logs restart build test unit bench clean cluster-up cluster-down cluster-status cluster-logs test-cluster
+.PHONY: help up down status logs restart build test unit bench demo clean cluster-up cluster-down cluster-status cluster-logs test-cluster
 
 help: ## list the targets
 	@echo "Pet boarding platform: make <target>"
@@ -46,6 +46,9 @@ bench: ## run the benchmarks (bench/run.sh, when it exists) against the running 
 	@if [[ -x bench/run.sh ]]; then bench/run.sh; \
 	elif [[ -f bench/run.sh ]]; then bash bench/run.sh; \
 	else echo "bench/run.sh does not exist yet: nothing to run"; fi
+
+demo: ## a guided tour of one whole stay through the API, step by step, on the running platform
+	scripts/demo.sh
 
 cluster-up: ## the same platform as a cluster on loopback: 2 instances per service, Galera, Sentinel, NATS cluster (gateway :9080)
 	scripts/cluster.sh up

@@ -42,8 +42,12 @@ def col(r, *names):
 print("| fault | process killed | down s | rejoined after restart ms | failed GETs | POSTs retried (503, same key) | POSTs failed | requests in window | last error after kill ms |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 bad = 0
-for name, comp, kill, start, back in faults:
+for i, (name, comp, kill, start, back) in enumerate(faults):
+    # from the second of the kill to the settle time after the rejoin, and never into the
+    # next fault's second (each error counts for one fault only)
     lo, hi = kill // 1000, (back + settle_ms) // 1000
+    if i + 1 < len(faults):
+        hi = min(hi, faults[i + 1][2] // 1000 - 1)
     window = [r for r in rows if lo <= col(r, "t_s") <= hi]
     failed = sum(col(r, "ops_failed_idempotent") for r in window)
     retried = sum(col(r, "posts_retried") for r in window)
