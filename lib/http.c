@@ -434,6 +434,25 @@ bool http_jv_ok_or_reply(struct http_req *r, struct jv *v)
     return true;
 }
 
+bool http_idem_key_or_reply(struct http_req *r, const char **key)
+{
+    const char *k = http_header(r, "Idempotency-Key");
+    *key = NULL;
+    if (!k)
+        return true;
+    size_t n = strlen(k);
+    bool ok = n >= 1 && n <= 64;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = k[i] > 0x20 && k[i] < 0x7F;
+    if (!ok) {
+        http_reply_error(r, ERR_INVALID, NULL,
+                         json_pack("{s:s}", "Idempotency-Key", "must be 1 to 64 printable ASCII characters"));
+        return false;
+    }
+    *key = k;
+    return true;
+}
+
 bool http_id_param_or_reply(struct http_req *r, const char *name, uint64_t *out)
 {
     if (ids_parse(http_param(r, name), out))

@@ -100,5 +100,8 @@ bool http_json_or_reply(struct http_req *r, struct jv *v, const char *const *all
 bool http_jv_ok_or_reply(struct http_req *r, struct jv *v);
 /* Parse the `{name}` path parameter as an id; an invalid one replies 404 (no such resource). */
 bool http_id_param_or_reply(struct http_req *r, const char *name, uint64_t *out);
+/* The Idempotency-Key header: absent (*key NULL, true) or 1..64 printable ASCII characters
+ * (*key borrowed from the request); anything else replies 422 naming the header. */
+bool http_idem_key_or_reply(struct http_req *r, const char **key);
 
 #endif

@@ -13,26 +13,6 @@
 
 static const char JSON_TYPE[] = "application/json; charset=utf-8";
 
-/* The Idempotency-Key header: absent (NULL, ok) or 1..64 printable ASCII characters. */
-static bool idem_key_or_reply(struct http_req *r, const char **key)
-{
-    const char *k = http_header(r, "Idempotency-Key");
-    *key = NULL;
-    if (!k)
-        return true;
-    size_t n = strlen(k);
-    bool ok = n >= 1 && n <= 64;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = k[i] > 0x20 && k[i] < 0x7F;
-    if (!ok) {
-        http_reply_error(r, ERR_INVALID, NULL,
-                         json_pack("{s:s}", "Idempotency-Key", "must be 1 to 64 printable ASCII characters"));
-        return false;
-    }
-    *key = k;
-    return true;
-}
-
 static void reply_answer(struct http_req *r, struct answer *a)
 {
     if (a->status == 201 && a->order_id) {
@@ -64,7 +44,7 @@ static void h_create(struct http_req *r)
     size_t npets = 0;
     const char *field = NULL, *why;
     jv_init(&v);
-    if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !idem_key_or_reply(r, &in.idem_key))
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_idem_key_or_reply(r, &in.idem_key))
         goto done;
     jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
@@ -222,7 +202,7 @@ static void h_action(struct http_req *r)
         goto done;
     }
     if (!svc_auth_or_reply(r, ACTIONS[which].roles, &p) || !http_id_param_or_reply(r, "id", &id) ||
-        !idem_key_or_reply(r, &key))
+        !http_idem_key_or_reply(r, &key))
         goto done;
     http_body(r, &blen);
     if (blen) { /* the body is optional: {reason} */

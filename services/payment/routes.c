@@ -17,26 +17,6 @@
 
 static const char JSON_TYPE[] = "application/json; charset=utf-8";
 
-/* The Idempotency-Key header: absent (NULL, ok) or 1..64 printable ASCII characters. */
-static bool idem_key_or_reply(struct http_req *r, const char **key)
-{
-    const char *k = http_header(r, "Idempotency-Key");
-    *key = NULL;
-    if (!k)
-        return true;
-    size_t n = strlen(k);
-    bool ok = n >= 1 && n <= 64;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = k[i] > 0x20 && k[i] < 0x7F;
-    if (!ok) {
-        http_reply_error(r, ERR_INVALID, NULL,
-                         json_pack("{s:s}", "Idempotency-Key", "must be 1 to 64 printable ASCII characters"));
-        return false;
-    }
-    *key = k;
-    return true;
-}
-
 /* SHA-256 (hex) of the request body in canonical form (sorted keys, no spaces): the same
  * request sent twice hashes the same, whatever its formatting. */
 static void body_hash(const json_t *root, char out[65])
@@ -93,7 +73,7 @@ static void h_create(struct http_req *r)
     struct create_req in = {0};
     struct create_out out = {0};
     jv_init(&v);
-    if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !idem_key_or_reply(r, &in.key))
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_idem_key_or_reply(r, &in.key))
         goto done;
     jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
