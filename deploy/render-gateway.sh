@@ -110,6 +110,7 @@ render_nginx() { # compose|k8s -> stdout
     must_replace text "@@PB_AUTH_RATE@@" "$AUTH_RATE"
     must_replace text "@@PB_HOME@@/nginx/static/" "$SHARE/static/"
     must_replace text "@@PB_REPO@@/docs/" "$SHARE/docs/"
+    must_replace text "@@PB_WEB_DIR@@" "$SHARE/web"
     must_replace text "@@UPSTREAMS@@" "$(upstreams "$1")"
     must_replace text "@@ROUTES@@" "$(routes)"
     [[ $text != *@@[A-Z]*@@* ]] ||

@@ -11,6 +11,11 @@ PACKAGES=(
     libcurl4-openssl-dev libjansson-dev libjwt-dev libsodium-dev libcmocka-dev libmicrohttpd-dev
     pkg-config openssl jq curl wrk sysbench ca-certificates cmake gcc make
 )
+# `scripts/deps.sh test` adds what only the tests need: Chromium for the browser tests (the
+# npm registry's browser downloads are not used) and a CJK font so pages render Chinese.
+if [[ ${1:-} == test ]]; then
+    PACKAGES+=(chromium fonts-noto-cjk)
+fi
 
 command -v dpkg-query >/dev/null || { echo "deps.sh: dpkg-query not found: this script needs Debian/Ubuntu" >&2; exit 1; }
 

@@ -12,6 +12,7 @@
 #   PB_BUILD_DIR (<repo>/build/release)  PB_SKIP_BUILD (0)  PB_ADMIN_USER (admin)
 #   PB_ADMIN_PASSWORD (else $PB_HOME/secrets/admin-password, generated once)  PB_DEMO_DATA (1)
 #   PB_AUTH_RATE (10 r/s)  PB_AUTH_BURST (50)  PB_LOG_LEVEL (info)  PB_USER_SHARDS (4)
+#   PB_WEB_DIR (<repo>/web/dist: the web app, built by scripts/web.sh)  PB_WEB (1; 0: no web app)
 #   PB_SANITIZE_LOG_DIR (unset; when set, ASan/UBSan reports of the services are written there)
 # Any other PB_* variable is passed to the services unchanged.
 #
@@ -473,6 +474,7 @@ nginx_configure() {
     TOKENS[PB_AUTH_BURST]=$PB_AUTH_BURST
     TOKENS[PB_HOME]=$PB_HOME
     TOKENS[PB_REPO]=$PB_REPO
+    TOKENS[PB_WEB_DIR]=$PB_WEB_DIR
     render "$gw/nginx.conf.template" "$new/nginx.conf"
     render "$gw/proxy.conf" "$new/proxy.conf"
     for entry in "${PRESENT[@]}"; do
@@ -568,6 +570,7 @@ cmd_up() {
     pb_say "dependencies"
     "$PB_REPO/scripts/deps.sh"
     build
+    "$PB_REPO/scripts/web.sh" build 9>&-
     pb_say "starting the stack in $PB_HOME"
     if [[ -n ${PB_SANITIZE_LOG_DIR:-} ]]; then
         PB_SANITIZE_LOG_DIR=$(pb_abspath "$PB_SANITIZE_LOG_DIR")

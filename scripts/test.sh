@@ -4,7 +4,9 @@
 # The stack is always stopped; a sanitizer report of any service fails the run. On failure
 # the service and gateway logs are printed and the temporary PB_HOME is kept.
 #
-#   PB_TEST_FILTER=<regex>   run only the e2e tests whose name matches (ctest -R)
+#   PB_TEST_FILTER=<regex>   run only the e2e tests whose name matches (ctest -R); the browser
+#                            tests run without a filter or when it contains "browser"
+#   PB_BROWSER_OUT           where the browser tests write screenshots (default $PB_HOME/browser)
 #   PB_TEST_BUILD_DIR        the sanitizer build folder (default build/test)
 #   PB_TEST_RELEASE_DIR      the release build folder compiled as a check (default build/release)
 #   PB_TEST_TARGETS          build only these CMake targets (while other services are being written)
@@ -17,7 +19,7 @@ cd "$REPO"
 BUILD=$(cd "$REPO" && mkdir -p "${PB_TEST_BUILD_DIR:-build/test}" && cd "${PB_TEST_BUILD_DIR:-build/test}" && pwd)
 
 echo "==> dependencies"
-scripts/deps.sh
+scripts/deps.sh test
 
 echo "==> sanitizer build in $BUILD"
 cmake -S "$REPO" -B "$BUILD" -DPB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
@@ -129,4 +131,10 @@ echo "==> end-to-end tests"
 filter=()
 [[ -n ${PB_TEST_FILTER:-} ]] && filter=(-R "$PB_TEST_FILTER")
 ctest --test-dir "$BUILD" -L e2e --output-on-failure "${filter[@]}"
+
+if [[ ${PB_WEB:-1} == 1 && -z ${PB_TEST_FILTER:-} || ${PB_TEST_FILTER:-} == *browser* ]]; then
+    echo "==> browser tests (web/tests, Chromium; screenshots in ${PB_BROWSER_OUT:=$PB_HOME/browser})"
+    export PB_BROWSER_OUT
+    scripts/browser-test.sh
+fi
 result=0

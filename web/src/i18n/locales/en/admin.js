@@ -1,0 +1,2 @@
+// Messages of the admin part of the app (en).
+export default {}

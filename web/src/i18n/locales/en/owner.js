@@ -1,0 +1,2 @@
+// Messages of the owner part of the app (en).
+export default {}

@@ -1,0 +1,2 @@
+// Messages of the provider part of the app (en).
+export default {}

@@ -1,0 +1,2 @@
+// Messages of the owner part of the app (zh-CN).
+export default {}
