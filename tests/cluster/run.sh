@@ -31,7 +31,7 @@ if [[ -z ${PB_CLUSTER_HOME:-} ]]; then
 fi
 export PB_CLUSTER_HOME
 # a cluster of its own: nothing recorded by another stack may leak in
-unset PB_HOME PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT
+unset PB_HOME PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT PB_MEDIA_DIR
 export PB_DEMO_DATA=1 PB_LOG_LEVEL=${PB_LOG_LEVEL:-info} PB_PROMETHEUS=${PB_PROMETHEUS:-1}
 export PB_ADMIN_USER=admin PB_ADMIN_PASSWORD=${PB_ADMIN_PASSWORD:-Adm$(openssl rand -hex 8)x9}
 # the load logs in now and then: the gateway's per-address limit is not what is tested here
