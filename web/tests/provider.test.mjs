@@ -66,6 +66,17 @@ async function loginUi(page, username, password) {
   await page.waitForURL((u) => !u.pathname.startsWith('/login'), { waitUntil: 'commit' })
 }
 
+// Screenshots of a journey, taken once transitions settled; a whole page from its top, or
+// what is in view (drawers and dialogs).
+function shots(journey) {
+  const shot = shooter(journey)
+  return async (page, name, { fullPage = true } = {}) => {
+    await page.waitForTimeout(400)
+    if (fullPage) await page.evaluate(() => window.scrollTo(0, 0))
+    return shot(page, name, { fullPage })
+  }
+}
+
 // The page must not scroll sideways.
 async function fitsWidth(page, width = PHONE.width) {
   const w = await page.evaluate(() => document.documentElement.scrollWidth)
@@ -92,7 +103,7 @@ async function eventually(fn, what, timeout = 20000) {
 }
 
 test('a new provider signs up, sees the application under review and sends verification photos', async () => {
-  const shot = shooter('provider-1-apply')
+  const shot = shots('provider-1-apply')
   const page = await openPage(browser)
   s.username = uniq('tprov')
   await page.goto(`${BASE}/register?role=provider`)
@@ -144,7 +155,7 @@ test('a new provider signs up, sees the application under review and sends verif
 
 test('approved by the admin, the provider sees it and publishes a listing with a photo; it waits for review', async () => {
   assert.ok(s.providerId, 'the previous step made the provider')
-  const shot = shooter('provider-2-listing')
+  const shot = shots('provider-2-listing')
   s.admin = await adminToken()
   await apiOk('POST', `/api/v1/admin/providers/${s.providerId}/approve`, { token: s.admin, body: { reason: '材料齐全' } })
 
@@ -203,7 +214,7 @@ test('approved by the admin, the provider sees it and publishes a listing with a
 
 test('the admin approves the listing; the provider closes a night in the calendar', async () => {
   assert.ok(s.listingId, 'the previous step made the listing')
-  const shot = shooter('provider-3-calendar')
+  const shot = shots('provider-3-calendar')
   await apiOk('POST', `/api/v1/admin/listings/${s.listingId}/approve`, { token: s.admin })
 
   const page = await openPage(browser)
@@ -242,7 +253,7 @@ test('the admin approves the listing; the provider closes a night in the calenda
 
 test('a paid booking: the provider accepts before the deadline, checks in, writes a care log with a photo and checks out', async () => {
   assert.ok(s.listingId, 'the listing is published')
-  const shot = shooter('provider-4-stay')
+  const shot = shots('provider-4-stay')
 
   // the owner books from today for two nights and pays (API)
   s.owner = uniq('towner')
@@ -320,7 +331,8 @@ test('a paid booking: the provider accepts before the deadline, checks in, write
   await form.getByTestId('care-log-notes').fill('下午在院子里玩球，很开心。')
   const photo = await drawImage(page, { width: 400, height: 300, type: 'image/jpeg', color: '#f6b93b', text: '豆豆' })
   await addPhotos(page, form, [{ name: 'doudou.jpg', mimeType: 'image/jpeg', buffer: photo }])
-  await shot(page, 'care-log-filled')
+  await form.getByTestId('care-log-submit').scrollIntoViewIfNeeded()
+  await shot(page, 'care-log-filled', { fullPage: false })
   await form.getByTestId('care-log-submit').click()
   const entry = page.getByTestId('care-log-entry').first()
   await entry.waitFor()
@@ -329,23 +341,25 @@ test('a paid booking: the provider accepts before the deadline, checks in, write
   const logs = await apiOk('GET', `/api/v1/orders/${s.orderId}/care-logs`, { token: s.ownerToken })
   assert.equal(logs.items.length, 1)
   assert.equal(logs.items[0].photos.length, 1)
-  await shot(page, 'care-log-sent')
+  await entry.scrollIntoViewIfNeeded()
+  await shot(page, 'care-log-sent', { fullPage: false })
 
   // check out (early: the stay was booked until the day after tomorrow)
   await panel.getByTestId('panel-check-out').click()
   await page.locator('.el-message-box').waitFor()
-  await shot(page, 'check-out-confirm')
+  await shot(page, 'check-out-confirm', { fullPage: false })
   await page.locator('.el-message-box .el-button--primary').click()
   await page.waitForFunction(() => document.querySelector('[data-test="provider-order-panel"]')?.dataset.status === 'completed')
   assert.equal((await apiOk('GET', `/api/v1/orders/${s.orderId}`, { token: s.ownerToken })).status, 'completed')
-  await shot(page, 'checked-out')
+  await panel.scrollIntoViewIfNeeded()
+  await shot(page, 'checked-out', { fullPage: false })
   expectClean(page)
   await page.context().close()
 })
 
 test('the owner reviews the stay; the provider replies (English, desktop and 360 px)', async () => {
   assert.ok(s.orderId, 'the stay is completed')
-  const shot = shooter('provider-5-reviews')
+  const shot = shots('provider-5-reviews')
   // the review service hears of the completed stay a moment after the check-out
   await eventually(async () => {
     const r = await api('POST', '/api/v1/reviews', {
@@ -366,7 +380,7 @@ test('the owner reviews the stay; the provider replies (English, desktop and 360
   const item = page.locator(`[data-test="review-item"][data-id="${s.reviewId}"]`)
   await item.waitFor()
   assert.match(await item.innerText(), /Doudou came home happy/)
-  assert.match(await page.getByTestId('reviews-summary').innerText(), /1 reviews, 1 waiting for a reply/)
+  assert.match(await page.getByTestId('reviews-summary').innerText(), /Reviews: 1 · waiting for a reply: 1/)
   await shot(page, 'review-to-answer-en')
 
   await item.getByTestId('reply-input').fill('Thank you! Doudou is welcome back any time.')
