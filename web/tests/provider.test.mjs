@@ -357,7 +357,7 @@ test('a paid booking: the provider accepts before the deadline, checks in, write
   await page.context().close()
 })
 
-test('the owner reviews the stay; the provider replies (English, desktop and 360 px)', async () => {
+test('the owner reviews the stay; the provider replies, then edits the listing (English, desktop and 360 px)', async () => {
   assert.ok(s.orderId, 'the stay is completed')
   const shot = shots('provider-5-reviews')
   // the review service hears of the completed stay a moment after the check-out
@@ -398,6 +398,26 @@ test('the owner reviews the stay; the provider replies (English, desktop and 360
   await page.getByTestId('provider-overview').waitFor()
   await fitsWidth(page)
   await shot(page, 'home-en-360')
+
+  // editing reviewed text: the form says the listing goes back to review, and it does
+  await page.setViewportSize(DESKTOP)
+  await page.goto(`${BASE}/provider/listings/${s.listingId}/edit`)
+  await page.waitForFunction(() => document.querySelector('[data-test="edit-title"]')?.value)
+  await fillNumber(page.getByTestId('edit-price'), 98)
+  assert.equal(await page.getByTestId('review-warning').count(), 0, 'a new price needs no review')
+  await page.getByTestId('edit-title').fill(`${s.title} · garden`)
+  await page.getByTestId('review-warning').waitFor()
+  assert.match(await page.getByTestId('review-warning').innerText(), /back to review: Title\./)
+  await shot(page, 'edit-review-warning-en')
+  await page.getByTestId('edit-save').click()
+  await page.locator('.el-message-box').waitFor()
+  await shot(page, 'edit-review-confirm-en', { fullPage: false })
+  await page.locator('.el-message-box .el-button--primary').click()
+  await page.waitForFunction(() => document.querySelector('[data-test="edit-status"]')?.dataset.status === 'pending_review')
+  const provider = await loginApi(s.username, PASSWORD)
+  const listing = await apiOk('GET', `/api/v1/listings/${s.listingId}`, { token: provider.access_token })
+  assert.equal(listing.status, 'pending_review')
+  assert.equal(listing.price_per_night_fen, 9800)
   expectClean(page)
   await page.context().close()
 })
