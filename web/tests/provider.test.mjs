@@ -337,11 +337,12 @@ test('a paid booking: the provider accepts before the deadline, checks in, write
   const entry = page.getByTestId('care-log-entry').first()
   await entry.waitFor()
   assert.match(await entry.innerText(), /开心/)
+  await entry.scrollIntoViewIfNeeded()
+  await entry.locator('img').first().waitFor() // the gallery loads its images once in view
   assert.equal(await entry.locator('img').count(), 1)
   const logs = await apiOk('GET', `/api/v1/orders/${s.orderId}/care-logs`, { token: s.ownerToken })
   assert.equal(logs.items.length, 1)
   assert.equal(logs.items[0].photos.length, 1)
-  await entry.scrollIntoViewIfNeeded()
   await shot(page, 'care-log-sent', { fullPage: false })
 
   // check out (early: the stay was booked until the day after tomorrow)
