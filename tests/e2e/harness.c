@@ -286,12 +286,11 @@ void e2e_provider_approved(struct e2e_user *u)
 
 void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, char *id)
 {
-    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:[s,s],s:f,s:i,s:i,s:[s,s],s:s,s:[s]}", "title",
+    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:[s,s],s:f,s:i,s:i,s:[s,s],s:s}", "title",
                              "阳光宠物之家", "description", "宽敞的院子，每天遛狗两次，专人照看。", "city", "上海",
                              "district", "徐汇区", "address", "漕溪北路 88 号", "lat", 31.19, "lng", 121.44, "species",
                              "dog", "cat", "max_weight_kg", 30.0, "capacity", 3, "price_per_night_fen", 12000,
-                             "amenities", "空调", "院子", "house_rules", "需提供疫苗证明", "photos",
-                             "https://img.example.com/a.jpg");
+                             "amenities", "空调", "院子", "house_rules", "需提供疫苗证明");
     if (overrides) {
         json_object_update(body, overrides);
         json_decref(overrides);

@@ -85,8 +85,9 @@ void e2e_admin(struct e2e_user *u);
 
 /* A provider approved by the platform (through the user service's internal API). */
 void e2e_provider_approved(struct e2e_user *u);
-/* Create a listing as provider p: a complete valid body, with the fields of overrides
- * (taken; may be NULL) replacing the defaults. When publish, approve it (internal API).
+/* Create a listing as provider p: a complete valid body (no photos), with the fields of
+ * overrides (taken; may be NULL) replacing or adding to the defaults. When publish, approve
+ * it (internal API).
  * The new id is written to id (24 bytes). */
 void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, char *id);
 
