@@ -10,6 +10,9 @@ PACKAGES=(
     nginx
     libcurl4-openssl-dev libjansson-dev libjwt-dev libsodium-dev libcmocka-dev libmicrohttpd-dev
     libvips-dev
+    # the demo data's photos: drawn as SVG by python3 (scripts/demo/photos.py), turned into
+    # JPEGs by the vips command (scripts/seed-demo.sh)
+    libvips-tools python3
     pkg-config openssl jq curl wrk sysbench ca-certificates cmake gcc make
 )
 # `scripts/deps.sh test` adds what only the tests need: Chromium for the browser tests (the

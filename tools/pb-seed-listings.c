@@ -102,12 +102,11 @@ static void *worker(void *arg)
             if (mask & (1u << k))
                 json_array_append_new(species, json_string(sp[k]));
         json_t *body = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o,s:f,s:i,s:i,s:[s,s],s:s,s:[s]}", "title", title, "description",
+            "{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o,s:f,s:i,s:i,s:[s,s],s:s}", "title", title, "description",
             "独立寄养空间，每日遛狗两次，提供护理日志与照片，欢迎提前参观。", "city", c->name, "district",
             c->districts[n % 4], "address", "某某路 1 号", "lat", c->lat + dlat, "lng", c->lng + dlng, "species", species,
             "max_weight_kg", 5.0 + rand_r(&seed) % 40, "capacity", 1 + rand_r(&seed) % 6, "price_per_night_fen",
-            3000 + (rand_r(&seed) % 370) * 100, "amenities", "空调", "监控", "house_rules", "需疫苗证明", "photos",
-            "https://img.example.com/seed.jpg");
+            3000 + (rand_r(&seed) % 370) * 100, "amenities", "空调", "监控", "house_rules", "需疫苗证明");
         struct httpc_resp r;
         snprintf(url, sizeof url, "%s/api/v1/listings", gateway);
         if (!post(url, body, providers[n % nproviders].token, &r, 201)) {

@@ -2,6 +2,7 @@
 #include "listing.h"
 #include "dates.h"
 #include "ids.h"
+#include "mediaref.h"
 
 #include <math.h>
 #include <sodium.h>
@@ -87,6 +88,16 @@ static json_t *array_or_empty(const char *s)
     return a;
 }
 
+/* The stored photos as photo objects: listings store public photos as media resolved them
+ * (rendered as is) or legacy URL strings; there is never a private id to sign here. */
+static json_t *photos_json(const char *stored)
+{
+    json_t *a = array_or_empty(stored);
+    json_t *out = mediaref_render(a, 0, NULL);
+    json_decref(a);
+    return out ? out : json_array();
+}
+
 json_t *listing_json(const struct listing *l, bool with_private)
 {
     char id[IDS_STR_LEN], pid[IDS_STR_LEN], created[TIME_STR_LEN], updated[TIME_STR_LEN];
@@ -109,7 +120,7 @@ json_t *listing_json(const struct listing *l, bool with_private)
         json_object_set_new(o, "address", json_string(l->address ? l->address : ""));
         json_object_set_new(o, "amenities", array_or_empty(l->amenities_json));
         json_object_set_new(o, "house_rules", json_string(l->house_rules ? l->house_rules : ""));
-        json_object_set_new(o, "photos", array_or_empty(l->photos_json));
+        json_object_set_new(o, "photos", photos_json(l->photos_json));
     }
     if (with_private) {
         char submitted[TIME_STR_LEN];
@@ -298,16 +309,5 @@ bool like_escape(const char *in, char *out, size_t cap)
     if (o + 1 > cap)
         return false;
     out[o] = 0;
-    return true;
-}
-
-bool listing_url_ok(const char *url)
-{
-    size_t n = strlen(url);
-    if (n < 12 || n > 500 || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
-        return false;
-    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-        if (*p <= 0x20 || *p == 0x7F)
-            return false;
     return true;
 }

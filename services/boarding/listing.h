@@ -34,6 +34,7 @@ unsigned species_bit(const char *name);
 json_t *species_json(unsigned mask);
 
 #define LISTING_MAX_CAPACITY 50
+#define LISTING_MAX_PHOTOS 20 /* media ids (purpose listing, the provider's own) */
 #define LISTING_MAX_PRICE_FEN 10000000LL
 
 struct listing {
@@ -51,15 +52,18 @@ struct listing {
     long rating_count, rating_sum, rating_score_milli;
     char status_reason[500 * 4 + 1];
     int64_t created_ms, updated_ms, submitted_ms;
-    /* the vertically split detail (owned; NULL when not loaded) */
+    /* the vertically split detail (owned; NULL when not loaded); photos_json is the stored
+     * photos (lib/mediaref.h): the public {id, url, thumb_url} media resolved, or URL strings
+     * attached before photos were media ids */
     char *description, *address, *amenities_json, *house_rules, *photos_json;
 };
 
 void listing_clear(struct listing *l);
 /* Visible to everyone: published and its provider not suspended. */
 bool listing_visible(const struct listing *l);
-/* The API shape of a listing (a new reference). with_private adds status_reason and
- * submitted_at (for its provider and admins). */
+/* The API shape of a listing (a new reference), photos as photo objects (public URLs, stored
+ * as resolved: nothing to sign). with_private adds status_reason and submitted_at (for its
+ * provider and admins). */
 json_t *listing_json(const struct listing *l, bool with_private);
 
 /* ---- search ---- */
@@ -105,9 +109,6 @@ void search_canonical(const struct search *q, char *buf, size_t cap);
 /* Keyset cursors: opaque strings bound to the sort they were made for. */
 void search_cursor_encode(enum search_sort sort, int64_t key, uint64_t id, char *buf, size_t cap);
 bool search_cursor_decode(const char *s, enum search_sort sort, int64_t *key, uint64_t *id);
-
-/* A photo URL: http:// or https://, 12..500 characters, no whitespace or control characters. */
-bool listing_url_ok(const char *url);
 
 /* Escape LIKE metacharacters (\ % _) with a backslash; false if it does not fit. */
 bool like_escape(const char *in, char *out, size_t cap);

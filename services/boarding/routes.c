@@ -1,9 +1,10 @@
 /* HTTP handlers of the boarding service: listings, availability, search, internal admin API. */
 #include "routes.h"
 #include "dates.h"
-#include "httpc.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaref.h"
+#include "peers.h"
 #include "store.h"
 
 #include <math.h>
@@ -24,17 +25,11 @@ static void reply_listing(struct http_req *r, int status, const struct listing *
  * edits are rare; the answer must be current, so it is not cached). */
 static bool approved_provider_or_reply(struct http_req *r, uint64_t provider_id)
 {
-    char url[256], id[IDS_STR_LEN];
-    struct httpc_resp resp;
-    snprintf(url, sizeof url, "%s/internal/v1/users/%s", svc_url("user"), ids_format(provider_id, id));
-    enum err e = httpc_request("GET", url, NULL, NULL, 3000, &resp);
-    const char *status = json_string_value(json_object_get(resp.json, "status"));
-    bool ok = e == ERR_OK && resp.status == 200 && status && strcmp(status, "active") == 0;
-    if (e != ERR_OK || (resp.status != 200 && resp.status != 404))
+    bool ok = false;
+    if (peer_provider_approved(provider_id, &ok) != ERR_OK)
         http_reply_error(r, ERR_UNAVAILABLE, "cannot check the provider's verification", NULL);
     else if (!ok)
         http_reply_error(r, ERR_FORBIDDEN, "only providers approved by an admin can publish listings", NULL);
-    httpc_resp_free(&resp);
     return ok;
 }
 
@@ -44,6 +39,8 @@ static char *dump_array(json_t *a) { return json_dumps(a ? a : json_array(), JSO
 struct fields {
     struct listing_patch p;
     char *amenities, *photos; /* owned serializations */
+    uint64_t *photo_ids;      /* the media ids of "photos" (malloc'd), NULL when not given */
+    size_t nphotos;
 };
 
 static const char *const LISTING_FIELDS[] = {"title", "description", "city", "district", "address", "lat", "lng",
@@ -91,13 +88,7 @@ static void read_fields(struct jv *v, bool create, struct fields *f)
     if (jv_str_array(v, "amenities", 0, 0, 20, 20, &arr))
         f->amenities = dump_array(arr);
     jv_str(v, "house_rules", JV_MULTILINE, 0, 2000, &f->p.house_rules);
-    if (jv_str_array(v, "photos", 0, 0, 20, 500, &arr)) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(arr, i, it) if (!listing_url_ok(json_string_value(it))) jv_fail(v, "photos",
-                                                                                           "items must be http(s) URLs");
-        f->photos = dump_array(arr);
-    }
+    jv_id_array(v, "photos", 0, 0, LISTING_MAX_PHOTOS, &f->photo_ids, &f->nphotos);
     static const char *const STATUSES[] = {"published", "paused", NULL};
     int st;
     if (jv_enum(v, "status", 0, STATUSES, &st)) {
@@ -106,13 +97,34 @@ static void read_fields(struct jv *v, bool create, struct fields *f)
         f->p.status = st == 0 ? LS_PUBLISHED : LS_PAUSED;
     }
     f->p.amenities_json = f->amenities;
-    f->p.photos_json = f->photos;
 }
 
 static void fields_free(struct fields *f)
 {
     free(f->amenities);
     free(f->photos);
+    free(f->photo_ids);
+}
+
+/* Resolve the photos of a body with the media service (the provider's own listing photos)
+ * and keep what media answered, their public {id, url, thumb_url}, as the stored form: reads
+ * never call the media service. On false the reply was sent (422 naming photos.<i>, 503). */
+static bool photos_or_reply(struct http_req *r, uint64_t provider_id, struct fields *f)
+{
+    json_t *items = NULL, *fields = NULL;
+    if (!f->photo_ids)
+        return true;
+    enum err e = f->nphotos ? peer_listing_photos(provider_id, f->photo_ids, f->nphotos, &items, &fields) : ERR_OK;
+    if (!mediaref_ok_or_reply(r, e, fields))
+        return false;
+    f->photos = items ? json_dumps(items, JSON_COMPACT) : strdup("[]");
+    json_decref(items);
+    if (!f->photos) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return false;
+    }
+    f->p.photos_json = f->photos;
+    return true;
 }
 
 /* ---------- listings ---------- */
@@ -130,7 +142,8 @@ static void h_create(struct http_req *r)
     if (!http_json_or_reply(r, &v, LISTING_FIELDS))
         goto done;
     read_fields(&v, true, &f);
-    if (!http_jv_ok_or_reply(r, &v) || !approved_provider_or_reply(r, p.user_id))
+    if (!http_jv_ok_or_reply(r, &v) || !approved_provider_or_reply(r, p.user_id) ||
+        !photos_or_reply(r, p.user_id, &f))
         goto done;
     struct listing l = {0};
     int64_t now = time_now_ms();
@@ -217,7 +230,8 @@ static void h_patch(struct http_req *r)
     if (!http_json_or_reply(r, &v, LISTING_FIELDS))
         goto done;
     read_fields(&v, false, &f);
-    if (!http_jv_ok_or_reply(r, &v) || !approved_provider_or_reply(r, p.user_id))
+    if (!http_jv_ok_or_reply(r, &v) || !approved_provider_or_reply(r, p.user_id) ||
+        !photos_or_reply(r, p.user_id, &f))
         goto done;
     struct listing l = {0};
     int32_t bad_day = 0;

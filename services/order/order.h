@@ -154,6 +154,8 @@ json_t *order_pet_ids_json(const struct order *o);
  * with pets the number of pets. */
 json_t *order_quote_json(const struct order *o);
 
+#define ORDER_CARE_PHOTOS_MAX 9 /* media ids per care-log entry (purpose care_log, the provider's) */
+
 /* Whether care log entries may be written now for a stay: while the pet is in care, and
  * until the end of the day after the stay ends. NULL when yes, else why not. */
 const char *order_care_window_problem(enum order_status st, int32_t end, int32_t today);

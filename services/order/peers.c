@@ -1,9 +1,10 @@
-/* HTTP clients of boarding and pet (internal API, service token, request id). */
+/* HTTP clients of boarding, pet and media (internal API, service token, request id). */
 #include "peers.h"
 #include "dates.h"
 #include "httpc.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaref.h"
 #include "svc.h"
 
 #include <stdio.h>
@@ -12,17 +13,23 @@
 /* longer than boarding's wait for a listing's lock (3 s) plus its transaction */
 #define TIMEOUT_MS 8000
 
-static enum err call(const char *service, const char *method, const char *path, const json_t *body,
-                     struct httpc_resp *out)
+static enum err call_within(const char *service, const char *method, const char *path, const json_t *body,
+                            long timeout_ms, struct httpc_resp *out)
 {
     char url[512];
     snprintf(url, sizeof url, "%s%s", svc_url(service), path);
-    enum err e = httpc_request(method, url, body, NULL, TIMEOUT_MS, out);
+    enum err e = httpc_request(method, url, body, NULL, timeout_ms, out);
     if (e == ERR_OK && out->status >= 500) {
         LOG_W("order: %s %s answered %ld", method, url, out->status);
         return ERR_UNAVAILABLE;
     }
     return e;
+}
+
+static enum err call(const char *service, const char *method, const char *path, const json_t *body,
+                     struct httpc_resp *out)
+{
+    return call_within(service, method, path, body, TIMEOUT_MS, out);
 }
 
 enum err peer_listing(uint64_t id, struct listing_info *out)
@@ -162,6 +169,19 @@ enum err peer_revoke(uint64_t pet_id, uint64_t order_id)
     enum err e = call("pet", "DELETE", path, NULL, &r);
     if (e == ERR_OK && r.status != 204)
         e = ERR_UNAVAILABLE;
+    httpc_resp_free(&r);
+    return e;
+}
+
+enum err peer_care_photos(uint64_t provider_id, const uint64_t *ids, size_t n, json_t **fields)
+{
+    struct httpc_resp r = {0};
+    json_t *body = mediaref_resolve_body(provider_id, "care_log", ids, n);
+    if (!body)
+        return ERR_NO_MEMORY;
+    enum err e = call_within("media", "POST", MEDIAREF_RESOLVE_PATH, body, MEDIAREF_TIMEOUT_MS, &r);
+    e = mediaref_resolve_answer(e, &r, "photos", ids, n, NULL, fields);
+    json_decref(body);
     httpc_resp_free(&r);
     return e;
 }

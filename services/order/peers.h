@@ -1,4 +1,4 @@
-/* Calls from the order service to the boarding and pet services' internal APIs (the
+/* Calls from the order service to the boarding, pet and media services' internal APIs (the
  * orchestrator calls outward; nobody calls the order service back synchronously). Each
  * returns ERR_UNAVAILABLE when no answer came in time. */
 #ifndef ORDER_PEERS_H
@@ -6,7 +6,9 @@
 
 #include "errors.h"
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct listing_info {
@@ -45,5 +47,10 @@ enum err peer_release(uint64_t order_id);
 /* Let the provider read the pet until the day after the stay (idempotent), or stop. */
 enum err peer_grant(uint64_t pet_id, uint64_t order_id, uint64_t provider_id, int32_t until);
 enum err peer_revoke(uint64_t pet_id, uint64_t order_id);
+
+/* Whether ids[0..n) (1..9, distinct) are care-log photos that provider uploaded, asked of the
+ * media service within MEDIAREF_TIMEOUT_MS: ERR_OK; ERR_INVALID with *fields =
+ * {"photos.<i>": why} (a new object); ERR_UNAVAILABLE when no usable answer came. */
+enum err peer_care_photos(uint64_t provider_id, const uint64_t *ids, size_t n, json_t **fields);
 
 #endif

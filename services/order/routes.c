@@ -4,6 +4,8 @@
 #include "flow.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaref.h"
+#include "peers.h"
 #include "store.h"
 
 #include <sodium.h>
@@ -304,15 +306,24 @@ done:
 
 /* ---------- care logs ---------- */
 
-static bool photo_url_ok(const char *u)
+/* The photos of a care-log entry, as stored (*json, malloc'd: the media ids), once the media
+ * service has said they are the provider's care-log photos; NULL when none were given. On
+ * false the reply was sent (422 naming photos.<i>, 503). */
+static bool care_photos_or_reply(struct http_req *r, uint64_t provider, const uint64_t *ids, size_t n, char **json)
 {
-    size_t n = strlen(u);
-    if (n < 12 || n > 500 || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
+    json_t *fields = NULL, *stored = NULL;
+    *json = NULL;
+    if (!ids)
+        return true;
+    enum err e = n ? peer_care_photos(provider, ids, n, &fields) : ERR_OK;
+    if (!mediaref_ok_or_reply(r, e, fields))
         return false;
-    for (const unsigned char *p = (const unsigned char *)u; *p; p++)
-        if (*p <= 0x20 || *p == 0x7F)
-            return false;
-    return true;
+    if ((stored = mediaref_ids_json(ids, n)))
+        *json = json_dumps(stored, JSON_COMPACT);
+    json_decref(stored);
+    if (!*json)
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+    return *json != NULL;
 }
 
 /* POST /orders/{id}/care-logs: the stay's provider writes an entry. */
@@ -324,7 +335,8 @@ static void h_care_add(struct http_req *r)
     uint64_t id;
     struct jv v;
     struct care_entry in = {.walks = -1};
-    json_t *photos = NULL;
+    uint64_t *photo_ids = NULL;
+    size_t nphotos = 0;
     char *photos_json = NULL;
     int64_t walks;
     int mood;
@@ -342,18 +354,12 @@ static void h_care_add(struct http_req *r)
     if (jv_enum(&v, "mood", 0, MOODS, &mood))
         in.mood = MOODS[mood];
     jv_str(&v, "notes", JV_MULTILINE, 1, 1000, &in.notes);
-    if (jv_str_array(&v, "photos", 0, 0, 9, 500, &photos)) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(photos, i, it) if (!photo_url_ok(json_string_value(it)))
-            jv_fail(&v, "photos", "items must be http(s) URLs");
-        photos_json = json_dumps(photos, JSON_COMPACT);
-        in.photos_json = photos_json;
-    }
-    if (!in.meals && in.walks < 0 && !in.medication && !in.mood && !in.notes && !photos)
+    jv_id_array(&v, "photos", 0, 0, ORDER_CARE_PHOTOS_MAX, &photo_ids, &nphotos);
+    if (!in.meals && in.walks < 0 && !in.medication && !in.mood && !in.notes && !photo_ids)
         jv_fail(&v, "notes", "an entry needs at least one of meals, walks, medication_given, mood, notes, photos");
-    if (!http_jv_ok_or_reply(r, &v))
+    if (!http_jv_ok_or_reply(r, &v) || !care_photos_or_reply(r, p.user_id, photo_ids, nphotos, &photos_json))
         goto done;
+    in.photos_json = photos_json;
     json_t *entry = NULL;
     const char *why = NULL;
     enum err e = store_care_add(svc_of(r), id, p.user_id, &in, &entry, &why);
@@ -367,6 +373,7 @@ static void h_care_add(struct http_req *r)
         http_reply_json(r, 201, entry);
 done:
     free(photos_json);
+    free(photo_ids);
     jv_free(&v);
 }
 

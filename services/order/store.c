@@ -5,6 +5,7 @@
 #include "events.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaref.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -949,10 +950,16 @@ static const char SQL_CARE_LIST[] =
     "SELECT id, day, meals, walks, medication, mood, notes, photos, created_ms FROM care_log WHERE order_id = ? "
     "ORDER BY day, id";
 
-static json_t *care_json(const struct db_rows *r, size_t i)
+/* A care-log entry as its readers see it; its photos (media ids, or URL strings from before
+ * photos were media ids) rendered with URLs signed at now_s (lib/mediaref.h). */
+static json_t *care_json(const struct db_rows *r, size_t i, int64_t now_s)
 {
     char at[TIME_STR_LEN];
-    json_t *photos = json_loads(db_rows_str(r, i, 7) ? db_rows_str(r, i, 7) : "[]", 0, NULL);
+    json_t *stored = json_loads(db_rows_str(r, i, 7) ? db_rows_str(r, i, 7) : "[]", 0, NULL);
+    json_t *photos = mediaref_render(stored, now_s, NULL);
+    json_decref(stored);
+    if (!photos)
+        return NULL;
     json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "id", db_rows_str(r, i, 0), "date",
                           db_rows_str(r, i, 1),
                           "meals", db_rows_null(r, i, 2) ? json_null() : json_string(db_rows_str(r, i, 2)), "walks",
@@ -960,10 +967,7 @@ static json_t *care_json(const struct db_rows *r, size_t i)
                           db_rows_null(r, i, 4) ? json_null() : json_string(db_rows_str(r, i, 4)), "mood",
                           db_rows_null(r, i, 5) ? json_null() : json_string(db_rows_str(r, i, 5)), "notes",
                           db_rows_null(r, i, 6) ? json_null() : json_string(db_rows_str(r, i, 6)), "photos",
-                          json_is_array(photos) ? photos : json_array(), "created_at",
-                          time_format_ms(db_rows_i64(r, i, 8), at));
-    if (!json_is_array(photos))
-        json_decref(photos);
+                          photos, "created_at", time_format_ms(db_rows_i64(r, i, 8), at));
     return j;
 }
 
@@ -979,6 +983,8 @@ static enum err care_tx(struct db_conn *c, void *arg)
 {
     struct care_ctx *x = arg;
     struct order o;
+    json_decref(x->out); /* a retried transaction starts over */
+    x->out = NULL;
     enum err e = get_on(c, x->id, true, &o);
     if (e != ERR_OK)
         return e;
@@ -1015,9 +1021,9 @@ static enum err care_tx(struct db_conn *c, void *arg)
     struct db_rows *r = NULL;
     if ((e = db_query(c, &r, "SELECT id, day, meals, walks, medication, mood, notes, photos, created_ms FROM care_log "
                              "WHERE id = ?", "u", entry)) == ERR_OK && db_rows_count(r))
-        x->out = care_json(r, 0);
+        x->out = care_json(r, 0, now / 1000);
     db_rows_free(r);
-    return e;
+    return e == ERR_OK && !x->out ? ERR_NO_MEMORY : e;
 }
 
 enum err store_care_add(struct svc *s, uint64_t id, uint64_t provider_id, const struct care_entry *in, json_t **out,
@@ -1042,9 +1048,15 @@ enum err store_care_list(struct svc *s, uint64_t id, json_t **out)
     if (e != ERR_OK)
         return e;
     json_t *a = json_array();
-    for (size_t i = 0; i < db_rows_count(r); i++)
-        json_array_append_new(a, care_json(r, i));
+    int64_t now_s = time_now_ms() / 1000;
+    for (size_t i = 0; a && i < db_rows_count(r); i++)
+        if (json_array_append_new(a, care_json(r, i, now_s)) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
     db_rows_free(r);
+    if (!a)
+        return ERR_NO_MEMORY;
     *out = a;
     return ERR_OK;
 }

@@ -3,6 +3,8 @@
 #include "dates.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaref.h"
+#include "peers.h"
 #include "rules.h"
 #include "store.h"
 
@@ -95,27 +97,41 @@ static void read_care(struct jv *v, struct pet_patch *x)
                       &x->care[f]);
 }
 
-static void read_photos(struct jv *v, struct pet_patch *x)
+/* The photos of a body: media ids, read here; checked with the media service (photos_or_reply)
+ * once every other field is valid. */
+struct photos_in {
+    uint64_t *ids; /* malloc'd; NULL when the body has no photos */
+    size_t n;
+    json_t *stored; /* the stored form, once checked (owned) */
+};
+
+static void photos_in_free(struct photos_in *ph)
 {
-    json_t *arr, *url;
-    size_t i;
-    if (!not_null(v, "photos") || !jv_str_array(v, "photos", 0, 0, PET_PHOTOS_MAX, PET_PHOTO_URL_MAX, &arr))
-        return;
-    json_array_foreach(arr, i, url)
-    {
-        const char *why = pet_photo_url_problem(json_string_value(url));
-        if (why) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "item %zu %s", i, why);
-            jv_fail(v, "photos", msg);
-            return;
-        }
-    }
-    x->photos = arr;
+    free(ph->ids);
+    json_decref(ph->stored);
 }
 
-/* Every field of a pet body; create makes name, species and weight_kg required. */
-static void read_pet(struct jv *v, struct pet_patch *x, bool create)
+/* Check the photos of a body with the media service (the caller's own pet photos) and put
+ * their stored form in x. On false the reply was sent: 422 naming photos.<i>, or 503. */
+static bool photos_or_reply(struct http_req *r, uint64_t owner, struct photos_in *ph, struct pet_patch *x)
+{
+    json_t *fields = NULL;
+    if (!ph->ids)
+        return true;
+    enum err e = ph->n ? peer_pet_photos(owner, ph->ids, ph->n, &fields) : ERR_OK;
+    if (!mediaref_ok_or_reply(r, e, fields))
+        return false;
+    if (!(ph->stored = mediaref_ids_json(ph->ids, ph->n))) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return false;
+    }
+    x->photos = ph->stored;
+    return true;
+}
+
+/* Every field of a pet body; create makes name, species and weight_kg required. photos (media
+ * ids, distinct, at most PET_PHOTOS_MAX) go to ph. */
+static void read_pet(struct jv *v, struct pet_patch *x, bool create, struct photos_in *ph)
 {
     unsigned req = create ? JV_REQUIRED : 0;
     if ((create || not_null(v, "name")) && jv_str(v, "name", req, 1, PET_NAME_MAX, &x->name) &&
@@ -133,7 +149,14 @@ static void read_pet(struct jv *v, struct pet_patch *x, bool create)
     nullable_text(v, "description", PET_DESCRIPTION_MAX, JV_MULTILINE, &x->set_description, &x->description);
     read_age(v, x, date_today());
     read_care(v, x);
-    read_photos(v, x);
+    if (not_null(v, "photos"))
+        jv_id_array(v, "photos", 0, 0, PET_PHOTOS_MAX, &ph->ids, &ph->n);
+}
+
+/* The pet as its reader sees it (photos signed now), replied with status. */
+static void reply_pet(struct http_req *r, int status, const struct pet *p, enum pet_view view)
+{
+    reply_json(r, status, pet_json(p, date_today(), time_now_ms() / 1000, view, NULL));
 }
 
 /* ?limit= of a list: 1..100, default 20 (a bad value is recorded in v). */
@@ -168,6 +191,7 @@ static void h_create(struct http_req *r)
     struct auth_principal me;
     struct jv v;
     struct pet_patch x;
+    struct photos_in ph = {0};
     struct pet *p = NULL;
     jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
@@ -176,8 +200,8 @@ static void h_create(struct http_req *r)
     if (!http_json_or_reply(r, &v, PET_FIELDS))
         goto done;
     pet_patch_init(&x);
-    read_pet(&v, &x, true);
-    if (!http_jv_ok_or_reply(r, &v))
+    read_pet(&v, &x, true, &ph);
+    if (!http_jv_ok_or_reply(r, &v) || !photos_or_reply(r, me.user_id, &ph, &x))
         goto done;
     if (!(p = malloc(sizeof *p))) {
         http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
@@ -200,23 +224,27 @@ static void h_create(struct http_req *r)
     snprintf(loc, sizeof loc, "/api/v1/pets/%s", ids_format(p->id, id));
     http_header_add(r, "Location", loc);
     LOG_I("pet: %s created by owner %llu", id, (unsigned long long)me.user_id);
-    reply_json(r, 201, pet_json(p, date_today(), PET_VIEW_PUBLIC));
+    reply_pet(r, 201, p, PET_VIEW_PUBLIC);
 done:
     pet_clear(p);
     free(p);
+    photos_in_free(&ph);
     jv_free(&v);
 }
 
 struct list_ctx {
     json_t *items;
     int32_t today;
+    int64_t now_s;
     uint64_t last;
+    bool failed;
 };
 
 static void add_pet(const struct pet *p, void *arg)
 {
     struct list_ctx *l = arg;
-    json_array_append_new(l->items, pet_json(p, l->today, PET_VIEW_PUBLIC));
+    if (json_array_append_new(l->items, pet_json(p, l->today, l->now_s, PET_VIEW_PUBLIC, NULL)) != 0)
+        l->failed = true;
     l->last = p->id;
 }
 
@@ -236,9 +264,11 @@ static void h_list(struct http_req *r)
         jv_fail(&v, "cursor", "is not a cursor from a previous page");
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
-    struct list_ctx l = {json_array(), date_today(), 0};
+    struct list_ctx l = {json_array(), date_today(), time_now_ms() / 1000, 0, false};
     bool more = false;
     enum err e = store_pets_by_owner(svc_of(r), me.user_id, before, (size_t)limit, add_pet, &l, &more);
+    if (e == ERR_OK && (l.failed || !l.items))
+        e = ERR_NO_MEMORY;
     if (e != ERR_OK) {
         json_decref(l.items);
         svc_reply_err(r, e);
@@ -276,6 +306,7 @@ static void h_patch(struct http_req *r)
     struct auth_principal me;
     struct jv v;
     struct pet_patch x;
+    struct photos_in ph = {0};
     struct pet *p = NULL;
     uint64_t id;
     jv_init(&v);
@@ -285,8 +316,8 @@ static void h_patch(struct http_req *r)
     if (!http_json_or_reply(r, &v, PET_FIELDS))
         goto done;
     pet_patch_init(&x);
-    read_pet(&v, &x, false);
-    if (!http_jv_ok_or_reply(r, &v))
+    read_pet(&v, &x, false, &ph);
+    if (!http_jv_ok_or_reply(r, &v) || !photos_or_reply(r, me.user_id, &ph, &x))
         goto done;
     if (!(p = malloc(sizeof *p))) {
         http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
@@ -298,10 +329,11 @@ static void h_patch(struct http_req *r)
         svc_reply_err(r, e);
         goto done;
     }
-    reply_json(r, 200, pet_json(p, date_today(), PET_VIEW_PUBLIC));
+    reply_pet(r, 200, p, PET_VIEW_PUBLIC);
 done:
     pet_clear(p);
     free(p);
+    photos_in_free(&ph);
     jv_free(&v);
 }
 
@@ -453,7 +485,7 @@ static void h_internal_get(struct http_req *r)
     }
     enum err e = store_pet_get(svc_of(r), id, p);
     if (e == ERR_OK)
-        reply_json(r, 200, pet_json(p, date_today(), PET_VIEW_INTERNAL));
+        reply_pet(r, 200, p, PET_VIEW_INTERNAL);
     else
         svc_reply_err(r, e);
     pet_clear(p);

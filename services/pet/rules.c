@@ -2,6 +2,7 @@
 #include "rules.h"
 #include "dates.h"
 #include "ids.h"
+#include "mediaref.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -150,46 +151,6 @@ const char *pet_birth_date_problem(int32_t birth, int32_t today)
 
 int32_t pet_weight_grams(double kg) { return (int32_t)llround(kg * 1000.0); }
 
-static bool url_char_ok(unsigned char c)
-{
-    if (c <= 0x20 || c == 0x7F)
-        return false;
-    return !strchr("\"<>\\^`{|}", c);
-}
-
-const char *pet_photo_url_problem(const char *url)
-{
-    static const char MSG[] = "must be an http:// or https:// URL";
-    const char *rest;
-    if (strncasecmp(url, "http://", 7) == 0)
-        rest = url + 7;
-    else if (strncasecmp(url, "https://", 8) == 0)
-        rest = url + 8;
-    else
-        return MSG;
-    for (const unsigned char *c = (const unsigned char *)url; *c; c++)
-        if (!url_char_ok(*c))
-            return "must not contain spaces, control characters or \"<>\\^`{|}";
-    size_t auth = strcspn(rest, "/?#");
-    if (auth == 0)
-        return "must name a host";
-    if (memchr(rest, '@', auth))
-        return "must not carry a user name or password";
-    const char *colon = memchr(rest, ':', auth);
-    size_t host = colon ? (size_t)(colon - rest) : auth;
-    if (host == 0 || rest[0] == '.' || rest[0] == '-')
-        return "must name a host";
-    if (colon) {
-        size_t plen = auth - host - 1;
-        if (plen == 0 || plen > 5)
-            return "has an invalid port";
-        for (size_t i = 1; i <= plen; i++)
-            if (colon[i] < '0' || colon[i] > '9')
-                return "has an invalid port";
-    }
-    return NULL;
-}
-
 bool pet_text_blank(const char *s)
 {
     while (*s) {
@@ -262,11 +223,13 @@ bool pet_may_read(enum role role, uint64_t caller, uint64_t owner_id, bool provi
 
 static json_t *opt_text(bool has, const char *s) { return has ? json_string(s) : json_null(); }
 
-json_t *pet_json(const struct pet *p, int32_t today, enum pet_view view)
+json_t *pet_json(const struct pet *p, int32_t today, int64_t now_s, enum pet_view view, bool *signed_any)
 {
     char id[IDS_STR_LEN], owner[IDS_STR_LEN], created[TIME_STR_LEN], updated[TIME_STR_LEN], birth[DATE_STR_LEN];
     int age = pet_current_age(p, today);
-    json_t *photos = p->photos ? json_incref(p->photos) : json_array();
+    json_t *photos = mediaref_render(p->photos, now_s, signed_any);
+    if (!photos)
+        return NULL;
     json_t *care = json_object();
     for (int f = 0; f < CARE__COUNT; f++)
         json_object_set_new(care, PET_CARE_NAMES[f], opt_text(p->has_care[f], p->care[f]));

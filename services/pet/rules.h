@@ -1,6 +1,7 @@
 /* Pure rules of the pet service: what a pet and a vaccination record are, the limits of every
- * field, ages from birth dates, photo URLs, vaccination dates, who may read a pet, applying
- * an edit to a pet, and the JSON every client sees. No I/O: unit-tested in test_pet_rules.c. */
+ * field, ages from birth dates, vaccination dates, who may read a pet, applying an edit to a
+ * pet, and the JSON every client sees (photos signed with lib/mediaurl's key). No I/O:
+ * unit-tested in test_pet_rules.c. */
 #ifndef PET_RULES_H
 #define PET_RULES_H
 
@@ -18,8 +19,7 @@
 #define PET_DESCRIPTION_MAX 1000
 #define PET_CARE_MAX 500
 #define PET_VET_CONTACT_MAX 200
-#define PET_PHOTOS_MAX 10
-#define PET_PHOTO_URL_MAX 500
+#define PET_PHOTOS_MAX 10           /* media ids (purpose pet, the owner's own) */
 #define PET_AGE_MAX_YEARS 40
 #define PET_WEIGHT_MIN_KG 0.05
 #define PET_WEIGHT_MAX_KG 150.0
@@ -62,7 +62,8 @@ struct pet {
     char description[PET_DESCRIPTION_MAX * 4 + 1];
     bool has_care[CARE__COUNT];
     char care[CARE__COUNT][PET_CARE_MAX * 4 + 1];
-    json_t *photos;          /* owned array of URL strings; NULL means none */
+    json_t *photos;          /* owned stored photos (lib/mediaref.h): media ids, or URL strings
+                                attached before photos were media ids; NULL means none */
     int64_t created_ms, updated_ms;
     int64_t deleted_ms;      /* 0 while the pet is live (soft delete) */
 };
@@ -91,7 +92,8 @@ struct pet_patch {
     const char *description;
     bool set_care[CARE__COUNT];
     const char *care[CARE__COUNT];
-    const json_t *photos;             /* NULL: unchanged; else the whole new list */
+    const json_t *photos;             /* NULL: unchanged; else the whole new list, stored form
+                                         (media ids already checked with the media service) */
 };
 
 /* An empty patch (nothing changes). */
@@ -115,11 +117,6 @@ const char *pet_birth_date_problem(int32_t birth, int32_t today);
 
 /* weight_kg (already range-checked) to whole grams, rounded. */
 int32_t pet_weight_grams(double kg);
-
-/* A photo URL: http:// or https:// (scheme in any letter case), a non-empty host with an
- * optional numeric port, no user:password@, no whitespace, control or unsafe characters
- * ("<>\\^`{|}). Length is checked by the caller. NULL when valid. */
-const char *pet_photo_url_problem(const char *url);
 
 /* Whether a name is only whitespace (ASCII blanks and U+3000). */
 bool pet_text_blank(const char *s);
@@ -158,8 +155,11 @@ enum pet_view {
     PET_VIEW_INTERNAL, /* /internal/v1/pets/{id}: the same plus "deleted" (and "deleted_at") */
 };
 
-/* The pet as JSON (a new reference), ages computed as of today. */
-json_t *pet_json(const struct pet *p, int32_t today, enum pet_view view);
+/* The pet as JSON (a new reference), ages computed as of today, photos rendered as photo
+ * objects (lib/mediaref.h: private ones signed as of now_s, for a reader the caller has
+ * authorised). *signed_any (may be NULL) tells whether the rendering holds signed URLs. NULL
+ * when out of memory or when no signing key was derived. */
+json_t *pet_json(const struct pet *p, int32_t today, int64_t now_s, enum pet_view view, bool *signed_any);
 /* A vaccination record as JSON, with "expired" computed as of today. */
 json_t *pet_vaccination_json(const struct pet_vaccination *v, int32_t today);
 /* Serialise compactly with weights printed as typed (4.2, not 4.2000000000000002). Takes

@@ -4,6 +4,7 @@
 #include "dates.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaref.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,10 +244,12 @@ struct view_ctx {
     struct svc *s;
     uint64_t id;
     int32_t today;
+    int64_t now_s;
 };
 
-/* The cached payload: "<owner_id> <day rendered>\n<public JSON>". The owner decides access
- * without parsing the JSON; the day lets a reader notice an age rendered before midnight. */
+/* The cached payload: "<owner_id> <day rendered> <stamp>\n<public JSON>". The owner decides
+ * access without parsing the JSON; the day lets a reader notice an age rendered before
+ * midnight, the stamp (lib/mediaref.h) signed photo URLs of an hour that has passed. */
 static enum err load_view(void *arg, char **out, size_t *len)
 {
     struct view_ctx *x = arg;
@@ -258,13 +261,16 @@ static enum err load_view(void *arg, char **out, size_t *len)
         e = ERR_NOT_FOUND;
     char *json = NULL;
     size_t jlen = 0;
-    if (e == ERR_OK && !(json = pet_dumps(pet_json(p, x->today, PET_VIEW_PUBLIC), &jlen)))
+    bool signed_any = false;
+    if (e == ERR_OK &&
+        !(json = pet_dumps(pet_json(p, x->today, x->now_s, PET_VIEW_PUBLIC, &signed_any), &jlen)))
         e = ERR_NO_MEMORY;
     if (e == ERR_OK) {
-        size_t cap = jlen + 48;
+        size_t cap = jlen + 72;
         *out = malloc(cap);
         if (*out) {
-            int h = snprintf(*out, cap, "%llu %ld\n", (unsigned long long)p->owner_id, (long)x->today);
+            int h = snprintf(*out, cap, "%llu %ld %lld\n", (unsigned long long)p->owner_id, (long)x->today,
+                             (long long)mediaref_stamp(signed_any, x->now_s));
             memcpy(*out + h, json, jlen + 1);
             *len = (size_t)h + jlen;
         } else {
@@ -278,7 +284,7 @@ static enum err load_view(void *arg, char **out, size_t *len)
 }
 
 /* Split a cached payload; false when it is not one. */
-static bool parse_view(const char *raw, uint64_t *owner, long *day, const char **json)
+static bool parse_view(const char *raw, uint64_t *owner, long *day, long long *stamp, const char **json)
 {
     char *end;
     unsigned long long o = strtoull(raw, &end, 10);
@@ -286,10 +292,15 @@ static bool parse_view(const char *raw, uint64_t *owner, long *day, const char *
         return false;
     const char *p = end + 1;
     long d = strtol(p, &end, 10);
+    if (end == p || *end != ' ')
+        return false;
+    p = end + 1;
+    long long st = strtoll(p, &end, 10);
     if (end == p || *end != '\n')
         return false;
     *owner = o;
     *day = d;
+    *stamp = st;
     *json = end + 1;
     return true;
 }
@@ -300,7 +311,7 @@ enum err store_pet_json_cached(struct svc *s, uint64_t id, uint64_t *owner, char
     char key[48];
     key_pet(key, sizeof key, id);
     for (int attempt = 0;; attempt++) {
-        struct view_ctx x = {s, id, date_today()};
+        struct view_ctx x = {s, id, date_today(), time_now_ms() / 1000};
         char *raw = NULL;
         size_t rawlen = 0;
         enum err e = aside_get(s->cache, key, &opts, load_view, &x, &raw, &rawlen);
@@ -308,16 +319,18 @@ enum err store_pet_json_cached(struct svc *s, uint64_t id, uint64_t *owner, char
             return e;
         uint64_t o;
         long day;
+        long long stamp;
         const char *body;
-        bool parsed = parse_view(raw, &o, &day, &body);
+        bool parsed = parse_view(raw, &o, &day, &stamp, &body);
         if (!parsed && attempt > 0) {
             LOG_E("pet: cached value of %s is malformed even after a rebuild", key);
             free(raw);
             return ERR_INTERNAL;
         }
-        if (!parsed || (day != (long)x.today && attempt == 0)) {
-            /* rendered on another day (its age_years may be off by one) or in a format this
-             * version does not know: drop it and rebuild once */
+        if (!parsed || ((day != (long)x.today || !mediaref_stamp_current(stamp, x.now_s)) && attempt == 0)) {
+            /* rendered on another day (its age_years may be off by one), with photo URLs
+             * signed in another hour, or in a format this version does not know: drop it and
+             * rebuild once */
             free(raw);
             invalidate(s, id);
             continue;

@@ -31,7 +31,10 @@ enum err store_pets_by_owner(struct svc *s, uint64_t owner, uint64_t before_id, 
                              void (*each)(const struct pet *p, void *ctx), void *ctx, bool *more);
 
 /* The public JSON of a live pet through the cache, and its owner (for the access decision).
- * ERR_NOT_FOUND for unknown and soft-deleted pets. *json is malloc'd (caller frees). */
+ * Its photos carry signed URLs (for whoever the caller lets read the pet): a cached copy
+ * rendered on another day or whose URLs were signed in another hour is rebuilt, so every
+ * reader gets the URLs of this hour. ERR_NOT_FOUND for unknown and soft-deleted pets. *json
+ * is malloc'd (caller frees). */
 enum err store_pet_json_cached(struct svc *s, uint64_t id, uint64_t *owner, char **json, size_t *len);
 
 /* ---- vaccinations ---- */

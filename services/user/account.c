@@ -3,6 +3,7 @@
 #include "dates.h"
 #include "ids.h"
 #include "jv.h"
+#include "mediaurl.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -153,6 +154,16 @@ enum err account_transition(enum role role, enum account_status from, enum accou
     }
 }
 
+enum err account_verification_submit(enum role role, enum account_status from, enum account_status *to)
+{
+    if (role != ROLE_PROVIDER)
+        return ERR_FORBIDDEN;
+    if (from != ST_PENDING_REVIEW && from != ST_REJECTED)
+        return ERR_CONFLICT;
+    *to = ST_PENDING_REVIEW;
+    return ERR_OK;
+}
+
 bool account_login_throttled(long fails_user, long fails_ip, long max_user, long max_ip)
 {
     return fails_user >= max_user || fails_ip >= max_ip;
@@ -160,7 +171,32 @@ bool account_login_throttled(long fails_user, long fails_ip, long max_user, long
 
 static json_t *opt_str(const char *s) { return s && *s ? json_string(s) : json_null(); }
 
-json_t *account_user_json(const struct user *u, enum user_view view)
+bool account_view_signed(const struct user *u, enum user_view view)
+{
+    return view != VIEW_PUBLIC && u->role == ROLE_PROVIDER && u->has_verification && u->verification_ms &&
+           u->verification_count > 0;
+}
+
+/* {documents, note, submitted_at} of what the provider submitted, or null. */
+static json_t *verification_json(const struct user *u, int64_t now_s)
+{
+    char at[TIME_STR_LEN];
+    if (!u->verification_ms)
+        return json_null();
+    json_t *docs = json_array();
+    for (size_t i = 0; docs && i < u->verification_count; i++)
+        if (json_array_append_new(docs, mediaurl_photo(u->verification_docs[i], now_s)) != 0) {
+            json_decref(docs);
+            docs = NULL;
+        }
+    if (!docs)
+        return NULL;
+    return json_pack("{s:o,s:o,s:s}", "documents", docs, "note",
+                     u->has_verification_note ? json_string(u->verification_note) : json_null(), "submitted_at",
+                     time_format_ms(u->verification_ms, at));
+}
+
+json_t *account_user_json(const struct user *u, enum user_view view, int64_t now_s)
 {
     char id[IDS_STR_LEN], created[TIME_STR_LEN], updated[TIME_STR_LEN];
     ids_format(u->id, id);
@@ -194,5 +230,12 @@ json_t *account_user_json(const struct user *u, enum user_view view)
                                       "emergency_contact", opt_str(u->emergency_contact)));
     if (view == VIEW_INTERNAL && u->has_status_before)
         json_object_set_new(o, "status_before_suspension", json_string(ACCOUNT_STATUS_NAMES[u->status_before]));
+    if (o && u->role == ROLE_PROVIDER && u->has_verification) {
+        json_t *ver = verification_json(u, now_s);
+        if (!ver || json_object_set_new(o, "verification", ver) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
     return o;
 }

@@ -51,6 +51,15 @@ bool account_search_keys(const char *q, char *like, size_t like_cap, char *exact
 enum err account_transition(enum role role, enum account_status from, enum account_status before,
                             enum account_action action, enum account_status *to);
 
+#define ACCOUNT_VERIFICATION_DOCS_MAX 10 /* documents per submission (media ids) */
+#define ACCOUNT_VERIFICATION_NOTE_MAX 500 /* characters */
+
+/* The status a provider's account has after it submits verification documents: one waiting
+ * for review keeps waiting, a rejected one waits for review again. ERR_CONFLICT for an active
+ * account (already verified) or a suspended one (an admin decides first); ERR_FORBIDDEN for
+ * any role but provider. */
+enum err account_verification_submit(enum role role, enum account_status from, enum account_status *to);
+
 /* One account as stored: hot columns (user_K) plus, when has_details, the vertically split
  * ones (user_details_K). Sizes bound the validated lengths (characters x 4 bytes). */
 struct user {
@@ -72,6 +81,13 @@ struct user {
     char bio[1000 * 4 + 1];
     char address[200 * 4 + 1];
     char emergency_contact[100 * 4 + 1];
+    /* a provider's verification (also in user_details): rendered only when loaded */
+    bool has_verification;       /* the columns were read */
+    int64_t verification_ms;     /* when documents were last submitted; 0: never */
+    size_t verification_count;   /* media ids in verification_docs */
+    uint64_t verification_docs[ACCOUNT_VERIFICATION_DOCS_MAX];
+    bool has_verification_note;
+    char verification_note[ACCOUNT_VERIFICATION_NOTE_MAX * 4 + 1];
 };
 
 enum user_view {
@@ -80,8 +96,13 @@ enum user_view {
     VIEW_INTERNAL, /* other services and admins: self plus moderation fields */
 };
 
-/* Render a user for a view (a new reference). Empty optional strings become null. */
-json_t *account_user_json(const struct user *u, enum user_view view);
+/* Render a user for a view (a new reference). Empty optional strings become null. A
+ * provider's self and internal views carry "verification" when it was loaded: null when
+ * nothing was submitted, else {documents: [photo objects with URLs signed at now_s], note,
+ * submitted_at}; the public view never does. NULL when out of memory or unable to sign. */
+json_t *account_user_json(const struct user *u, enum user_view view, int64_t now_s);
+/* Whether the rendering of u for view holds signed URLs (its verification documents). */
+bool account_view_signed(const struct user *u, enum user_view view);
 
 /* Whether login attempts must be refused: failures counted in the window for this username
  * and this client address, against their limits. */

@@ -4,6 +4,8 @@
 #include "dates.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaref.h"
+#include "peers.h"
 #include "store.h"
 
 #include <sodium.h>
@@ -51,7 +53,7 @@ static void reply_tokens(struct http_req *r, int status, const struct user *u, c
                     json_pack("{s:s,s:s,s:s,s:I,s:I,s:o}", "access_token", access, "refresh_token", refresh,
                               "token_type", "Bearer", "expires_in", (json_int_t)a->access_ttl_s,
                               "refresh_expires_in", (json_int_t)a->refresh_ttl_s, "user",
-                              account_user_json(u, VIEW_SELF)));
+                              account_user_json(u, VIEW_SELF, time_now_ms() / 1000)));
     free(access);
 }
 
@@ -133,7 +135,7 @@ static void h_register(struct http_req *r)
         snprintf(loc, sizeof loc, "/api/v1/users/%s", ids_format(u.id, id));
         http_header_add(r, "Location", loc);
         LOG_I("user: registered %s as %s", id, auth_role_name(u.role));
-        http_reply_json(r, 201, account_user_json(&u, VIEW_SELF));
+        http_reply_json(r, 201, account_user_json(&u, VIEW_SELF, time_now_ms() / 1000));
     }
 done:
     sodium_memzero(hash, sizeof hash);
@@ -369,9 +371,67 @@ static void h_me_patch(struct http_req *r)
         svc_reply_err(r, e);
         goto done;
     }
-    http_reply_json(r, 200, account_user_json(&u, VIEW_SELF));
+    http_reply_json(r, 200, account_user_json(&u, VIEW_SELF, time_now_ms() / 1000));
 done:
     sodium_memzero(hash, sizeof hash);
+    jv_free(&v);
+}
+
+/* The documents of a verification body as they are stored (*out: the JSON text of the media
+ * ids, malloc'd), once the media service has said they are the caller's verification photos.
+ * On false the reply was sent (422 naming documents.<i>, 503). */
+static bool documents_or_reply(struct http_req *r, uint64_t provider, const uint64_t *ids, size_t n, char **out)
+{
+    json_t *fields = NULL, *stored = NULL;
+    enum err e = peer_verification_documents(provider, ids, n, &fields);
+    if (!mediaref_ok_or_reply(r, e, fields))
+        return false;
+    *out = (stored = mediaref_ids_json(ids, n)) ? json_dumps(stored, JSON_COMPACT) : NULL;
+    json_decref(stored);
+    if (!*out)
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+    return *out != NULL;
+}
+
+/* PUT /users/me/verification {documents: [1..10 media ids], note?}: a provider waiting for
+ * review, or rejected, submits the photos of its papers (purpose verification, its own); a
+ * rejected one waits for review again. Active and suspended providers: 409. */
+static void h_verification_put(struct http_req *r)
+{
+    static const char *const F[] = {"documents", "note", NULL};
+    struct auth_principal p;
+    struct jv v;
+    uint64_t *ids = NULL;
+    size_t n = 0;
+    const char *note = NULL;
+    char *documents = NULL;
+    struct user *u = NULL;
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p))
+        goto done;
+    jv_free(&v);
+    if (!http_json_or_reply(r, &v, F))
+        goto done;
+    jv_id_array(&v, "documents", JV_REQUIRED, 1, ACCOUNT_VERIFICATION_DOCS_MAX, &ids, &n);
+    if (!jv_is_null(&v, "note"))
+        jv_str(&v, "note", JV_MULTILINE, 1, ACCOUNT_VERIFICATION_NOTE_MAX, &note);
+    if (!http_jv_ok_or_reply(r, &v) || !documents_or_reply(r, p.user_id, ids, n, &documents))
+        goto done;
+    enum err e = (u = malloc(sizeof *u)) ? store_verification_submit(svc_of(r), p.user_id, documents, note, u)
+                                         : ERR_NO_MEMORY;
+    if (e == ERR_CONFLICT)
+        http_reply_error(r, e, "verification documents are taken while the account waits for review or after a "
+                               "rejection, not once it is active or suspended", NULL);
+    else if (e != ERR_OK)
+        svc_reply_err(r, e == ERR_NOT_FOUND ? ERR_UNAUTHENTICATED : e);
+    else
+        http_reply_json(r, 200, account_user_json(u, VIEW_SELF, time_now_ms() / 1000));
+    if (e == ERR_OK)
+        LOG_I("user: provider %llu submitted %zu verification documents", (unsigned long long)p.user_id, n);
+done:
+    free(u);
+    free(documents);
+    free(ids);
     jv_free(&v);
 }
 
@@ -438,7 +498,7 @@ static void h_internal_action(struct http_req *r)
         goto done;
     }
     LOG_I("user: %s applied to %llu", ACCOUNT_ACTION_NAMES[action], (unsigned long long)id);
-    http_reply_json(r, 200, account_user_json(&u, VIEW_INTERNAL));
+    http_reply_json(r, 200, account_user_json(&u, VIEW_INTERNAL, time_now_ms() / 1000));
 done:
     jv_free(&v);
 }
@@ -498,8 +558,9 @@ static void h_internal_list(struct http_req *r)
         goto done;
     }
     json_t *items = json_array();
+    int64_t now_s = time_now_ms() / 1000;
     for (size_t i = 0; i < n && i < (size_t)limit; i++)
-        json_array_append_new(items, account_user_json(&rows[i], VIEW_INTERNAL));
+        json_array_append_new(items, account_user_json(&rows[i], VIEW_INTERNAL, now_s));
     json_t *next = json_null();
     if (n > (size_t)limit) {
         char c[48];
@@ -521,6 +582,7 @@ void user_routes(struct svc *s)
     svc_route(s, "POST", "/api/v1/auth/logout", h_logout);
     svc_route(s, "GET", "/api/v1/users/me", h_me_get);
     svc_route(s, "PATCH", "/api/v1/users/me", h_me_patch);
+    svc_route(s, "PUT", "/api/v1/users/me/verification", h_verification_put);
     svc_route(s, "GET", "/api/v1/users/{id}", h_user_public);
     svc_route(s, "GET", "/internal/v1/users", h_internal_list);
     svc_route(s, "GET", "/internal/v1/users/{id}", h_internal_get);

@@ -5,6 +5,7 @@
 #include "events.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaref.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +29,18 @@ static const char SQL_USER_INSERT[] =
 static const char SQL_DETAILS_INSERT[] = "INSERT INTO user_details_%u (user_id, updated_ms) VALUES (?, ?)";
 static const char SQL_USER_GET[] = "SELECT " USER_COLS " FROM user_%u u WHERE u.id = ?";
 static const char SQL_USER_GET_LOCK[] = "SELECT " USER_COLS " FROM user_%u u WHERE u.id = ? FOR UPDATE";
+/* a provider's verification, in the vertical split */
+#define VERIFY_COLS "d.verification_documents, d.verification_note, d.verification_submitted_ms"
+#define NCOLS 15
 static const char SQL_USER_GET_DETAILS[] =
-    "SELECT " USER_COLS ", d.bio, d.address, d.emergency_contact FROM user_%u u "
+    "SELECT " USER_COLS ", d.bio, d.address, d.emergency_contact, " VERIFY_COLS " FROM user_%u u "
     "LEFT JOIN user_details_%u d ON d.user_id = u.id WHERE u.id = ?";
 /* The account list of one shard: SQL_LIST_FROM, the filters asked for, then the page in
- * one order (constant fragments; values are bound). */
-static const char SQL_LIST_FROM[] = "SELECT " USER_COLS " FROM user_%u u WHERE ";
+ * one order (constant fragments; values are bound). The admin's review queue shows each
+ * provider's verification, so the list reads it too (the details row of the same shard, by
+ * primary key). */
+static const char SQL_LIST_FROM[] = "SELECT " USER_COLS ", " VERIFY_COLS " FROM user_%u u "
+                                    "LEFT JOIN user_details_%u d ON d.user_id = u.id WHERE ";
 static const char SQL_LIST_ROLE[] = "u.role = ? AND ";
 static const char SQL_LIST_STATUS[] = "u.status = ? AND ";
 /* a username prefix or an exact phone/email, through the login index (one table for all shards) */
@@ -54,6 +61,11 @@ static const char SQL_DETAILS_UPDATE[] =
     "emergency_contact = IF(?, ?, emergency_contact), updated_ms = ? WHERE user_id = ?";
 static const char SQL_PROVIDER_RATING[] =
     "UPDATE user_%u SET rating_count = ?, rating_sum = ? WHERE id = ? AND role = 'provider'";
+static const char SQL_VERIFY_SET[] =
+    "UPDATE user_details_%u SET verification_documents = ?, verification_note = ?, verification_submitted_ms = ?, "
+    "updated_ms = ? WHERE user_id = ?";
+static const char SQL_USER_RESUBMIT[] =
+    "UPDATE user_%u SET status = ?, status_reason = NULL, updated_ms = ? WHERE id = ?";
 static const char SQL_ADMIN_UPDATE[] =
     "UPDATE user_%u SET password_hash = ?, role = 'admin', status = 'active', updated_ms = ? WHERE id = ?";
 
@@ -86,7 +98,29 @@ static unsigned shard_of(struct svc *s, uint64_t id) { return ids_shard(id, user
 
 static void copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
-static void row_to_user(const struct db_rows *r, size_t i, bool details, struct user *u)
+/* The verification columns of row i from column c on (VERIFY_COLS). */
+static void row_to_verification(const struct db_rows *r, size_t i, size_t c, struct user *u)
+{
+    u->has_verification = true;
+    u->verification_ms = db_rows_null(r, i, c + 2) ? 0 : db_rows_i64(r, i, c + 2);
+    const char *docs = db_rows_str(r, i, c);
+    json_t *a = docs ? json_loads(docs, 0, NULL) : NULL;
+    size_t k;
+    json_t *it;
+    json_array_foreach(a, k, it)
+    {
+        if (u->verification_count < ACCOUNT_VERIFICATION_DOCS_MAX &&
+            ids_parse(json_string_value(it), &u->verification_docs[u->verification_count]))
+            u->verification_count++;
+    }
+    json_decref(a);
+    u->has_verification_note = !db_rows_null(r, i, c + 1);
+    copy(u->verification_note, sizeof u->verification_note, db_rows_str(r, i, c + 1));
+}
+
+/* Row i: USER_COLS, then the details (bio, address, emergency contact) when details, then
+ * VERIFY_COLS when verification. */
+static void row_to_user(const struct db_rows *r, size_t i, bool details, bool verification, struct user *u)
 {
     memset(u, 0, sizeof *u);
     u->id = db_rows_u64(r, i, 0);
@@ -109,10 +143,12 @@ static void row_to_user(const struct db_rows *r, size_t i, bool details, struct 
     u->updated_ms = db_rows_i64(r, i, 14);
     if (details) {
         u->has_details = true;
-        copy(u->bio, sizeof u->bio, db_rows_str(r, i, 15));
-        copy(u->address, sizeof u->address, db_rows_str(r, i, 16));
-        copy(u->emergency_contact, sizeof u->emergency_contact, db_rows_str(r, i, 17));
+        copy(u->bio, sizeof u->bio, db_rows_str(r, i, NCOLS));
+        copy(u->address, sizeof u->address, db_rows_str(r, i, NCOLS + 1));
+        copy(u->emergency_contact, sizeof u->emergency_contact, db_rows_str(r, i, NCOLS + 2));
     }
+    if (verification)
+        row_to_verification(r, i, details ? NCOLS + 3 : NCOLS, u);
 }
 
 enum err store_init(struct svc *s)
@@ -193,7 +229,7 @@ static enum err get_on(struct db_conn *c, struct svc *s, uint64_t id, bool detai
     if (e == ERR_OK && db_rows_count(r) == 0)
         e = ERR_NOT_FOUND;
     if (e == ERR_OK)
-        row_to_user(r, 0, details, out);
+        row_to_user(r, 0, details, details, out);
     db_rows_free(r);
     return e;
 }
@@ -246,7 +282,7 @@ static bool list_before(const struct user *a, const struct user *b, bool newest_
 /* The statement for one shard and its parameters (values borrowed from q). */
 static bool list_sql(const struct user_query *q, unsigned shard, char *sql, size_t cap, struct db_args *a)
 {
-    int n = snprintf(sql, cap, SQL_LIST_FROM, shard);
+    int n = snprintf(sql, cap, SQL_LIST_FROM, shard, shard);
     const char *parts[4] = {q->role ? SQL_LIST_ROLE : "", q->status >= 0 ? SQL_LIST_STATUS : "",
                             q->search_like ? SQL_LIST_SEARCH : "", q->newest_first ? SQL_LIST_NEWEST : SQL_LIST_OLDEST};
     for (size_t i = 0; i < 4 && n >= 0 && (size_t)n < cap; i++)
@@ -293,7 +329,7 @@ enum err store_users_list(struct svc *s, const struct user_query *q, size_t limi
         db_args_free(&a);
         for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++) {
             struct user u;
-            row_to_user(r, i, false, &u);
+            row_to_user(r, i, false, true, &u);
             /* insertion into the sorted prefix of size got (bounded by limit) */
             size_t pos = got;
             while (pos > 0 && list_before(&u, &out[pos - 1], q->newest_first))
@@ -431,6 +467,62 @@ enum err store_user_set_status(struct svc *s, uint64_t id, enum account_action a
     if (e == ERR_OK) {
         store_user_invalidate(s, id);
         events_relay_nudge();
+    }
+    return e;
+}
+
+struct verify_ctx {
+    struct svc *s;
+    uint64_t id;
+    const char *documents, *note;
+    bool resubmitted;
+    struct user *out;
+};
+
+static enum err verify_tx(struct db_conn *c, void *arg)
+{
+    struct verify_ctx *x = arg;
+    char sql[512];
+    unsigned k = shard_of(x->s, x->id);
+    int64_t now = time_now_ms();
+    enum account_status to;
+    uint64_t affected = 0;
+    enum err e = get_on(c, x->s, x->id, false, true, x->out);
+    if (e != ERR_OK)
+        return e;
+    if ((e = account_verification_submit(x->out->role, x->out->status, &to)) != ERR_OK)
+        return e;
+    x->resubmitted = x->out->status == ST_REJECTED;
+    e = db_exec(c, &affected, sql_for(sql, sizeof sql, SQL_VERIFY_SET, k), "ssiiu", x->documents, x->note, now, now,
+                x->id);
+    if (e == ERR_OK && affected == 0) {
+        LOG_E("user: %llu has no details row to keep its verification in", (unsigned long long)x->id);
+        return ERR_INTERNAL;
+    }
+    if (e == ERR_OK && x->resubmitted) {
+        /* rejected before: waiting for review again, the rejection's reason no longer applies */
+        e = db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_USER_RESUBMIT, k), "siu", ACCOUNT_STATUS_NAMES[to], now,
+                    x->id);
+        char ids[IDS_STR_LEN];
+        json_t *data = e == ERR_OK ? json_pack("{s:s}", "user_id", ids_format(x->id, ids)) : NULL;
+        if (e == ERR_OK)
+            e = data ? events_outbox_add(c, "user", "provider.resubmitted", 1, data, NULL) : ERR_NO_MEMORY;
+        json_decref(data);
+    }
+    if (e == ERR_OK)
+        e = get_on(c, x->s, x->id, true, false, x->out);
+    return e;
+}
+
+enum err store_verification_submit(struct svc *s, uint64_t id, const char *documents, const char *note,
+                                   struct user *out)
+{
+    struct verify_ctx x = {s, id, documents, note, false, out};
+    enum err e = db_tx(s->db, verify_tx, &x);
+    if (e == ERR_OK) {
+        store_user_invalidate(s, id);
+        if (x.resubmitted)
+            events_relay_nudge();
     }
     return e;
 }
@@ -633,35 +725,89 @@ struct view_ctx {
     struct svc *s;
     uint64_t id;
     enum user_view view;
+    int64_t now_s;
 };
 
+/* The JSON of a view; a cached self view is stamped "<stamp>\n<json>" (lib/mediaref.h): a
+ * provider's holds the signed URLs of its verification documents. */
 static enum err load_view(void *arg, char **out, size_t *len)
 {
     struct view_ctx *x = arg;
-    struct user u;
-    enum err e = store_user_get(x->s, x->id, x->view != VIEW_PUBLIC, &u);
-    if (e != ERR_OK)
-        return e;
-    json_t *j = account_user_json(&u, x->view);
-    *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (!*out)
+    struct user *u = malloc(sizeof *u);
+    if (!u)
         return ERR_NO_MEMORY;
-    *len = strlen(*out);
-    return ERR_OK;
+    enum err e = store_user_get(x->s, x->id, x->view != VIEW_PUBLIC, u);
+    json_t *j = e == ERR_OK ? account_user_json(u, x->view, x->now_s) : NULL;
+    char *json = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (e == ERR_OK && !json)
+        e = ERR_NO_MEMORY;
+    if (e == ERR_OK && x->view == VIEW_SELF) {
+        size_t cap = strlen(json) + 24;
+        *out = malloc(cap);
+        if (*out)
+            *len = (size_t)snprintf(*out, cap, "%lld\n%s",
+                                    (long long)mediaref_stamp(account_view_signed(u, x->view), x->now_s), json);
+        else
+            e = ERR_NO_MEMORY;
+        free(json);
+    } else if (e == ERR_OK) {
+        *out = json;
+        *len = strlen(json);
+    }
+    free(u);
+    return e;
+}
+
+/* Split a stamped self view; false when raw is not one. */
+static bool parse_self(char *raw, long long *stamp, char **json)
+{
+    char *end;
+    *stamp = strtoll(raw, &end, 10);
+    if (end == raw || *end != '\n')
+        return false;
+    *json = end + 1;
+    return true;
 }
 
 enum err store_user_json_cached(struct svc *s, uint64_t id, enum user_view view, char **out, size_t *len)
 {
     static const struct aside_opts opts = {.name = "user_profile", .ttl_ms = 300000, .negative_ttl_ms = 10000};
     if (view == VIEW_INTERNAL) { /* moderation views are always read fresh */
-        struct view_ctx x = {s, id, view};
+        struct view_ctx x = {s, id, view, time_now_ms() / 1000};
         return load_view(&x, out, len);
     }
     char key[64];
     key_view(key, sizeof key, id, view);
-    struct view_ctx x = {s, id, view};
-    return aside_get(s->cache, key, &opts, load_view, &x, out, len);
+    for (int attempt = 0;; attempt++) {
+        struct view_ctx x = {s, id, view, time_now_ms() / 1000};
+        char *raw = NULL, *json;
+        size_t rawlen = 0;
+        long long stamp;
+        enum err e = aside_get(s->cache, key, &opts, load_view, &x, &raw, &rawlen);
+        if (e != ERR_OK || view != VIEW_SELF) {
+            *out = raw;
+            *len = rawlen;
+            return e;
+        }
+        bool parsed = parse_self(raw, &stamp, &json);
+        if (attempt == 0 && (!parsed || !mediaref_stamp_current(stamp, x.now_s))) {
+            /* URLs signed in an hour that has passed, or a format this version does not know:
+             * rebuild once */
+            free(raw);
+            aside_invalidate(s->cache, key);
+            continue;
+        }
+        if (!parsed) {
+            LOG_E("user: cached value of %s is malformed even after a rebuild", key);
+            free(raw);
+            return ERR_INTERNAL;
+        }
+        *len = rawlen - (size_t)(json - raw);
+        memmove(raw, json, *len + 1);
+        *out = raw;
+        return ERR_OK;
+    }
 }
 
 void store_user_invalidate(struct svc *s, uint64_t id)

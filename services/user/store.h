@@ -51,6 +51,16 @@ enum err store_user_update(struct svc *s, uint64_t id, const struct user_patch *
 enum err store_user_set_status(struct svc *s, uint64_t id, enum account_action a, const char *reason,
                                struct user *out);
 
+/* A provider submits verification documents, in one transaction under the account's row
+ * lock: documents (the JSON array of media ids, already checked with the media service) and
+ * note (NULL: none) replace what was submitted before, with the time; a rejected account
+ * goes back to pending_review (its rejection reason cleared, provider.resubmitted in the
+ * outbox), one pending review stays so. ERR_CONFLICT for an active or suspended account,
+ * ERR_FORBIDDEN for a role other than provider (account_verification_submit). *out is the
+ * account afterwards, with its details. The cached views are dropped after the commit. */
+enum err store_verification_submit(struct svc *s, uint64_t id, const char *documents, const char *note,
+                                   struct user *out);
+
 /* What an account list asks for. */
 struct user_query {
     enum role role;           /* ROLE_NONE: any role */
@@ -96,7 +106,9 @@ enum err store_login_failures(struct svc *s, const char *login, const char *ip, 
 void store_login_failed(struct svc *s, const char *login, const char *ip);
 void store_login_succeeded(struct svc *s, const char *login);
 
-/* A user's rendered JSON for a view, through the cache (cache-aside, see lib/aside.h). */
+/* A user's rendered JSON for a view, through the cache (cache-aside, see lib/aside.h); the
+ * internal view is always read fresh. A cached self view whose signed URLs (a provider's
+ * verification documents) belong to an hour that has passed is rebuilt. */
 enum err store_user_json_cached(struct svc *s, uint64_t id, enum user_view view, char **out, size_t *len);
 /* Drop every cached view of a user (after a committed change). */
 void store_user_invalidate(struct svc *s, uint64_t id);

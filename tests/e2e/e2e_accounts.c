@@ -1,5 +1,6 @@
 /* Accounts through the gateway: registration, login (by username, phone, email), tokens
- * (refresh rotation, replay detection, logout), profiles (own, public, edits), suspension. */
+ * (refresh rotation, replay detection, logout), profiles (own, public, edits), suspension,
+ * and a provider's verification documents (who may submit them, who sees them). */
 #include "harness.h"
 
 #include <stdio.h>
@@ -357,6 +358,142 @@ static void provider_approval_through_internal_api(void **state)
     e2e_resp_free(r);
 }
 
+/* ---------- verification documents ---------- */
+
+static struct resp *put_verification(const struct e2e_user *u, json_t *body)
+{
+    return e2e_call("PUT", "/api/v1/users/me/verification", u ? u->token : NULL, body);
+}
+
+static void verification_documents_of_a_provider(void **state)
+{
+    (void)state;
+    struct e2e_user p, other, owner, active;
+    e2e_user_new(&p, "provider");
+    e2e_user_new(&other, "provider");
+    e2e_user_new(&owner, "owner");
+    e2e_provider_approved(&active);
+    /* nothing submitted yet: null for a provider, no such field for anyone else */
+    struct resp *r = get_me(p.token);
+    EXPECT_STATUS(r, 200);
+    assert_true(json_is_null(e2e_get(r, "verification")));
+    e2e_resp_free(r);
+    r = get_me(owner.token);
+    assert_null(e2e_get(r, "verification"));
+    e2e_resp_free(r);
+
+    char doc[2][24], theirs[24], listing_photo[24];
+    e2e_photo_new(&p, "verification", doc[0]); /* a provider waiting for review may upload these */
+    e2e_photo_new(&p, "verification", doc[1]);
+    e2e_photo_new(&other, "verification", theirs);
+    e2e_photo_new(&active, "listing", listing_photo);
+
+    /* only providers; the body is checked field by field, then each document */
+    r = put_verification(NULL, json_pack("{s:[s]}", "documents", doc[0]));
+    EXPECT_ERROR(r, 401, "unauthenticated");
+    e2e_resp_free(r);
+    r = put_verification(&owner, json_pack("{s:[s]}", "documents", doc[0]));
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    char note501[510];
+    memset(note501, 'n', 501);
+    note501[501] = 0;
+    json_t *eleven = json_array();
+    for (int i = 1; i <= 11; i++)
+        json_array_append_new(eleven, json_sprintf("%d", i));
+    struct {
+        json_t *body;
+        const char *field;
+    } bad[] = {
+        {json_pack("{}"), "documents"},
+        {json_pack("{s:[]}", "documents"), "documents"},
+        {json_pack("{s:o}", "documents", eleven), "documents"},
+        {json_pack("{s:[s,s]}", "documents", doc[0], doc[0]), "documents"},
+        {json_pack("{s:[s],s:s}", "documents", doc[0], "note", note501), "note"},
+        {json_pack("{s:[s],s:s}", "documents", doc[0], "extra", "x"), "extra"},
+        {json_pack("{s:[s,s]}", "documents", doc[0], theirs), "documents.1"},       /* another's */
+        {json_pack("{s:[s,s]}", "documents", "999999999999", doc[1]), "documents.0"}, /* no such */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        r = put_verification(&p, bad[i].body);
+        EXPECT_ERROR(r, 422, "validation_failed");
+        if (!e2e_field_error(r, bad[i].field))
+            fail_msg("expected %s to be named: %s", bad[i].field, r->body);
+        e2e_resp_free(r);
+    }
+    r = get_me(p.token);
+    assert_true(json_is_null(e2e_get(r, "verification"))); /* none of that was stored */
+    e2e_resp_free(r);
+
+    /* submitted: the provider sees its documents, signed, in order, with the note */
+    r = put_verification(&p, json_pack("{s:[s,s],s:s}", "documents", doc[0], doc[1], "note", "营业执照与身份证\n请审核"));
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "id"), p.id);
+    assert_string_equal(e2e_str(r, "status"), "pending_review");
+    assert_int_equal(json_array_size(e2e_get(r, "verification.documents")), 2);
+    e2e_expect_photo(e2e_get(r, "verification.documents.0"), doc[0]);
+    e2e_expect_photo(e2e_get(r, "verification.documents.1"), doc[1]);
+    assert_string_equal(e2e_str(r, "verification.note"), "营业执照与身份证\n请审核");
+    assert_non_null(e2e_str(r, "verification.submitted_at"));
+    json_t *submitted = json_deep_copy(e2e_get(r, "verification"));
+    e2e_resp_free(r);
+    r = get_me(p.token); /* read back at once through the profile cache */
+    EXPECT_STATUS(r, 200);
+    assert_true(json_equal(e2e_get(r, "verification"), submitted));
+    e2e_resp_free(r);
+    json_decref(submitted);
+    /* stored as media ids beside the note, in the account's details row (whichever shard) */
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM (SELECT user_id, verification_documents d, verification_note n "
+                                "FROM pb_user.user_details_0 UNION ALL SELECT user_id, verification_documents, "
+                                "verification_note FROM pb_user.user_details_1 UNION ALL SELECT user_id, "
+                                "verification_documents, verification_note FROM pb_user.user_details_2 UNION ALL "
+                                "SELECT user_id, verification_documents, verification_note FROM "
+                                "pb_user.user_details_3) x WHERE x.user_id = CAST(? AS UNSIGNED) AND "
+                                "JSON_EQUALS(x.d, JSON_ARRAY(?, ?)) AND x.n LIKE '营业执照%'",
+                                "sss", p.id, doc[0], doc[1]),
+                     1);
+
+    /* nobody else sees them: not the public profile, not the media API, not the file by token */
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/users/%s", p.id);
+    r = e2e_call("GET", path, owner.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_null(e2e_get(r, "verification"));
+    assert_null(strstr(r->body, doc[0]));
+    e2e_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/media/%s", doc[0]);
+    r = e2e_call("GET", path, other.token, NULL);
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    snprintf(path, sizeof path, "/media/p/%s/1280", doc[0]);
+    r = e2e_call("GET", path, owner.token, NULL);
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+
+    /* a second submission replaces the first; null clears the note */
+    r = put_verification(&p, json_pack("{s:[s],s:n}", "documents", doc[1], "note"));
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "verification.documents")), 1);
+    assert_string_equal(e2e_str(r, "verification.documents.0.id"), doc[1]);
+    assert_true(json_is_null(e2e_get(r, "verification.note")));
+    e2e_resp_free(r);
+
+    /* an active provider has nothing to submit: 409 (a photo of another purpose: 422 first) */
+    char mine[24];
+    e2e_photo_new(&active, "verification", mine);
+    r = put_verification(&active, json_pack("{s:[s]}", "documents", mine));
+    EXPECT_ERROR(r, 409, "conflict");
+    e2e_resp_free(r);
+    r = put_verification(&active, json_pack("{s:[s]}", "documents", listing_photo));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_non_null(e2e_field_error(r, "documents.0"));
+    e2e_resp_free(r);
+    r = get_me(active.token);
+    assert_string_equal(e2e_str(r, "status"), "active");
+    assert_true(json_is_null(e2e_get(r, "verification")));
+    e2e_resp_free(r);
+}
+
 static void admin_account_exists(void **state)
 {
     (void)state;
@@ -385,6 +522,7 @@ int main(void)
         cmocka_unit_test(password_change_needs_the_current_one),
         cmocka_unit_test(suspension_stops_tokens_and_login),
         cmocka_unit_test(provider_approval_through_internal_api),
+        cmocka_unit_test(verification_documents_of_a_provider),
         cmocka_unit_test(admin_account_exists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* The admin service through the gateway, against the real user service (and the boarding
- * service when it runs): who may call it, provider reviews, suspensions, platform rules,
- * listing reviews checked against the rules, and the audit log of every decision. */
+ * service when it runs): who may call it, provider reviews (with the documents providers
+ * submit), suspensions, platform rules, listing reviews checked against the rules, and the
+ * audit log of every decision. */
 #include "harness.h"
 #include "ids.h"
 
@@ -347,6 +348,84 @@ static void provider_review_flow(void **state)
                                 "AND action = 'provider.approve' AND actor_id = CAST(? AS UNSIGNED)",
                                 "ss", p.id, admin.id),
                      1);
+}
+
+/* The documents a provider submits are what the admin reviews: the queue shows them with
+ * URLs the admin can open; a rejected provider submits again and is back in the queue. */
+static void provider_verification_in_the_queue(void **state)
+{
+    (void)state;
+    struct e2e_user admin, p, owner;
+    e2e_admin(&admin);
+    e2e_user_new(&p, "provider");
+    e2e_user_new(&owner, "owner");
+    json_t *item = queue_find(admin.token, "provider", p.id, 100);
+    assert_non_null(item);
+    assert_true(json_is_null(json_object_get(item, "verification"))); /* nothing submitted yet */
+    json_decref(item);
+
+    char doc[2][24];
+    e2e_photo_new(&p, "verification", doc[0]);
+    struct resp *r = e2e_call("PUT", "/api/v1/users/me/verification", p.token,
+                              json_pack("{s:[s],s:s}", "documents", doc[0], "note", "营业执照"));
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    item = queue_find(admin.token, "provider", p.id, 100);
+    assert_non_null(item);
+    json_t *docs = json_object_get(json_object_get(item, "verification"), "documents");
+    assert_int_equal(json_array_size(docs), 1);
+    e2e_expect_photo(json_array_get(docs, 0), doc[0]); /* the admin opens it */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(item, "verification"), "note")), "营业执照");
+    json_decref(item);
+    /* the queue is for admins only */
+    r = e2e_call("GET", "/api/v1/admin/reviews-queue?kind=provider", p.token, NULL);
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    r = e2e_call("GET", "/api/v1/admin/reviews-queue?kind=provider", owner.token, NULL);
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+
+    /* rejected: out of the queue; the provider submits again and is pending again */
+    r = decide(admin.token, "providers", p.id, "reject", "营业执照不清晰");
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    assert_null(queue_find(admin.token, "provider", p.id, 100));
+    r = me(p.token);
+    assert_string_equal(e2e_str(r, "status"), "rejected");
+    assert_string_equal(e2e_str(r, "status_reason"), "营业执照不清晰");
+    e2e_resp_free(r);
+    e2e_photo_new(&p, "verification", doc[1]);
+    r = e2e_call("PUT", "/api/v1/users/me/verification", p.token, json_pack("{s:[s,s]}", "documents", doc[1], doc[0]));
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "status"), "pending_review");
+    assert_null(e2e_get(r, "status_reason")); /* the rejection's reason no longer applies */
+    e2e_resp_free(r);
+    r = me(p.token);
+    assert_string_equal(e2e_str(r, "status"), "pending_review");
+    assert_string_equal(e2e_str(r, "verification.documents.0.id"), doc[1]);
+    e2e_resp_free(r);
+    item = queue_find(admin.token, "provider", p.id, 100);
+    assert_non_null(item);
+    docs = json_object_get(json_object_get(item, "verification"), "documents");
+    assert_int_equal(json_array_size(docs), 2);
+    e2e_expect_photo(json_array_get(docs, 0), doc[1]);
+    e2e_expect_photo(json_array_get(docs, 1), doc[0]);
+    json_decref(item);
+    /* the resubmission is a fact others may react to */
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_user.outbox WHERE subject = 'petboarding.provider.resubmitted' "
+                                "AND payload LIKE CONCAT('%', ?, '%')", "s", p.id),
+                     1);
+    /* approved: nothing more to submit */
+    r = decide(admin.token, "providers", p.id, "approve", "资料齐全");
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    r = e2e_call("PUT", "/api/v1/users/me/verification", p.token, json_pack("{s:[s]}", "documents", doc[1]));
+    EXPECT_ERROR(r, 409, "conflict");
+    e2e_resp_free(r);
+    r = me(p.token);
+    assert_string_equal(e2e_str(r, "status"), "active");
+    assert_int_equal(json_array_size(e2e_get(r, "verification.documents")), 2); /* what was reviewed stays */
+    e2e_resp_free(r);
 }
 
 /* ---------- suspensions ---------- */
@@ -1144,6 +1223,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_endpoint_is_for_admins_only),
         cmocka_unit_test(provider_review_flow),
+        cmocka_unit_test(provider_verification_in_the_queue),
         cmocka_unit_test(suspension_flow),
         cmocka_unit_test(rules_are_data),
         cmocka_unit_test(listing_review_flow),

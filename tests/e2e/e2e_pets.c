@@ -1,6 +1,7 @@
 /* Pets through the gateway: the full round trip of every field, list pages, every validation
  * rule and wrong type, the authorization matrix, soft delete and the internal view, provider
- * grants given by the order service, vaccination records, and the pet cache staying fresh. */
+ * grants given by the order service, vaccination records, the pet cache staying fresh, and
+ * photos: media ids checked with the media service, rendered with signed URLs that fetch. */
 #include "harness.h"
 #include "dates.h"
 
@@ -104,13 +105,31 @@ static long service_status_without_token(const char *method, const char *path)
     return status;
 }
 
-static json_t *full_body(const char *birth)
+/* Every field; photos: n new pet photos of o (their ids written to ids when not NULL). */
+static json_t *full_body(const char *birth, const struct e2e_user *o, int n, char (*ids)[24])
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:s,s:[s,s],s:{s:s,s:s,s:s,s:s}}", "name", "旺财", "species", "dog",
+    json_t *photos = json_array();
+    for (int i = 0; i < n; i++) {
+        char id[24];
+        e2e_photo_new(o, "pet", id);
+        json_array_append_new(photos, json_string(id));
+        if (ids)
+            memcpy(ids[i], id, sizeof id);
+    }
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:s,s:o,s:{s:s,s:s,s:s,s:s}}", "name", "旺财", "species", "dog",
                      "breed", "柴犬", "birth_date", birth, "sex", "male", "weight_kg", 8.35, "neutered", 1,
-                     "description", "性格温顺，喜欢散步。\n怕打雷。", "photos", "https://img.example.cn/pets/1.jpg",
-                     "http://img.example.cn/pets/2.png", "care", "feeding", "早晚各一次\n每次 100 克狗粮", "medication",
-                     "无", "allergies", "鸡肉", "vet_contact", "瑞鹏宠物医院 021-12345678");
+                     "description", "性格温顺，喜欢散步。\n怕打雷。", "photos", photos, "care", "feeding",
+                     "早晚各一次\n每次 100 克狗粮", "medication", "无", "allergies", "鸡肉", "vet_contact",
+                     "瑞鹏宠物医院 021-12345678");
+}
+
+/* Expect r's photos to be exactly the photo objects of ids (n of them), each fetchable. */
+static void expect_photos(const struct resp *r, char (*ids)[24], size_t n)
+{
+    json_t *photos = e2e_get(r, "photos");
+    assert_int_equal(json_array_size(photos), n);
+    for (size_t i = 0; i < n; i++)
+        e2e_expect_photo(json_array_get(photos, i), ids[i]);
 }
 
 /* ---------- round trip ---------- */
@@ -121,7 +140,8 @@ static void crud_round_trip_reads_back_every_field(void **state)
     struct e2e_user o;
     e2e_user_new(&o, "owner");
     int32_t birth = years_ago(3);
-    struct resp *c = e2e_call("POST", "/api/v1/pets", o.token, full_body(day_str(birth)));
+    char photo[3][24];
+    struct resp *c = e2e_call("POST", "/api/v1/pets", o.token, full_body(day_str(birth), &o, 2, photo));
     EXPECT_STATUS(c, 201);
     const char *id = e2e_str(c, "id");
     assert_non_null(id);
@@ -137,9 +157,8 @@ static void crud_round_trip_reads_back_every_field(void **state)
     assert_non_null(strstr(c->body, "\"weight_kg\":8.35,"));
     assert_true(json_is_true(e2e_get(c, "neutered")));
     assert_string_equal(e2e_str(c, "description"), "性格温顺，喜欢散步。\n怕打雷。");
-    assert_int_equal(json_array_size(e2e_get(c, "photos")), 2);
-    assert_string_equal(e2e_str(c, "photos.0"), "https://img.example.cn/pets/1.jpg");
-    assert_string_equal(e2e_str(c, "photos.1"), "http://img.example.cn/pets/2.png");
+    expect_photos(c, photo, 2); /* in the order given, signed, fetchable */
+    assert_non_null(strstr(e2e_str(c, "photos.0.url"), "/media/p/"));
     assert_string_equal(e2e_str(c, "care.feeding"), "早晚各一次\n每次 100 克狗粮");
     assert_string_equal(e2e_str(c, "care.medication"), "无");
     assert_string_equal(e2e_str(c, "care.allergies"), "鸡肉");
@@ -162,15 +181,18 @@ static void crud_round_trip_reads_back_every_field(void **state)
     assert_int_equal(e2e_db_int("SELECT weight_g FROM pb_pet.pet WHERE id = ?", "u", pid), 8350);
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_pet.pet_care WHERE pet_id = ? AND allergies = '鸡肉' "
                                 "AND JSON_LENGTH(photos) = 2", "u", pid), 1);
+    /* photos are stored as media ids, never as URLs */
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_pet.pet_care WHERE pet_id = ? AND "
+                                "JSON_EQUALS(photos, JSON_ARRAY(?, ?))", "uss", pid, photo[0], photo[1]), 1);
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = 'pb_pet' AND "
                                 "table_name = 'pet' AND column_name IN ('description', 'feeding', 'medication', "
                                 "'allergies', 'vet_contact', 'photos')", ""), 0);
 
     /* a subset: the rest stays */
+    e2e_photo_new(&o, "pet", photo[2]);
     struct resp *p = e2e_call("PATCH", path, o.token,
                               json_pack("{s:s,s:f,s:s,s:b,s:{s:s},s:[s]}", "name", "旺财二号", "weight_kg", 9.0, "sex",
-                                        "unknown", "neutered", 0, "care", "feeding", "一天三次", "photos",
-                                        "https://img.example.cn/pets/3.webp"));
+                                        "unknown", "neutered", 0, "care", "feeding", "一天三次", "photos", photo[2]));
     EXPECT_STATUS(p, 200);
     assert_string_equal(e2e_str(p, "name"), "旺财二号");
     assert_true(json_number_value(e2e_get(p, "weight_kg")) == 9.0);
@@ -180,7 +202,7 @@ static void crud_round_trip_reads_back_every_field(void **state)
     assert_string_equal(e2e_str(p, "care.allergies"), "鸡肉");
     assert_string_equal(e2e_str(p, "breed"), "柴犬");
     assert_string_equal(e2e_str(p, "birth_date"), day_str(birth));
-    assert_int_equal(json_array_size(e2e_get(p, "photos")), 1);
+    expect_photos(p, photo + 2, 1);
     g = e2e_call("GET", path, o.token, NULL);
     assert_true(json_equal(g->json, p->json));
     e2e_resp_free(g);
@@ -228,6 +250,139 @@ static void crud_round_trip_reads_back_every_field(void **state)
     d = e2e_call("DELETE", path, o.token, NULL);
     EXPECT_ERROR(d, 404, "not_found");
     e2e_resp_free(d);
+}
+
+/* ---------- photos ---------- */
+
+static long long photo_rows(const char *pet)
+{
+    return e2e_db_int("SELECT JSON_LENGTH(photos) FROM pb_pet.pet_care WHERE pet_id = ?", "u",
+                      strtoull(pet, NULL, 10));
+}
+
+static void photos_are_the_owners_pet_photos_checked_by_the_media_service(void **state)
+{
+    (void)state;
+    struct e2e_user o, b, prov;
+    e2e_user_new(&o, "owner");
+    e2e_user_new(&b, "owner");
+    e2e_provider_approved(&prov);
+    char mine[2][24], theirs[24], listing_photo[24], x[32], path[96];
+    e2e_photo_new(&o, "pet", mine[0]);
+    e2e_photo_new(&o, "pet", mine[1]);
+    e2e_photo_new(&b, "pet", theirs);
+    e2e_photo_new(&prov, "listing", listing_photo);
+    create_pet(&o, "有照片", x, sizeof x);
+    pathf(path, sizeof path, "/api/v1/pets/%s", x);
+
+    /* another owner's photo, another purpose's, an id that names no photo: 422 naming each
+     * by its place, and nothing is written */
+    struct {
+        const char *a, *b;
+        const char *field;
+    } bad[] = {
+        {mine[0], theirs, "photos.1"},
+        {listing_photo, mine[0], "photos.0"},
+        {"999999999999", mine[1], "photos.0"},
+    };
+    long long before = pets_of(&o);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct resp *r = e2e_call("PATCH", path, o.token, json_pack("{s:[s,s]}", "photos", bad[i].a, bad[i].b));
+        EXPECT_FIELD(r, 422, "validation_failed", bad[i].field);
+        assert_int_equal(json_object_size(e2e_get(r, "error.fields")), 1);
+        e2e_resp_free(r);
+        r = e2e_call("POST", "/api/v1/pets", o.token,
+                     json_pack("{s:s,s:s,s:f,s:[s,s]}", "name", "x", "species", "cat", "weight_kg", 3.0, "photos",
+                               bad[i].a, bad[i].b));
+        EXPECT_FIELD(r, 422, "validation_failed", bad[i].field);
+        e2e_resp_free(r);
+    }
+    assert_int_equal(pets_of(&o), before);
+    assert_int_equal(photo_rows(x), 0);
+    /* another owner cannot attach even their own photos to this pet */
+    struct resp *r = e2e_call("PATCH", path, b.token, json_pack("{s:[s]}", "photos", theirs));
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+
+    /* the owner's own: attached in order, readable by the owner and an admin */
+    r = e2e_call("PATCH", path, o.token, json_pack("{s:[s,s]}", "photos", mine[1], mine[0]));
+    EXPECT_STATUS(r, 200);
+    char order[2][24];
+    memcpy(order[0], mine[1], 24);
+    memcpy(order[1], mine[0], 24);
+    expect_photos(r, order, 2);
+    e2e_resp_free(r);
+    struct e2e_user adm;
+    e2e_admin(&adm);
+    r = e2e_call("GET", path, adm.token, NULL);
+    EXPECT_STATUS(r, 200);
+    expect_photos(r, order, 2);
+    e2e_resp_free(r);
+    r = e2e_call("GET", "/api/v1/pets?limit=1", o.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "items.0.photos.0.id"), mine[1]);
+    e2e_resp_free(r);
+
+    /* with the media service down, attaching is 503 and changes nothing; reading and other
+     * edits go on (private URLs are signed here, without asking it) */
+    e2e_stack_service("media", "stop", NULL);
+    r = e2e_call("PATCH", path, o.token, json_pack("{s:[s]}", "photos", mine[0]));
+    long attach_status = r->status;
+    char code[32];
+    snprintf(code, sizeof code, "%s", e2e_str(r, "error.code") ? e2e_str(r, "error.code") : "");
+    e2e_resp_free(r);
+    r = e2e_call("PATCH", path, o.token, json_pack("{s:s}", "name", "改名"));
+    long edit_status = r->status;
+    e2e_resp_free(r);
+    r = e2e_call("GET", path, o.token, NULL);
+    long read_status = r->status;
+    size_t shown = json_array_size(e2e_get(r, "photos"));
+    e2e_resp_free(r);
+    e2e_stack_service("media", "start", NULL);
+    assert_int_equal(attach_status, 503);
+    assert_string_equal(code, "unavailable");
+    assert_int_equal(edit_status, 200);
+    assert_int_equal(read_status, 200);
+    assert_int_equal(shown, 2);
+    assert_int_equal(photo_rows(x), 2);
+
+    /* [] removes them all */
+    r = e2e_call("PATCH", path, o.token, json_pack("{s:[]}", "photos"));
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "photos")), 0);
+    e2e_resp_free(r);
+    assert_int_equal(photo_rows(x), 0);
+}
+
+/* Pets whose photos were stored as URL strings before photos were media ids still read:
+ * such a photo is {id: null, url, thumb_url: url}; the next edit of photos replaces them. */
+static void photos_stored_as_urls_still_read(void **state)
+{
+    (void)state;
+    struct e2e_user o;
+    e2e_user_new(&o, "owner");
+    char x[32], photo[24], path[96];
+    create_pet(&o, "老照片", x, sizeof x); /* never read yet: nothing cached */
+    e2e_photo_new(&o, "pet", photo);
+    e2e_db_exec("UPDATE pb_pet.pet_care SET photos = JSON_ARRAY('https://img.example.cn/pets/old.jpg', ?) "
+                "WHERE pet_id = ?", "su", photo, strtoull(x, NULL, 10));
+    pathf(path, sizeof path, "/api/v1/pets/%s", x);
+    struct resp *r = e2e_call("GET", path, o.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "photos")), 2);
+    assert_true(json_is_null(e2e_get(r, "photos.0.id")));
+    assert_string_equal(e2e_str(r, "photos.0.url"), "https://img.example.cn/pets/old.jpg");
+    assert_string_equal(e2e_str(r, "photos.0.thumb_url"), "https://img.example.cn/pets/old.jpg");
+    e2e_expect_photo(e2e_get(r, "photos.1"), photo);
+    e2e_resp_free(r);
+    r = e2e_call("GET", "/api/v1/pets", o.token, NULL);
+    assert_true(json_is_null(e2e_get(r, "items.0.photos.0.id")));
+    e2e_resp_free(r);
+    r = e2e_call("PATCH", path, o.token, json_pack("{s:[s]}", "photos", photo));
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "photos")), 1);
+    e2e_expect_photo(e2e_get(r, "photos.0"), photo);
+    e2e_resp_free(r);
 }
 
 /* ---------- lists ---------- */
@@ -315,15 +470,13 @@ static void every_validation_rule_names_its_field_and_writes_nothing(void **stat
     (void)state;
     struct e2e_user o;
     e2e_user_new(&o, "owner");
-    char s33[40], s51[60], s65[70], s201[210], s501[510], s1001[1010], url501[510];
+    char s33[40], s51[60], s65[70], s201[210], s501[510], s1001[1010];
     long_text(s33, 33, 'n');
     long_text(s51, 51, 'b');
     long_text(s65, 65, 'v');
     long_text(s201, 201, 'c');
     long_text(s501, 501, 'c');
     long_text(s1001, 1001, 'd');
-    memcpy(url501, "https://a.cn/", 13);
-    long_text(url501 + 13, 501 - 13, 'p');
     const char *tomorrow = day_str(date_today() + 1), *too_old = day_str(years_ago(40) - 1);
     static struct bad_case cases[48];
     size_t n = 0;
@@ -355,13 +508,12 @@ static void every_validation_rule_names_its_field_and_writes_nothing(void **stat
     CASE("sex", "{\"name\":\"a\"," BASE ",\"sex\":null}");
     CASE("neutered", "{\"name\":\"a\"," BASE ",\"neutered\":null}");
     CASE("description", "{\"name\":\"a\"," BASE ",\"description\":\"%s\"}", s1001);
-    CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"https://a.cn/1\",\"https://a.cn/2\",\"https://a.cn/3\","
-                   "\"https://a.cn/4\",\"https://a.cn/5\",\"https://a.cn/6\",\"https://a.cn/7\",\"https://a.cn/8\","
-                   "\"https://a.cn/9\",\"https://a.cn/10\",\"https://a.cn/11\"]}");
-    CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"ftp://a.cn/1.jpg\"]}");
+    CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\","
+                   "\"10\",\"11\"]}");
+    CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"https://a.cn/1.jpg\"]}"); /* ids, not URLs */
     CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"javascript:alert(1)\"]}");
-    CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"%s\"]}", url501);
-    CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"https://a.cn/1\",\"https://a.cn/1\"]}");
+    CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"-5\"]}");
+    CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"77\",\"77\"]}");
     CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":[\"\"]}");
     CASE("photos", "{\"name\":\"a\"," BASE ",\"photos\":null}");
     CASE("care.feeding", "{\"name\":\"a\"," BASE ",\"care\":{\"feeding\":\"%s\"}}", s501);
@@ -381,7 +533,7 @@ static void every_validation_rule_names_its_field_and_writes_nothing(void **stat
     assert_int_equal(pets_of(&o), 0); /* no rejected request wrote anything */
 
     /* the limits themselves are accepted */
-    char s32[140] = "", s50[60], s200[210], s500[600], desc[1010], url500[510];
+    char s32[140] = "", s50[60], s200[210], s500[600], desc[1010], photo[24];
     for (int i = 0; i < 32; i++)
         strcat(s32, "猫");
     long_text(s50, 50, 'b');
@@ -391,12 +543,10 @@ static void every_validation_rule_names_its_field_and_writes_nothing(void **stat
     long_text(desc, 1000, 'd');
     desc[10] = '\n';
     desc[11] = '\t';
-    memcpy(url500, "https://a.cn/", 13);
-    long_text(url500 + 13, 500 - 13, 'p');
     json_t *photos = json_array();
     for (int i = 0; i < 10; i++) {
-        url500[20] = (char)('a' + i);
-        json_array_append_new(photos, json_string(url500));
+        e2e_photo_new(&o, "pet", photo);
+        json_array_append_new(photos, json_string(photo));
     }
     struct resp *r = e2e_call("POST", "/api/v1/pets", o.token,
                               json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:o,s:{s:s,s:s,s:s,s:s}}", "name", s32, "species",
@@ -406,6 +556,7 @@ static void every_validation_rule_names_its_field_and_writes_nothing(void **stat
     EXPECT_STATUS(r, 201);
     assert_int_equal(e2e_int(r, "age_years"), 40);
     assert_true(json_real_value(e2e_get(r, "weight_kg")) == 0.05);
+    assert_int_equal(json_array_size(e2e_get(r, "photos")), 10);
     e2e_resp_free(r);
     r = e2e_call("POST", "/api/v1/pets", o.token,
                  json_pack("{s:s,s:s,s:f,s:i,s:s}", "name", "b", "species", "dog", "weight_kg", 150.0, "age_years", 40,
@@ -544,7 +695,7 @@ static void authorization_matrix(void **state)
     e2e_user_new(&prov, "provider");
     e2e_admin(&adm);
     char x[32], vid[32], p_pet[96], p_vacc[128], p_vone[160];
-    struct resp *r = e2e_call("POST", "/api/v1/pets", a.token, full_body("2021-06-01"));
+    struct resp *r = e2e_call("POST", "/api/v1/pets", a.token, full_body("2021-06-01", &a, 1, NULL));
     EXPECT_STATUS(r, 201);
     snprintf(x, sizeof x, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
@@ -759,7 +910,8 @@ static void providers_read_only_during_a_granted_stay(void **state)
     char x[32], order[24], order2[24], path[96];
     snprintf(order, sizeof order, "%lld", 700000000000LL + e2e_now_ms() % 100000000);
     snprintf(order2, sizeof order2, "%lld", 800000000000LL + e2e_now_ms() % 100000000);
-    struct resp *r = e2e_call("POST", "/api/v1/pets", o.token, full_body("2022-03-04"));
+    char photo[2][24];
+    struct resp *r = e2e_call("POST", "/api/v1/pets", o.token, full_body("2022-03-04", &o, 2, photo));
     EXPECT_STATUS(r, 201);
     snprintf(x, sizeof x, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
@@ -783,6 +935,7 @@ static void providers_read_only_during_a_granted_stay(void **state)
     EXPECT_STATUS(r, 200);
     assert_string_equal(e2e_str(r, "care.feeding"), "早晚各一次\n每次 100 克狗粮");
     assert_string_equal(e2e_str(r, "care.allergies"), "鸡肉");
+    expect_photos(r, photo, 2); /* the provider sees the photos and can fetch them */
     struct resp *mine = get_path("/api/v1/pets/%s", x, o.token);
     assert_true(json_equal(r->json, mine->json));
     e2e_resp_free(mine);
@@ -1034,6 +1187,8 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crud_round_trip_reads_back_every_field),
+        cmocka_unit_test(photos_are_the_owners_pet_photos_checked_by_the_media_service),
+        cmocka_unit_test(photos_stored_as_urls_still_read),
         cmocka_unit_test(list_pages_newest_first_without_repeats_or_skips),
         cmocka_unit_test(every_validation_rule_names_its_field_and_writes_nothing),
         cmocka_unit_test(wrong_json_types_are_bad_requests),

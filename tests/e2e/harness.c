@@ -286,12 +286,11 @@ void e2e_provider_approved(struct e2e_user *u)
 
 void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, char *id)
 {
-    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:[s,s],s:f,s:i,s:i,s:[s,s],s:s,s:[s]}", "title",
+    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:[s,s],s:f,s:i,s:i,s:[s,s],s:s}", "title",
                              "阳光宠物之家", "description", "宽敞的院子，每天遛狗两次，专人照看。", "city", "上海",
                              "district", "徐汇区", "address", "漕溪北路 88 号", "lat", 31.19, "lng", 121.44, "species",
                              "dog", "cat", "max_weight_kg", 30.0, "capacity", 3, "price_per_night_fen", 12000,
-                             "amenities", "空调", "院子", "house_rules", "需提供疫苗证明", "photos",
-                             "https://img.example.com/a.jpg");
+                             "amenities", "空调", "院子", "house_rules", "需提供疫苗证明");
     if (overrides) {
         json_object_update(body, overrides);
         json_decref(overrides);
@@ -321,6 +320,131 @@ void e2e_pet_new(const struct e2e_user *u, json_t *overrides, char *id)
     EXPECT_STATUS(r, 201);
     snprintf(id, 24, "%s", e2e_str(r, "id"));
     e2e_resp_free(r);
+}
+
+/* ---------- photos ---------- */
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
+{
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* Append a chunk (length, type, data, CRC of type and data) at out + *at. */
+static void png_chunk(unsigned char *out, size_t *at, const char *type, const unsigned char *data, size_t n)
+{
+    put_be32(out + *at, (uint32_t)n);
+    memcpy(out + *at + 4, type, 4);
+    if (n)
+        memcpy(out + *at + 8, data, n);
+    put_be32(out + *at + 8 + n, crc32_update(0, out + *at + 4, n + 4));
+    *at += 12 + n;
+}
+
+unsigned char *e2e_png(unsigned w, unsigned h, unsigned seed, size_t *len)
+{
+    size_t row = 1 + (size_t)w * 3, raw_len = row * h;
+    size_t blocks = (raw_len + 65534) / 65535;
+    size_t idat_len = 2 + raw_len + 5 * blocks + 4;
+    size_t total = 8 + (12 + 13) + (12 + idat_len) + 12;
+    unsigned char *raw = malloc(raw_len), *idat = malloc(idat_len), *out = malloc(total);
+    if (!raw || !idat || !out)
+        abort();
+    /* scanlines: filter 0, then a gradient whose colours depend on seed */
+    for (unsigned y = 0; y < h; y++) {
+        unsigned char *p = raw + row * y;
+        p[0] = 0;
+        for (unsigned x = 0; x < w; x++) {
+            p[1 + 3 * x] = (unsigned char)(x * 255 / (w > 1 ? w - 1 : 1) + seed * 37);
+            p[2 + 3 * x] = (unsigned char)(y * 255 / (h > 1 ? h - 1 : 1) + seed * 91);
+            p[3 + 3 * x] = (unsigned char)(seed * 53 + (x + y) * 2);
+        }
+    }
+    /* zlib: header, stored (uncompressed) deflate blocks, Adler-32 */
+    size_t at = 0;
+    idat[at++] = 0x78;
+    idat[at++] = 0x01;
+    uint32_t a = 1, b = 0;
+    for (size_t off = 0; off < raw_len; off += 65535) {
+        size_t n = raw_len - off < 65535 ? raw_len - off : 65535;
+        idat[at++] = off + n >= raw_len ? 1 : 0;
+        idat[at++] = (unsigned char)(n & 0xFF);
+        idat[at++] = (unsigned char)(n >> 8);
+        idat[at++] = (unsigned char)(~n & 0xFF);
+        idat[at++] = (unsigned char)((~n >> 8) & 0xFF);
+        memcpy(idat + at, raw + off, n);
+        at += n;
+        for (size_t i = 0; i < n; i++) {
+            a = (a + raw[off + i]) % 65521;
+            b = (b + a) % 65521;
+        }
+    }
+    put_be32(idat + at, (b << 16) | a);
+    at += 4;
+    unsigned char ihdr[13] = {0};
+    put_be32(ihdr, w);
+    put_be32(ihdr + 4, h);
+    ihdr[8] = 8; /* bits per sample */
+    ihdr[9] = 2; /* RGB */
+    size_t o = 8;
+    memcpy(out, "\x89PNG\r\n\x1a\n", 8);
+    png_chunk(out, &o, "IHDR", ihdr, sizeof ihdr);
+    png_chunk(out, &o, "IDAT", idat, at);
+    png_chunk(out, &o, "IEND", NULL, 0);
+    free(raw);
+    free(idat);
+    *len = o;
+    return out;
+}
+
+struct resp *e2e_upload(const struct e2e_user *u, const char *purpose, const char *ctype, const void *buf, size_t len)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/media?purpose=%s", purpose);
+    return e2e_call_raw("POST", path, u ? u->token : NULL, ctype, buf, len, NULL);
+}
+
+void e2e_photo_new(const struct e2e_user *u, const char *purpose, char *id)
+{
+    static atomic_uint seq;
+    size_t len = 0;
+    unsigned char *png = e2e_png(48, 32, atomic_fetch_add(&seq, 1), &len);
+    struct resp *r = e2e_upload(u, purpose, "image/png", png, len);
+    free(png);
+    EXPECT_STATUS(r, 201);
+    snprintf(id, 24, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+}
+
+void e2e_expect_photo(const json_t *photo, const char *id)
+{
+    const char *pid = json_string_value(json_object_get(photo, "id"));
+    const char *url = json_string_value(json_object_get(photo, "url"));
+    const char *thumb = json_string_value(json_object_get(photo, "thumb_url"));
+    if (!json_is_object(photo) || !pid || !url || !thumb || (id && strcmp(pid, id) != 0))
+        fail_msg("not the photo object of %s: %s", id ? id : "a photo", photo ? json_dumps(photo, JSON_COMPACT) : "null");
+    const char *urls[] = {url, thumb};
+    for (int i = 0; i < 2; i++) {
+        struct resp *r = e2e_call_raw("GET", urls[i], NULL, NULL, NULL, 0, NULL);
+        EXPECT_STATUS(r, 200);
+        if (strcmp(r->content_type, "image/jpeg") != 0 || r->len < 3 || (unsigned char)r->body[0] != 0xFF ||
+            (unsigned char)r->body[1] != 0xD8)
+            fail_msg("%s is not served as a JPEG (%s, %zu bytes)", urls[i], r->content_type, r->len);
+        e2e_resp_free(r);
+    }
 }
 
 struct paid_probe {

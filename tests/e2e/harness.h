@@ -85,8 +85,9 @@ void e2e_admin(struct e2e_user *u);
 
 /* A provider approved by the platform (through the user service's internal API). */
 void e2e_provider_approved(struct e2e_user *u);
-/* Create a listing as provider p: a complete valid body, with the fields of overrides
- * (taken; may be NULL) replacing the defaults. When publish, approve it (internal API).
+/* Create a listing as provider p: a complete valid body (no photos), with the fields of
+ * overrides (taken; may be NULL) replacing or adding to the defaults. When publish, approve
+ * it (internal API).
  * The new id is written to id (24 bytes). */
 void e2e_listing_new(const struct e2e_user *p, json_t *overrides, bool publish, char *id);
 
@@ -110,6 +111,21 @@ void e2e_stack_infra(const char *what, const char *action);
 /* Record a pet for owner u: a 10 kg dog unless overrides (taken, may be NULL) say otherwise.
  * The new id is written to id (24 bytes). */
 void e2e_pet_new(const struct e2e_user *u, json_t *overrides, char *id);
+
+/* ---- photos (the media service) ---- */
+/* A w x h RGB PNG made in memory (stored deflate blocks: no image library needed), a
+ * gradient whose colours depend on seed, so different seeds are different photos. malloc'd
+ * (caller frees); *len is its size. */
+unsigned char *e2e_png(unsigned w, unsigned h, unsigned seed, size_t *len);
+/* POST /api/v1/media?purpose=<purpose> with a raw body as u (NULL: anonymous). */
+struct resp *e2e_upload(const struct e2e_user *u, const char *purpose, const char *ctype, const void *buf,
+                        size_t len);
+/* Upload a small PNG (a new one each call) for purpose as u, 201 expected; its media id is
+ * written to id (24 bytes). */
+void e2e_photo_new(const struct e2e_user *u, const char *purpose, char *id);
+/* Expect a rendered photo object {id, url, thumb_url} (of media id `id` unless NULL) whose
+ * two URLs both fetch 200 image/jpeg through the gateway without a token. */
+void e2e_expect_photo(const json_t *photo, const char *id);
 
 /* Pay an order as its owner through the real flow (payment, sandbox decision "succeed",
  * signed webhook, payment.succeeded, the order's consumer) and wait until the order is

@@ -2,8 +2,17 @@
  * account status machine; login throttling; what each view shows. */
 #include "unit.h"
 #include "account.h"
+#include "mediaurl.h"
 
 #include <string.h>
+
+#define NOW_S 1790000000LL
+
+static int setup(void **state)
+{
+    (void)state;
+    return mediaurl_init("a-test-internal-token") ? 0 : -1;
+}
 
 static void usernames(void **state)
 {
@@ -127,7 +136,7 @@ static void views_show_only_what_they_should(void **state)
     strcpy(u.password_hash, "$argon2id$secret");
     u.rating_count = 3;
     u.rating_sum = 14;
-    json_t *pub = account_user_json(&u, VIEW_PUBLIC), *self = account_user_json(&u, VIEW_SELF);
+    json_t *pub = account_user_json(&u, VIEW_PUBLIC, NOW_S), *self = account_user_json(&u, VIEW_SELF, NOW_S);
     assert_null(json_object_get(pub, "phone"));
     assert_null(json_object_get(pub, "username"));
     assert_true(json_is_true(json_object_get(pub, "verified")));
@@ -144,6 +153,69 @@ static void views_show_only_what_they_should(void **state)
     json_decref(self);
 }
 
+static void verification_submissions(void **state)
+{
+    (void)state;
+    enum account_status to = ST_ACTIVE;
+    assert_int_equal(account_verification_submit(ROLE_PROVIDER, ST_PENDING_REVIEW, &to), ERR_OK);
+    assert_int_equal(to, ST_PENDING_REVIEW);
+    to = ST_ACTIVE;
+    assert_int_equal(account_verification_submit(ROLE_PROVIDER, ST_REJECTED, &to), ERR_OK);
+    assert_int_equal(to, ST_PENDING_REVIEW); /* back in the queue */
+    assert_int_equal(account_verification_submit(ROLE_PROVIDER, ST_ACTIVE, &to), ERR_CONFLICT);
+    assert_int_equal(account_verification_submit(ROLE_PROVIDER, ST_SUSPENDED, &to), ERR_CONFLICT);
+    assert_int_equal(account_verification_submit(ROLE_OWNER, ST_ACTIVE, &to), ERR_FORBIDDEN);
+    assert_int_equal(account_verification_submit(ROLE_ADMIN, ST_ACTIVE, &to), ERR_FORBIDDEN);
+}
+
+/* A provider's verification: signed documents in the self and internal views, never public;
+ * null when nothing was submitted; absent when it was not read. */
+static void verification_views(void **state)
+{
+    (void)state;
+    static struct user u;
+    memset(&u, 0, sizeof u);
+    u.id = 42;
+    u.role = ROLE_PROVIDER;
+    u.status = ST_PENDING_REVIEW;
+    strcpy(u.lang, "zh");
+    json_t *self = account_user_json(&u, VIEW_SELF, NOW_S);
+    assert_null(json_object_get(self, "verification")); /* not loaded: not shown */
+    json_decref(self);
+    u.has_verification = true;
+    self = account_user_json(&u, VIEW_SELF, NOW_S);
+    assert_true(json_is_null(json_object_get(self, "verification"))); /* nothing submitted */
+    assert_false(account_view_signed(&u, VIEW_SELF));
+    json_decref(self);
+    u.verification_ms = 1767225600000LL;
+    u.verification_count = 2;
+    u.verification_docs[0] = 7001;
+    u.verification_docs[1] = 7002;
+    u.has_verification_note = true;
+    strcpy(u.verification_note, "营业执照和身份证");
+    for (enum user_view v = VIEW_PUBLIC; v <= VIEW_INTERNAL; v++) {
+        json_t *j = account_user_json(&u, v, NOW_S), *ver = json_object_get(j, "verification");
+        if (v == VIEW_PUBLIC) {
+            assert_null(ver);
+            assert_false(account_view_signed(&u, v));
+        } else {
+            json_t *want = mediaurl_photo(7002, NOW_S);
+            assert_true(account_view_signed(&u, v));
+            assert_int_equal(json_array_size(json_object_get(ver, "documents")), 2);
+            assert_true(json_equal(json_array_get(json_object_get(ver, "documents"), 1), want));
+            assert_string_equal(json_string_value(json_object_get(ver, "note")), "营业执照和身份证");
+            assert_string_equal(json_string_value(json_object_get(ver, "submitted_at")), "2026-01-01T00:00:00.000Z");
+            json_decref(want);
+        }
+        json_decref(j);
+    }
+    /* owners have no verification at all */
+    u.role = ROLE_OWNER;
+    self = account_user_json(&u, VIEW_SELF, NOW_S);
+    assert_null(json_object_get(self, "verification"));
+    json_decref(self);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +226,8 @@ int main(void)
         cmocka_unit_test(status_machine),
         cmocka_unit_test(throttling),
         cmocka_unit_test(views_show_only_what_they_should),
+        cmocka_unit_test(verification_submissions),
+        cmocka_unit_test(verification_views),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, NULL);
 }
