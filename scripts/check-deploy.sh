@@ -384,6 +384,9 @@ if comp:
             if isinstance(v, dict) and v.get("type") == "bind" and not os.path.exists(v["source"]):
                 if v["source"].endswith("deploy/prometheus/alerts.yml"):
                     print(f"note: {v['source']} does not exist yet (compose up would fail for {name})")
+                elif v["source"].endswith("web/dist"):
+                    # a build output: scripts/web.sh build makes it (docs/deploy.md says so)
+                    print(f"note: {v['source']} is not built yet (scripts/web.sh build; compose up needs it for {name})")
                 else:
                     bad(f"compose: {name} mounts {v['source']}, which does not exist")
         for sec in c.get("secrets") or []:
