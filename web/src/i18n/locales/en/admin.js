@@ -106,7 +106,7 @@ export default {
     consumersNote: 'Messages not yet delivered, and delivered but not acknowledged', outboxNote: 'Unpublished events and the age of the oldest, in seconds',
     cacheNote: 'Reads answered from Redis: last interval and since start',
     up: 'Up', down: 'Down', noSample: 'No sample yet', rps: 'Request rate', perSecond: 'req/s', errShare: '5xx share', noTraffic: 'no requests',
-    pending: 'Pending', ackPending: 'Awaiting ack', outboxPending: 'Unpublished', outboxOldest: 'Oldest (s)',
+    outboxLabel: '{n} (oldest {s} s)', pending: 'Pending', ackPending: 'Awaiting ack', outboxPending: 'Unpublished', outboxOldest: 'Oldest (s)',
     hitInterval: 'Last interval', hitTotal: 'Since start', noData: 'No data',
     instances: 'Every instance', downSince: 'down since {time}',
   },

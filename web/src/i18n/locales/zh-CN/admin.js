@@ -105,7 +105,7 @@ export default {
     consumersNote: '待投递与已投递未确认的消息数', outboxNote: '未发布的事件数与最早一条等待的秒数',
     cacheNote: '最近区间与进程启动以来从 Redis 命中的比例',
     up: '在线', down: '离线', noSample: '暂无数据', rps: '请求速率', perSecond: '次/秒', errShare: '5xx 占比', noTraffic: '无请求',
-    pending: '待投递', ackPending: '待确认', outboxPending: '待发事件', outboxOldest: '最早等待（秒）',
+    outboxLabel: '{n}（最早 {s} 秒）', pending: '待投递', ackPending: '待确认', outboxPending: '待发事件', outboxOldest: '最早等待（秒）',
     hitInterval: '最近区间', hitTotal: '启动以来', noData: '暂无数据',
     instances: '实例明细', downSince: '自 {time} 起离线',
   },
