@@ -102,6 +102,12 @@ async function closed(p) {
   await p.waitForTimeout(300)
 }
 
+// Wait until no button is busy (a list being read again), so a screenshot shows the result.
+async function settled(p) {
+  await p.locator('button.is-loading').first().waitFor({ state: 'detached' })
+  await p.waitForTimeout(200)
+}
+
 // A small PNG (w×h, one colour with a stripe) to upload as a photo.
 const CRC = Array.from({ length: 256 }, (_, n) => {
   let c = n
@@ -373,6 +379,7 @@ test('an abusive review is hidden with a reason and the public sees it hidden', 
   await page.getByTestId('reviews-show-hidden').click()
   const hiddenItem = await findItem(page, `[data-test="review-item"][data-id="${s.review}"]`, 'reviews-more')
   assert.equal(await hiddenItem.getAttribute('data-hidden'), 'true')
+  await settled(page)
   await shot(page, 'reviews-filter-hidden')
 
   // the public listing page's reviews: listed, hidden, content withheld, the reason given
@@ -395,6 +402,7 @@ test('an account is found by its username prefix, suspended with a reason, then 
   for (const u of await page.locator('[data-test="user-row"]').evaluateAll((rows) => rows.map((r) => r.dataset.username))) {
     assert.ok(u.startsWith(prefix), `${u} starts with ${prefix}`)
   }
+  await settled(page)
   await shot(page, 'users-found')
 
   await row.getByTestId('suspend').click()
@@ -431,6 +439,7 @@ test('an account is found by its username prefix, suspended with a reason, then 
   const adminRow = page.locator('[data-test="user-row"]').filter({ has: page.getByTestId('admin-protected') }).first()
   await adminRow.waitFor()
   assert.equal(await adminRow.getByTestId('suspend').count(), 0)
+  await settled(page)
   await shot(page, 'users-admin-protected')
   clean(page)
 })
@@ -449,6 +458,7 @@ test('the audit log lists these decisions with their outcome', T, async () => {
   for (const want of ['provider.approve:done', 'user.suspend:done', 'user.reinstate:done']) assert.ok(got.includes(want), `${want} in ${got}`)
   const text = await page.locator('main').innerText()
   for (const words of ['通过服务商入驻', '封禁账号', '解除封禁', '多次收到投诉', '已完成']) assert.ok(text.includes(words), `the log says ${words}`)
+  await settled(page)
   await shot(page, 'audit-provider')
 
   // the refused listing: the approval failed naming the rule, then the rejection
@@ -460,6 +470,7 @@ test('the audit log lists these decisions with their outcome', T, async () => {
   assert.ok(got2.includes('listing.approve:failed'), `a failed approval in ${got2}`)
   assert.ok(got2.includes('listing.reject:done'), `the rejection in ${got2}`)
   assert.ok((await listing.locator('[data-test="audit-outcome"]').allInnerTexts()).includes('失败'))
+  await settled(page)
   await shot(page, 'audit-listing')
 
   // the hidden review
@@ -468,6 +479,7 @@ test('the audit log lists these decisions with their outcome', T, async () => {
   const hid = page.locator(`[data-test="audit-entry"][data-target="${s.review}"][data-action="review.hide"]`)
   await hid.waitFor()
   assert.match(await hid.getByTestId('audit-reason').innerText(), /人身攻击/)
+  await settled(page)
   await shot(page, 'audit-review')
   clean(page)
 })
