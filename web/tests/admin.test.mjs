@@ -223,6 +223,8 @@ test('the admin signs in through the form and approves a new provider from the q
     await assert.doesNotReject(item.getByTestId('verification-note').waitFor())
     const thumbs = item.locator('[data-test="verification-docs"] img')
     await until('the verification photos', async () => (await thumbs.count()) === docs.length)
+    // their signed URLs load
+    await until('the photos to load', () => thumbs.evaluateAll((imgs) => imgs.every((i) => i.complete && i.naturalWidth > 0)))
     await shot(page, 'queue-provider-materials')
     await thumbs.first().click()
     await page.locator('.el-image-viewer__wrapper').waitFor()
@@ -292,7 +294,10 @@ test('a listing with a banned word is refused with its violation listed; a clean
   const words = await badItem.locator('[data-test="listing-violations"] [data-test="violation-word"]').allInnerTexts()
   assert.ok(words.includes(word), `the violations name ${word}: ${words}`)
   assert.ok((await badItem.getByTestId('highlight').count()) >= 2, 'the word is highlighted in the title and the description')
-  if (photos.length) assert.ok((await badItem.locator('.el-image').count()) >= 1, 'the listing photos are shown')
+  if (photos.length) {
+    const imgs = badItem.locator('.el-image img')
+    await until('the listing photos to load', () => imgs.evaluateAll((els) => els.length > 0 && els.every((i) => i.complete && i.naturalWidth > 0)))
+  }
   await shot(page, 'queue-listing-violation')
 
   // approving it is refused by the platform rules: the dialog lists the broken rules
