@@ -63,12 +63,21 @@ struct http_req {
     struct auth_principal principal;
     bool has_principal;
     struct timespec start;
+    double stream_started_s; /* an event stream: seconds until it started (its latency); 0 otherwise */
     int status;
     size_t nextra;
     char *extra[MAX_EXTRA_HEADERS][2];
 };
 
 static const char JSON_TYPE[] = "application/json; charset=utf-8";
+
+/* Seconds since start (CLOCK_MONOTONIC). */
+static double elapsed(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
 
 /* ---------- server ---------- */
 
@@ -384,6 +393,9 @@ struct http_stream *http_reply_sse(struct http_req *r, long heartbeat_ms, http_s
     pthread_mutex_unlock(&srv->streams_mu);
     r->replied = true;
     r->status = 200;
+    /* a stream lasts as long as its client stays: its latency is the time it took to start,
+     * or every open stream would count as one very slow request in the p99 */
+    r->stream_started_s = elapsed(&r->start);
     MHD_queue_response(r->conn, 200, resp); /* from now on stream_free owns st */
     MHD_destroy_response(resp);
     return st;
@@ -463,13 +475,6 @@ bool http_id_param_or_reply(struct http_req *r, const char *name, uint64_t *out)
 }
 
 /* ---------- libmicrohttpd callbacks ---------- */
-
-static double elapsed(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
 
 static void dispatch(struct http_req *r)
 {
@@ -562,7 +567,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (r->replied) {
         double secs = elapsed(&r->start);
-        metrics_observe_request(r->method, r->route, r->status, secs);
+        metrics_observe_request(r->method, r->route, r->status, r->stream_started_s > 0 ? r->stream_started_s : secs);
         /* scrapes and probes (every few seconds from Prometheus, the dashboard, the
          * scripts) would drown the requests people make: logged only when they fail */
         bool probe = r->status < 400 && (strcmp(r->path, "/metrics") == 0 || strcmp(r->path, "/healthz") == 0 ||

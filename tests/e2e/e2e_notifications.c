@@ -1102,6 +1102,9 @@ static void stream_heartbeats_and_refusals(void **state)
      * a user who logs out ends at the latest at that point */
     struct e2e_user gone;
     e2e_user_new(&gone, "owner");
+    static const char DUR[] =
+        "pb_http_request_duration_seconds_sum{service=\"notification\",method=\"GET\",route=\"/api/v1/notifications/stream\",status=\"200\"}";
+    double dur_before = e2e_metric("notification", DUR);
     struct sse *c = sse_open(NULL, o.token, NULL);
     struct sse *g = sse_open(NULL, gone.token, NULL);
     r = e2e_call("POST", "/api/v1/auth/logout", gone.token, json_pack("{}"));
@@ -1126,6 +1129,12 @@ static void stream_heartbeats_and_refusals(void **state)
     assert_true(atomic_load(&g->done)); /* the revoked token's stream was ended */
     assert_int_equal(g->heartbeats, 0);
     sse_close(g);
+    /* two streams open for 13 s or more count in the latency histogram with the time they
+     * took to start, not their lifetime (else the dashboard's p99 is the streams' length) */
+    usleep(300000);
+    double dur = e2e_metric("notification", DUR) - dur_before;
+    if (!(dur < 2.0))
+        fail_msg("the streams counted %.1f s of latency", dur);
 }
 
 /* ---------- reminders ---------- */
