@@ -36,6 +36,7 @@ export default {
     sorts: { rating: 'Top rated', price_asc: 'Price: low to high', price_desc: 'Price: high to low', distance: 'Nearest' },
     page: 'Page {n}', prev: 'Previous', next: 'Next', empty: 'Nothing matches these filters; try widening them',
     clearFilters: 'Clear filters', fixFilters: 'Some filters are not valid; see the notes beside them',
+    priceInvalid: 'Enter an amount in yuan between 0 and 100000',
   },
   near: {
     button: 'Near me', fallback: 'Your location is not available; searching around the centre of {city}',

@@ -36,6 +36,7 @@ export default {
     sorts: { rating: '评分最高', price_asc: '价格从低到高', price_desc: '价格从高到低', distance: '距离最近' },
     page: '第 {n} 页', prev: '上一页', next: '下一页', empty: '没有符合条件的寄养服务，试试放宽筛选条件',
     clearFilters: '清除筛选', fixFilters: '筛选条件有误，请按提示修改',
+    priceInvalid: '请输入 0 到 100000 之间的金额（元）',
   },
   near: {
     button: '我附近', fallback: '无法获取您的位置，已按{city}市中心搜索',
