@@ -20,7 +20,7 @@ export default {
   book: {
     title: 'Book a stay', dates: 'Dates', pets: 'Pets staying', noPets: 'You have not added a pet yet; add one first',
     petsHint: 'Up to {n} pets per booking.', petUnsuitable: 'May not suit this listing',
-    price: 'Price', perNight: 'Per night per pet', nights: 'Nights', petsCount: 'Pets', formula: '{nights} nights × {price} × {pets} pets',
+    price: 'Price', perNight: 'Per night per pet', nights: 'Nights', petsCount: 'Pets', formula: '{nights} × {price} × {pets}', nightsN: '{n} night | {n} nights', petsN: '{n} pet | {n} pets',
     total: 'Total', quoting: 'Working out the price…', quoteHint: 'Choose dates and pets to see the price',
     payWithin: 'Pay within 15 minutes of confirming', confirm: 'Confirm and pay', retryPay: 'Continue to payment', seeOrder: 'See the booking',
     err: {

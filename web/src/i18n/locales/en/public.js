@@ -54,7 +54,7 @@ export default {
     maxWeight: 'Weight limit', capacity: 'Pets per night', capacityN: '{n}', about: 'About this place', amenities: 'Amenities',
     rules: 'House rules', calendar: 'Availability', calendarHint: 'Places left for each night of the next two months; click a date to pick check-in and check-out',
     reviews: 'Reviews', rating: 'Rating', stars: '{n} ★', book: 'Book now',
-    estimate: 'Estimate: {nights} nights × {price} × {pets} pets', ownersOnly: 'Only pet owner accounts can book',
+    estimate: 'Estimate: {nights} × {price} × {pets}', ownersOnly: 'Only pet owner accounts can book',
     loginToBook: 'You will be asked to log in first',
   },
   reviews: {

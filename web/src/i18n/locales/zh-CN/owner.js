@@ -20,7 +20,7 @@ export default {
   book: {
     title: '预订寄养', dates: '入住时间', pets: '寄养的宠物', noPets: '您还没有登记宠物，先添加一只吧',
     petsHint: '一次最多 {n} 只。', petUnsuitable: '可能不符合房源要求',
-    price: '费用明细', perNight: '每晚每只', nights: '晚数', petsCount: '宠物数', formula: '{nights} 晚 × {price} × {pets} 只',
+    price: '费用明细', perNight: '每晚每只', nights: '晚数', petsCount: '宠物数', formula: '{nights} × {price} × {pets}', nightsN: '{n} 晚', petsN: '{n} 只',
     total: '合计', quoting: '正在计算价格…', quoteHint: '选择日期和宠物后显示价格',
     payWithin: '提交后请在 15 分钟内完成支付', confirm: '确认预订并支付', retryPay: '继续支付', seeOrder: '查看订单',
     err: {

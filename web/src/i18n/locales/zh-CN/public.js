@@ -54,7 +54,7 @@ export default {
     maxWeight: '体重上限', capacity: '每晚可接待', capacityN: '{n} 只', about: '房源介绍', amenities: '设施与服务',
     rules: '入住须知', calendar: '可预订日期', calendarHint: '以下是未来两个月每晚的剩余名额，点击日期可选择入住和离店',
     reviews: '评价', rating: '评分', stars: '{n} 星', book: '立即预订',
-    estimate: '预估：{nights} 晚 × {price} × {pets} 只', ownersOnly: '仅宠物主人账号可以预订',
+    estimate: '预估：{nights} × {price} × {pets}', ownersOnly: '仅宠物主人账号可以预订',
     loginToBook: '预订前需要先登录',
   },
   reviews: {
