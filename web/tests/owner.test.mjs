@@ -298,7 +298,7 @@ test('a fully booked night is shown at the dates, an unsuitable pet at the pets'
   await page.context().close()
 })
 
-test('the search page at 360 px has no horizontal scroll; the listing and home pages too', async () => {
+test('at 360 px: the home page, near me falling back to the city centre, search with its filters, a listing — none scrolls sideways', async () => {
   const shot = shooter('owner-phone')
   const page = await openPage(browser, { viewport: PHONE })
   allowDemoPhotos(page)
@@ -311,6 +311,14 @@ test('the search page at 360 px has no horizontal scroll; the listing and home p
   await page.getByTestId('listing-card').first().waitFor()
   await noScroll('the home page')
   await shot(page, 'home')
+  // "near me" without the browser's position: the centre of the chosen city
+  await box(page, 'search-city').fill(CITY)
+  await page.keyboard.press('Escape')
+  await page.getByTestId('near-me').click()
+  await page.waitForURL((u) => u.searchParams.get('near') === '30.5728,104.0668' && u.searchParams.get('sort') === 'distance', { timeout: 30000 })
+  await page.getByTestId('listing-distance').first().waitFor()
+  await noScroll('the search page near a place')
+  await shot(page, 'search-near')
   await page.goto(`${BASE}/search?city=${encodeURIComponent(CITY)}&q=${fx.word}`)
   await page.getByTestId('listing-card').first().waitFor()
   await noScroll('the search page')
