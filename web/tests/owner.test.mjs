@@ -97,7 +97,7 @@ before(async () => {
     headers: { 'Idempotency-Key': uniq('wpo-key-') },
     body: { listing_id: small.id, pet_ids: [otherPet.id], start_date: fullNight, end_date: daysFromNow(21) },
   })
-  fx = { word, roomy, small, fullNight }
+  fx = { word, roomy, small, fullNight, provider }
 })
 
 after(async () => {
@@ -140,6 +140,8 @@ async function registerOwnerUi(page, shot) {
 // The demo data of a shared stack (not CI's) points its listing photos at a host that does not
 // resolve; the home page shows them.
 const allowDemoPhotos = (page) => page.allowedProblems.push(/ERR_NAME_NOT_RESOLVED/)
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 const fen = (s) => Number(String(s).replace(/[^\d.]/g, '')) * 100
 
@@ -294,6 +296,73 @@ test('a fully booked night is shown at the dates, an unsuitable pet at the pets'
   await petsItem.locator('.el-form-item__error').waitFor()
   assert.match(await petsItem.locator('.el-form-item__error').innerText(), /咪咪.*不接收/)
   await shot(page, 'wrong-species')
+  expectClean(page)
+  await page.context().close()
+})
+
+test('after a completed stay the owner reads the care log and reviews it; the listing shows the rating, then the moderator hiding it', async () => {
+  const shot = shooter('owner-review')
+  const admin = await adminToken()
+  const owner = await register('owner', 'wpoown')
+  const pet = await apiOk('POST', '/api/v1/pets', { token: owner.token, body: { name: '小黑', species: 'dog', weight_kg: 7 } })
+  // a stay from today to tomorrow, paid, accepted, checked in, logged and checked out, through the API
+  const order = await apiOk('POST', '/api/v1/orders', {
+    token: owner.token,
+    headers: { 'Idempotency-Key': uniq('wpo-key-') },
+    body: { listing_id: fx.roomy.id, pet_ids: [pet.id], start_date: daysFromNow(0), end_date: daysFromNow(1) },
+  })
+  const pay = await apiOk('POST', '/api/v1/payments', { token: owner.token, headers: { 'Idempotency-Key': uniq('wpo-key-') }, body: { order_id: order.id } })
+  await apiOk('POST', `/api/v1/payments/${pay.payment_id}/sandbox`, { token: owner.token, body: { outcome: 'succeed' } })
+  for (let i = 0; i < 60 && (await apiOk('GET', `/api/v1/orders/${order.id}`, { token: owner.token })).status !== 'paid'; i++) await sleep(500)
+  await apiOk('POST', `/api/v1/orders/${order.id}/accept`, { token: fx.provider.token, body: {} })
+  await apiOk('POST', `/api/v1/orders/${order.id}/check-in`, { token: fx.provider.token, body: {} })
+  await apiOk('POST', `/api/v1/orders/${order.id}/care-logs`, {
+    token: fx.provider.token,
+    body: { date: daysFromNow(0), meals: '早晚各一顿狗粮', walks: 2, mood: 'happy', notes: '在院子里玩得很开心' },
+  })
+  await apiOk('POST', `/api/v1/orders/${order.id}/check-out`, { token: fx.provider.token, body: {} })
+
+  const page = await openPage(browser)
+  // the review service may learn of the completion a moment after the order service: a 409 then
+  page.allowedProblems.push(/status of 409/)
+  await loginUi(page, owner.username, PASSWORD)
+  await page.goto(`${BASE}/orders/${order.id}`)
+  await page.locator('[data-test="order-status"][data-status="completed"]').waitFor()
+  await page.getByTestId('care-log').first().waitFor()
+  const log = await page.getByTestId('care-log').first().innerText()
+  assert.match(log, /早晚各一顿狗粮/)
+  assert.match(log, /开心/)
+  await page.getByTestId('review-form').waitFor()
+  await page.getByTestId('review-rating').locator('.el-rate__item').nth(4).click()
+  await page.getByTestId('review-care').locator('.el-rate__item').nth(3).click()
+  await box(page, 'review-text').fill('照顾得很细心，每天都有照片，下次还来。')
+  await shot(page, 'review-form')
+  for (let i = 0; i < 20; i++) {
+    await page.getByTestId('review-submit').click()
+    await page.waitForTimeout(700)
+    if (await page.getByTestId('order-review').getByTestId('review').count()) break
+  }
+  const mine = page.getByTestId('order-review').getByTestId('review')
+  await mine.waitFor()
+  assert.match(await mine.innerText(), /照顾得很细心/)
+  await shot(page, 'reviewed')
+
+  // the listing: the rating summary and the review
+  await page.goto(`${BASE}/listings/${fx.roomy.id}`)
+  await page.getByTestId('rating-summary').waitFor()
+  assert.match(await page.getByTestId('rating-average').innerText(), /5\.0/)
+  assert.match(await page.getByTestId('review').first().innerText(), /照顾得很细心/)
+  await shot(page, 'listing-rated')
+
+  // a moderator hides it: the listing says so, with the reason, instead of the text
+  const reviews = await apiOk('GET', `/api/v1/listings/${fx.roomy.id}/reviews`)
+  const rid = reviews.items.find((r) => r.order_id === order.id).id
+  await apiOk('POST', `/api/v1/admin/reviews/${rid}/hide`, { token: admin, body: { reason: '含有联系方式' } })
+  await page.reload()
+  await page.getByTestId('review-hidden').waitFor()
+  assert.match(await page.getByTestId('review-hidden').innerText(), /已被管理员隐藏.*含有联系方式/)
+  assert.doesNotMatch(await page.getByTestId('review').first().innerText(), /照顾得很细心/)
+  await shot(page, 'listing-review-hidden')
   expectClean(page)
   await page.context().close()
 })

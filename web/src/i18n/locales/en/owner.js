@@ -56,7 +56,7 @@ export default {
   },
   care: { mood: 'Mood', walks: '{n} walks', meals: 'Meals', medication: 'Medication' },
   review: {
-    title: 'My review', overall: 'Overall', optional: '(optional)', text: 'Your review', placeholder: 'How was the stay?',
+    title: 'My review', overall: 'Overall', optional: '{name} (optional)', text: 'Your review', placeholder: 'How was the stay?',
     submit: 'Post review', thanks: 'Thank you for your review', needStars: 'Please give a rating',
   },
   inbox: { all: 'All', unread: 'Unread', empty: 'No notifications yet', noUnread: 'No unread notifications', markRead: 'Mark read' },

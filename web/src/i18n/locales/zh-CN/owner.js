@@ -56,7 +56,7 @@ export default {
   },
   care: { mood: '心情', walks: '遛弯 {n} 次', meals: '饮食', medication: '用药' },
   review: {
-    title: '我的评价', overall: '总体评分', optional: '（选填）', text: '评价内容', placeholder: '说说这次寄养的体验吧',
+    title: '我的评价', overall: '总体评分', optional: '{name}（选填）', text: '评价内容', placeholder: '说说这次寄养的体验吧',
     submit: '发表评价', thanks: '感谢您的评价', needStars: '请先打分',
   },
   inbox: { all: '全部', unread: '未读', empty: '还没有通知', noUnread: '没有未读通知', markRead: '标为已读' },
