@@ -141,12 +141,22 @@ async function registerOwnerUi(page, shot) {
 // resolve; the home page shows them.
 const allowDemoPhotos = (page) => page.allowedProblems.push(/ERR_NAME_NOT_RESOLVED/)
 
+// Screenshots taken from the top of the page (a full-page shot of a scrolled page draws the
+// sticky header in the middle).
+function topShooter(journey) {
+  const raw = shooter(journey)
+  return async (page, name) => {
+    await page.evaluate(() => window.scrollTo(0, 0))
+    return raw(page, name)
+  }
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 const fen = (s) => Number(String(s).replace(/[^\d.]/g, '')) * 100
 
 test('an owner signs up, records a pet with a photo, finds and books a listing, pays, sees it paid, cancels with the refund shown', async () => {
-  const shot = shooter('owner-booking')
+  const shot = topShooter('owner-booking')
   const page = await openPage(browser)
   allowDemoPhotos(page)
   await registerOwnerUi(page, shot)
@@ -266,7 +276,7 @@ test('an owner signs up, records a pet with a photo, finds and books a listing, 
 })
 
 test('a fully booked night is shown at the dates, an unsuitable pet at the pets', async () => {
-  const shot = shooter('owner-refusals')
+  const shot = topShooter('owner-refusals')
   const owner = await register('owner', 'wpoown')
   await apiOk('POST', '/api/v1/pets', { token: owner.token, body: { name: '豆豆', species: 'dog', weight_kg: 6 } })
   await apiOk('POST', '/api/v1/pets', { token: owner.token, body: { name: '咪咪', species: 'cat', weight_kg: 4 } })
@@ -301,7 +311,7 @@ test('a fully booked night is shown at the dates, an unsuitable pet at the pets'
 })
 
 test('after a completed stay the owner reads the care log and reviews it; the listing shows the rating, then the moderator hiding it', async () => {
-  const shot = shooter('owner-review')
+  const shot = topShooter('owner-review')
   const admin = await adminToken()
   const owner = await register('owner', 'wpoown')
   const pet = await apiOk('POST', '/api/v1/pets', { token: owner.token, body: { name: '小黑', species: 'dog', weight_kg: 7 } })
@@ -368,7 +378,7 @@ test('after a completed stay the owner reads the care log and reviews it; the li
 })
 
 test('at 360 px: the home page, near me falling back to the city centre, search with its filters, a listing — none scrolls sideways', async () => {
-  const shot = shooter('owner-phone')
+  const shot = topShooter('owner-phone')
   const page = await openPage(browser, { viewport: PHONE })
   allowDemoPhotos(page)
   const noScroll = async (what) => {
@@ -405,7 +415,7 @@ test('at 360 px: the home page, near me falling back to the city centre, search 
 })
 
 test('switching to English translates the search and listing pages', async () => {
-  const shot = shooter('owner-english')
+  const shot = topShooter('owner-english')
   const page = await openPage(browser)
   await page.goto(`${BASE}/search?city=${encodeURIComponent(CITY)}&q=${fx.word}`)
   await page.getByTestId('listing-card').first().waitFor()
