@@ -377,6 +377,50 @@ test('after a completed stay the owner reads the care log and reviews it; the li
   await page.context().close()
 })
 
+test('search filters live in the URL (back, forward, reload) and the server\'s refusals show at the filter they name', async () => {
+  const shot = topShooter('owner-search')
+  const page = await openPage(browser)
+  // the refusals this journey provokes are answers, not faults
+  page.allowedProblems.push(/status of 422/)
+  const filterError = (id) => page.locator(`.el-form-item:has([data-test="${id}"]) .el-form-item__error`)
+
+  await page.goto(`${BASE}/search?city=${encodeURIComponent(CITY)}&min_price=300&max_price=100&q=a%20b%20c%20d%20e%20f`)
+  await page.getByTestId('search-invalid').waitFor()
+  assert.match(await filterError('search-max-price').innerText(), /不能低于最低价格/)
+  assert.match(await filterError('search-q').innerText(), /最多 5 个关键词/)
+  assert.equal(await page.getByTestId('listing-card').count(), 0)
+  await shot(page, 'refused-filters')
+
+  // fix them in the form: a new URL; then narrow by price and sort
+  await box(page, 'search-min-price').fill('')
+  await box(page, 'search-max-price').fill('')
+  await box(page, 'search-q').fill(fx.word)
+  await page.getByTestId('search-filters').getByTestId('search-submit').click()
+  await page.waitForURL((u) => u.searchParams.get('q') === fx.word && !u.searchParams.has('min_price'), { timeout: 30000 })
+  await page.getByTestId('listing-card').nth(1).waitFor()
+  assert.equal(await page.getByTestId('listing-card').count(), 2)
+  await box(page, 'search-max-price').fill('100')
+  await page.getByTestId('search-filters').getByTestId('search-submit').click()
+  await page.waitForURL((u) => u.searchParams.get('max_price') === '100', { timeout: 30000 })
+  await page.waitForFunction(() => document.querySelectorAll('[data-test="listing-card"]').length === 1)
+  assert.match(await page.getByTestId('listing-card').innerText(), /单间狗狗寄养/)
+  await shot(page, 'max-price')
+
+  // back: both listings and the form without the price; forward and reload: the price again
+  await page.goBack()
+  await page.waitForURL((u) => !u.searchParams.has('max_price'))
+  await page.waitForFunction(() => document.querySelectorAll('[data-test="listing-card"]').length === 2)
+  assert.equal(await box(page, 'search-max-price').inputValue(), '')
+  await page.goForward()
+  await page.waitForURL((u) => u.searchParams.get('max_price') === '100')
+  await page.reload()
+  await page.waitForFunction(() => document.querySelectorAll('[data-test="listing-card"]').length === 1)
+  assert.equal(await box(page, 'search-max-price').inputValue(), '100')
+  await shot(page, 'reloaded')
+  expectClean(page)
+  await page.context().close()
+})
+
 test('at 360 px: the home page, near me falling back to the city centre, search with its filters, a listing — none scrolls sideways', async () => {
   const shot = topShooter('owner-phone')
   const page = await openPage(browser, { viewport: PHONE })
