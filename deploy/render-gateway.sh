@@ -27,7 +27,9 @@ set -euo pipefail
 shopt -u patsub_replacement 2>/dev/null || true
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GW=$REPO/gateway
-SERVICES=(user pet boarding order payment review notification admin)
+SERVICES=(user pet boarding order payment review notification admin media)
+# the media folder in the gateway and media containers (a shared volume: docs/deploy.md)
+MEDIA_DIR=/var/lib/petboarding/media
 AUTH_RATE=${PB_AUTH_RATE:-10}
 AUTH_BURST=${PB_AUTH_BURST:-50}
 SHARE=/usr/share/petboarding
@@ -88,6 +90,7 @@ routes() {
         [[ -f $GW/routes/$s.conf ]] || die "gateway/routes/$s.conf does not exist"
         r=$(<"$GW/routes/$s.conf")
         r=${r//"@@PB_AUTH_BURST@@"/"$AUTH_BURST"}
+        r=${r//"@@PB_MEDIA_DIR@@"/"$MEDIA_DIR"}
         # shellcheck disable=SC2001 # indent every non-empty line
         out+="        # ---- gateway/routes/$s.conf
 $(sed -e 's/^\(.\)/        \1/' <<<"$r")

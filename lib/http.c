@@ -54,6 +54,7 @@ struct http_req {
     const char *method, *path;
     char *body;
     size_t body_len, body_cap;
+    size_t body_hint; /* the Content-Length announced (within the limit), 0 if none */
     bool too_large, replied;
     struct router_match match;
     const char *route;
@@ -514,8 +515,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         set_client_ip(r);
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > srv->opts.max_body)
+        unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
+        if (announced > srv->opts.max_body)
             r->too_large = true; /* answered at the end; the body is discarded as it arrives */
+        else
+            r->body_hint = (size_t)announced;
         return MHD_YES;
     }
     if (*upload_size) {
@@ -526,7 +530,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_YES;
         }
         if (r->body_len + n + 1 > r->body_cap) {
-            size_t cap = r->body_cap ? r->body_cap : 1024;
+            /* one allocation of the announced size: doubling an 8 MiB upload would end
+             * in a 16 MiB buffer */
+            size_t cap = r->body_cap ? r->body_cap : r->body_hint + 1 > 1024 ? r->body_hint + 1 : 1024;
             while (cap < r->body_len + n + 1)
                 cap *= 2;
             char *nb = realloc(r->body, cap);

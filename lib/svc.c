@@ -5,6 +5,7 @@
 #include "httpc.h"
 #include "ids.h"
 #include "log.h"
+#include "mediaurl.h"
 #include "metrics.h"
 
 #include <ctype.h>
@@ -23,7 +24,8 @@ static const struct {
     const char *name;
     unsigned offset;
 } PORTS[] = {{"user", 1},   {"pet", 2},    {"boarding", 3},     {"order", 4},
-             {"payment", 5}, {"review", 6}, {"notification", 7}, {"admin", 8}};
+             {"payment", 5}, {"review", 6}, {"notification", 7}, {"admin", 8},
+             {"media", 9}};
 
 struct worker {
     pthread_t tid;
@@ -153,6 +155,25 @@ bool svc_auth_or_reply(struct http_req *r, unsigned roles, struct auth_principal
     }
     if (out)
         *out = p;
+    return true;
+}
+
+bool svc_auth_peek(struct http_req *r, struct auth_principal *out)
+{
+    struct svc *s = svc_of(r);
+    struct auth_principal p;
+    bool revoked = true;
+    const char *tok = bearer(r);
+    if (!tok || auth_verify_cached(s->jwt_public_pem, tok, time_now_ms() / 1000, &p) != ERR_OK)
+        return false;
+    if (svc_token_revoked(s, &p, &revoked) != ERR_OK) {
+        LOG_W("svc: cannot check a token's revocation (Redis unavailable): treated as no token");
+        return false;
+    }
+    if (revoked)
+        return false;
+    http_set_principal(r, &p);
+    *out = p;
     return true;
 }
 
@@ -340,6 +361,9 @@ static int setup(struct svc *s, const struct svc_spec *spec)
     if (!s->jwt_public_pem)
         LOG_W("PB_JWT_PUBLIC_KEY_FILE is not set: every authenticated request will be refused");
     httpc_init(s->internal_token);
+    /* every service may render private photos for readers it has authorised */
+    if (!mediaurl_init(s->internal_token))
+        LOG_W("PB_INTERNAL_TOKEN_FILE is not set: private photo URLs can be neither signed nor checked");
     return 0;
 }
 
@@ -398,7 +422,8 @@ int svc_main(int argc, char **argv, const struct svc_spec *spec)
         .bind = config_str("PB_BIND", "127.0.0.1"),
         .port = s.port,
         .threads = (unsigned)config_long("PB_HTTP_THREADS", 32, 1, 1024),
-        .max_body = (size_t)config_long("PB_MAX_BODY", 256 * 1024, 1024, 64L << 20),
+        .max_body = (size_t)config_long("PB_MAX_BODY", spec->max_body ? (long)spec->max_body : 256 * 1024, 1024,
+                                        64L << 20),
         .conn_limit = (unsigned)config_long("PB_HTTP_CONN_LIMIT", 1024, 16, 65536),
         .timeout_s = (unsigned)config_long("PB_HTTP_IDLE_TIMEOUT_S", 60, 1, 3600),
     };

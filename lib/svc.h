@@ -32,6 +32,8 @@ struct svc_spec {
     void (*fini)(struct svc *s);
     /* optional command-line mode: `pb-<name> <command> ...` runs this instead of serving */
     int (*command)(struct svc *s, int argc, char **argv);
+    /* the request body limit in bytes when PB_MAX_BODY is not set (0: 256 KiB) */
+    size_t max_body;
 };
 
 struct svc {
@@ -69,6 +71,12 @@ bool svc_auth_or_reply(struct http_req *r, unsigned roles, struct auth_principal
 /* Like svc_auth_or_reply but a request without Authorization passes as anonymous (returns
  * true with *out zeroed); a present but bad token is still refused. */
 bool svc_auth_optional_or_reply(struct http_req *r, struct auth_principal *out);
+
+/* Authenticate like svc_auth_or_reply but never reply: true with the principal in *out (and
+ * in the request) when a valid, unrevoked Bearer token is present; false when there is none,
+ * it is bad or revoked, or Redis cannot be asked. For answers where every refusal must look
+ * the same (a private photo fetched with a signed URL or a token: 404). */
+bool svc_auth_peek(struct http_req *r, struct auth_principal *out);
 
 /* Require the internal service token (X-Internal-Token); otherwise 403. */
 bool svc_internal_or_reply(struct http_req *r);

@@ -10,11 +10,12 @@
 #    make-secrets.sh into a temporary folder); nats-server -t and promtool check config accept
 #    the NATS and Prometheus configurations (when installed); the shell scripts parse;
 # 3. every YAML document under deploy/k8s parses, and structural facts hold (python3):
-#    each of the 8 services runs 2 replicas with readiness /readyz and liveness /healthz on
+#    each of the 9 services runs 2 replicas with readiness /readyz and liveness /healthz on
 #    its container port; every Deployment/StatefulSet has a Service selecting it with a
 #    matching port; every PB_* variable set in the manifests, the compose file and app.env is
 #    one the code reads or the README documents; Compose runs <service>-1 and <service>-2 of
-#    all 8 with distinct worker ids; the Redis start script embedded in Kubernetes is
+#    all 9 with distinct worker ids; the media volume is shared by both media instances and
+#    the gateway (Compose: one named volume; Kubernetes: one ReadWriteMany claim); the Redis start script embedded in Kubernetes is
 #    deploy/compose/redis/redis-start.sh;
 # 4. every package the Dockerfile installs exists in Debian (apt-cache show).
 #
@@ -154,7 +155,7 @@ if ! "$PY" - "$TMP/compose.resolved.yml" >"$TMP/py.out" 2>&1 <<'PYEOF'; then
 import glob, os, re, sys
 import yaml
 
-SERVICES = ["user", "pet", "boarding", "order", "payment", "review", "notification", "admin"]
+SERVICES = ["user", "pet", "boarding", "order", "payment", "review", "notification", "admin", "media"]
 PORT = {s: 8081 + i for i, s in enumerate(SERVICES)}
 problems = []
 def bad(msg):
@@ -288,6 +289,32 @@ for s in SERVICES:
         else:
             worker_bases[base] = s
 
+# ---- the photos: one volume written by both media instances and read by the gateway, at
+# the path the rendered gateway configuration serves from
+MEDIA_DIR = "/var/lib/petboarding/media"
+gw_conf = open("deploy/compose/gateway/nginx.conf", encoding="utf-8").read()
+if f"alias {MEDIA_DIR}/public/" not in gw_conf or f"alias {MEDIA_DIR}/private/" not in gw_conf:
+    bad(f"the rendered gateway configuration does not serve photos from {MEDIA_DIR} (deploy/render-gateway.sh)")
+pvcs = {d["metadata"]["name"]: d for _, d in by_kind.get("PersistentVolumeClaim", [])}
+if "ReadWriteMany" not in (pvcs.get("media", {}).get("spec", {}).get("accessModes") or []):
+    bad("deploy/k8s: the PersistentVolumeClaim media must exist with accessModes ReadWriteMany (pods on several nodes share it)")
+
+def claim_mounts(w, claim):
+    """(mountPath, readOnly) of every container mount of the pod volume using this claim."""
+    spec = w["spec"]["template"]["spec"]
+    names = [v["name"] for v in spec.get("volumes", []) if (v.get("persistentVolumeClaim") or {}).get("claimName") == claim]
+    return [(m["mountPath"], bool(m.get("readOnly"))) for c in spec.get("containers", [])
+            for m in c.get("volumeMounts", []) if m["name"] in names]
+
+for path, w in workloads:
+    name = w["metadata"]["name"]
+    if name in ("media", "gateway"):
+        mounts = claim_mounts(w, "media")
+        if not mounts or any(p != MEDIA_DIR for p, _ in mounts):
+            bad(f"{path}: {name} must mount the claim media at {MEDIA_DIR} (found {mounts})")
+        elif name == "gateway" and not all(ro for _, ro in mounts):
+            bad(f"{path}: the gateway mounts the claim media read-only")
+
 redis_cm = [d for _, d in by_kind.get("ConfigMap", []) if d["metadata"]["name"] == "redis-scripts"]
 script = open("deploy/compose/redis/redis-start.sh", encoding="utf-8").read()
 if not redis_cm or redis_cm[0]["data"].get("redis-start.sh") != script:
@@ -335,6 +362,15 @@ if comp:
         extra = sorted(n for n in svcs if re.fullmatch(rf"{s}-\d+", n) and n not in (f"{s}-1", f"{s}-2"))
         if extra:
             bad(f"compose: {s} has more than 2 instances ({', '.join(extra)}): update this check with the topology")
+    if "media" not in (comp.get("volumes") or {}):
+        bad("compose: no named volume media (the photos)")
+    for n in ("media-1", "media-2", "gateway"):
+        vols = [v for v in (svcs.get(n, {}).get("volumes") or [])
+                if isinstance(v, dict) and v.get("type") == "volume" and v.get("source") == "media"]
+        if len(vols) != 1 or vols[0].get("target") != MEDIA_DIR:
+            bad(f"compose: {n} must mount the volume media at {MEDIA_DIR}")
+        elif n == "gateway" and not vols[0].get("read_only"):
+            bad("compose: the gateway mounts the volume media read-only")
     gw = open("deploy/compose/gateway/nginx.conf", encoding="utf-8").read()
     prom = open("deploy/compose/prometheus/prometheus.yml", encoding="utf-8").read()
     for s in SERVICES:

@@ -15,7 +15,7 @@
 # Settings (environment): PB_CLUSTER_HOME (<repo>/var/cluster), PB_CLUSTER_PORT_BASE (9080),
 # PB_BUILD_DIR, PB_SKIP_BUILD, PB_ADMIN_USER/PB_ADMIN_PASSWORD, PB_DEMO_DATA (1),
 # PB_PROMETHEUS (1: start Prometheus when installed). With B = PB_CLUSTER_PORT_BASE:
-#   gateway B; service i (scripts/common.sh order, 1..8): instance 1 on B+i, instance 2 on
+#   gateway B; service i (scripts/common.sh order, 1..9): instance 1 on B+i, instance 2 on
 #   B+10+i, and a load-balanced internal address B+20+i for service-to-service calls;
 #   Galera node n (1..3): SQL B+40+n, replication B+44+n, IST B+48+n, SST B+52+n;
 #   Redis B+60 and B+61, Sentinels B+62..B+64; NATS node n: client B+70+n, routes B+74+n,
@@ -32,6 +32,9 @@ export PB_NATS_PORT=$((B + 71)) PB_NATS_MONITOR_PORT=$((B + 79))
 # the functions of the single-node stack (sourcing runs no command)
 # shellcheck source-path=SCRIPTDIR source=stack.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stack.sh"
+
+# the port plan above has room for services 1..9 (B+10+i must stay below B+20, B+20+i below B+41)
+((${#PB_SERVICES[@]} <= 9)) || pb_die "scripts/cluster.sh's port plan holds 9 services, PB_SERVICES has ${#PB_SERVICES[@]}"
 
 INSTANCES=2
 GALERA_NODES=3
@@ -605,7 +608,9 @@ cluster_summary() {
     echo
     echo "Pet boarding CLUSTER is up (PB_CLUSTER_HOME=$PB_HOME)"
     echo "  gateway        http://127.0.0.1:$B/   (2 instances of every service behind it)"
-    echo "  services       instance 1 on $((B + 1))..$((B + 8)), instance 2 on $((B + 11))..$((B + 18)); internal LB $((B + 21))..$((B + 28))"
+    local n=${#PB_SERVICES[@]}
+    echo "  services       instance 1 on $((B + 1))..$((B + n)), instance 2 on $((B + 11))..$((B + 10 + n)); internal LB $((B + 21))..$((B + 20 + n))"
+    echo "  media          $PB_MEDIA_DIR (one folder for both media instances and the gateway)"
     echo "  MariaDB        Galera nodes on $(galera_port 1), $(galera_port 2), $(galera_port 3)"
     echo "  Redis          $(redis_port 1), $(redis_port 2) (primary: node $(redis_primary_node || echo '?')); Sentinels $(sentinels)"
     echo "  NATS           $(nats_urls) (stream PETBOARDING, 3 replicas)"

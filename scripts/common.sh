@@ -6,7 +6,7 @@ PB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # The services in port order: service i (1-based) listens on PB_PORT_BASE + i.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-PB_SERVICES=(user pet boarding order payment review notification admin)
+PB_SERVICES=(user pet boarding order payment review notification admin media)
 
 # A path given relative is taken relative to the repository root.
 pb_abspath() {
@@ -22,7 +22,7 @@ PB_HOME=$(pb_abspath "${PB_HOME:-var}")
 # `up`), so later commands on that home (status, down, service restart) find its ports
 # without repeating them. A variable set in the environment still wins.
 PB_RECORDED_VARS=(PB_BUILD_DIR PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT
-    PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS)
+    PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_MEDIA_DIR)
 if [[ -f $PB_HOME/stack.env ]]; then
     while IFS='=' read -r pb_k pb_v; do
         if [[ " ${PB_RECORDED_VARS[*]} " == *" $pb_k "* && -z ${!pb_k+set} ]]; then
@@ -44,8 +44,11 @@ PB_AUTH_BURST=${PB_AUTH_BURST:-50}
 PB_LOG_LEVEL=${PB_LOG_LEVEL:-info}
 PB_USER_SHARDS=${PB_USER_SHARDS:-4}
 PB_WEB_DIR=$(pb_abspath "${PB_WEB_DIR:-web/dist}")
+# photos: written by the media service, served by the gateway (one folder shared by every
+# instance of the media service and by nginx)
+PB_MEDIA_DIR=$(pb_abspath "${PB_MEDIA_DIR:-$PB_HOME/media}")
 export PB_HOME PB_BUILD_DIR PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT \
-    PB_ADMIN_USER PB_DEMO_DATA PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_WEB_DIR
+    PB_ADMIN_USER PB_DEMO_DATA PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_WEB_DIR PB_MEDIA_DIR
 
 PB_DB_SOCKET=$PB_HOME/mariadb/mysqld.sock
 

@@ -9,6 +9,7 @@ PACKAGES=(
     nats-server libnats-dev
     nginx
     libcurl4-openssl-dev libjansson-dev libjwt-dev libsodium-dev libcmocka-dev libmicrohttpd-dev
+    libvips-dev
     pkg-config openssl jq curl wrk sysbench ca-certificates cmake gcc make
 )
 # `scripts/deps.sh test` adds what only the tests need: Chromium for the browser tests (the

@@ -7,12 +7,13 @@
 #   scripts/stack.sh nats|redis start|stop|kill               (one piece of infrastructure)
 #
 # Configured only by environment variables (defaults in scripts/common.sh):
-#   PB_HOME (<repo>/var)  PB_PORT_BASE (8080: gateway; services +1..+8)  PB_DB_PORT (3306)
+#   PB_HOME (<repo>/var)  PB_PORT_BASE (8080: gateway; services +1..+9)  PB_DB_PORT (3306)
 #   PB_REDIS_PORT (6379)  PB_NATS_PORT (4222)  PB_NATS_MONITOR_PORT (8222)
 #   PB_BUILD_DIR (<repo>/build/release)  PB_SKIP_BUILD (0)  PB_ADMIN_USER (admin)
 #   PB_ADMIN_PASSWORD (else $PB_HOME/secrets/admin-password, generated once)  PB_DEMO_DATA (1)
 #   PB_AUTH_RATE (10 r/s)  PB_AUTH_BURST (50)  PB_LOG_LEVEL (info)  PB_USER_SHARDS (4)
 #   PB_WEB_DIR (<repo>/web/dist: the web app, built by scripts/web.sh)  PB_WEB (1; 0: no web app)
+#   PB_MEDIA_DIR ($PB_HOME/media: the photos, written by the media service, served by nginx)
 #   PB_SANITIZE_LOG_DIR (unset; when set, ASan/UBSan reports of the services are written there)
 # Any other PB_* variable is passed to the services unchanged.
 #
@@ -312,6 +313,7 @@ service_env() { # name idx
         "PB_WEBHOOK_SECRET_FILE=$SEC/webhook-secret"
         "PB_LOG_LEVEL=$PB_LOG_LEVEL"
         "PB_USER_SHARDS=$PB_USER_SHARDS"
+        "PB_MEDIA_DIR=$PB_MEDIA_DIR"
     )
     for i in "${!PB_SERVICES[@]}"; do
         s=${PB_SERVICES[$i]}
@@ -443,7 +445,8 @@ nginx_upstreams() {
 nginx_configure() {
     local gw=$PB_REPO/gateway entry idx name upstreams="" routes="" new=$NG/conf.new
     declare -gA TOKENS=()
-    mkdir -p "$NG/logs" "$NG/static" "$NG"/temp/{client_body,proxy,fastcgi,uwsgi,scgi}
+    mkdir -p "$NG/logs" "$NG/static" "$NG"/temp/{client_body,proxy,fastcgi,uwsgi,scgi} \
+        "$PB_MEDIA_DIR"/{public,private}
     [[ -s $NG/static/bench.json ]] ||
         printf '%s\n' '{"status":"ok","service":"gateway","note":"static placeholder body; bench/run.sh overwrites it"}' >"$NG/static/bench.json"
     rm -rf "$new"
@@ -475,6 +478,7 @@ nginx_configure() {
     TOKENS[PB_HOME]=$PB_HOME
     TOKENS[PB_REPO]=$PB_REPO
     TOKENS[PB_WEB_DIR]=$PB_WEB_DIR
+    TOKENS[PB_MEDIA_DIR]=$PB_MEDIA_DIR
     render "$gw/nginx.conf.template" "$new/nginx.conf"
     render "$gw/proxy.conf" "$new/proxy.conf"
     for entry in "${PRESENT[@]}"; do

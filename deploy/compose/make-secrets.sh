@@ -17,7 +17,7 @@
 # bind-mounts a file secret with its host owner and mode, and the containers read them as
 # other users (the services as uid 10001, MariaDB as mysql, ...).
 set -euo pipefail
-SERVICES=(user pet boarding order payment review notification admin)
+SERVICES=(user pet boarding order payment review notification admin media)
 DIR=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/secrets}
 command -v openssl >/dev/null || {
     echo "make-secrets.sh: openssl is required (apt-get install openssl)" >&2

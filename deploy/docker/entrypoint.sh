@@ -12,7 +12,7 @@
 #   PB_WORKER_ID_BASE       0..15, with a host name ending in -<ordinal> (Kubernetes StatefulSet
 #                           pods order-0, order-1, ...): PB_WORKER_ID = base + 16 * ordinal and
 #                           PB_INSTANCE = ordinal + 1 (ordinal 0..63). The manifests give service
-#                           i (1..8, README order) base i, the numbering scripts/cluster.sh and
+#                           i (1..9, README order) base i, the numbering scripts/cluster.sh and
 #                           the compose file use (instance k of service i: i + 16 (k - 1)).
 # A service started with neither is refused rather than risk duplicate ids.
 set -euo pipefail
@@ -25,7 +25,7 @@ die() {
 if (($# == 0)) || [[ $1 == --help || $1 == help ]]; then
     cat <<'EOF'
 petboarding image: give the program to run as the container's command.
-  services   pb-user pb-pet pb-boarding pb-order pb-payment pb-review pb-notification pb-admin
+  services   pb-user pb-pet pb-boarding pb-order pb-payment pb-review pb-notification pb-admin pb-media
              (set PB_WORKER_ID, or PB_WORKER_ID_BASE in a StatefulSet; PB_BIND=0.0.0.0)
   one-shot   pb-migrate [--provision] [service...]   schema migrations over TCP
              pb-stream                                create the JetStream stream
@@ -36,7 +36,7 @@ EOF
 fi
 
 case ${1##*/} in
-    pb-user | pb-pet | pb-boarding | pb-order | pb-payment | pb-review | pb-notification | pb-admin)
+    pb-user | pb-pet | pb-boarding | pb-order | pb-payment | pb-review | pb-notification | pb-admin | pb-media)
         if [[ -z ${PB_WORKER_ID:-} ]]; then
             [[ -n ${PB_WORKER_ID_BASE:-} ]] ||
                 die "$1: set PB_WORKER_ID (unique per running process) or PB_WORKER_ID_BASE (StatefulSet); replicas must not share snowflake worker ids"

@@ -27,7 +27,7 @@
 #   PB_DB_WAIT_S (120): how long to wait for a server to answer
 set -euo pipefail
 
-SERVICES=(user pet boarding order payment review notification admin)
+SERVICES=(user pet boarding order payment review notification admin media)
 
 die() {
     printf 'pb-migrate: error: %s\n' "$*" >&2

@@ -17,8 +17,8 @@
 #define MAX_MONITORS 8
 #define URL_CAP 256
 
-static const char *const SERVICES[] = {"user", "pet", "boarding", "order", "payment", "review", "notification",
-                                       "admin", NULL};
+static const char *const SERVICES[] = {"user",   "pet",          "boarding", "order", "payment",
+                                       "review", "notification", "admin",    "media", NULL};
 
 /* One instance as the scraper knows it. Touched only by the scraper thread. */
 struct instance {

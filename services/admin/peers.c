@@ -36,7 +36,7 @@ static void url_escape(const char *in, char *out, size_t cap)
 static enum err call_within(const char *service, const char *method, const char *path, const json_t *body,
                             long timeout_ms, struct httpc_resp *out)
 {
-    char url[1024];
+    char url[4608];
     int n = snprintf(url, sizeof url, "%s%s", svc_url(service), path);
     if (n < 0 || (size_t)n >= sizeof url) {
         memset(out, 0, sizeof *out);
@@ -54,20 +54,55 @@ static enum err call(const char *service, const char *method, const char *path, 
     return call_within(service, method, path, body, g_timeout_ms, out);
 }
 
-static enum err list_pending_within(const char *service, const char *base, long limit, const char *cursor,
-                                    long timeout_ms, struct httpc_resp *out)
+/* Append "name=<value percent-encoded>" to the query of path (len bytes used of cap), after
+ * '?' or '&' as the path needs; a NULL value adds nothing. false when it does not fit. */
+static bool query_add(char *path, size_t cap, size_t *len, const char *name, const char *value)
 {
-    char path[512], esc[400] = "";
-    if (cursor)
-        url_escape(cursor, esc, sizeof esc);
-    snprintf(path, sizeof path, "%s&limit=%ld%s%s", base, limit, cursor ? "&cursor=" : "", esc);
+    char esc[3 * 1024 + 8];
+    if (!value)
+        return true;
+    if (strlen(value) > 1024)
+        return false;
+    url_escape(value, esc, sizeof esc);
+    int n = snprintf(path + *len, cap - *len, "%c%s=%s", strchr(path, '?') ? '&' : '?', name, esc);
+    if (n < 0 || (size_t)n >= cap - *len)
+        return false;
+    *len += (size_t)n;
+    return true;
+}
+
+/* One page of a list: base (a path with its query's filters) plus limit and cursor. */
+static enum err list_within(const char *service, const char *base, long limit, const char *cursor, long timeout_ms,
+                            struct httpc_resp *out)
+{
+    char path[4096], n[24];
+    size_t len = (size_t)snprintf(path, sizeof path, "%s", base);
+    snprintf(n, sizeof n, "%ld", limit);
+    if (len >= sizeof path || !query_add(path, sizeof path, &len, "limit", n) ||
+        !query_add(path, sizeof path, &len, "cursor", cursor)) {
+        memset(out, 0, sizeof *out);
+        return ERR_INTERNAL;
+    }
     return call_within(service, "GET", path, NULL, timeout_ms, out);
 }
 
-static enum err list_pending(const char *service, const char *base, long limit, const char *cursor,
-                             struct httpc_resp *out)
+static enum err list(const char *service, const char *base, long limit, const char *cursor, struct httpc_resp *out)
 {
-    return list_pending_within(service, base, limit, cursor, g_timeout_ms, out);
+    return list_within(service, base, limit, cursor, g_timeout_ms, out);
+}
+
+/* A list whose base carries the filters given (name/value pairs, NULL values left out). */
+static enum err list_filtered(const char *service, const char *base, const char *const *filters, size_t nfilters,
+                              long limit, const char *cursor, struct httpc_resp *out)
+{
+    char path[3584];
+    size_t len = (size_t)snprintf(path, sizeof path, "%s", base);
+    for (size_t i = 0; i + 1 < nfilters && len < sizeof path; i += 2)
+        if (!query_add(path, sizeof path, &len, filters[i], filters[i + 1])) {
+            memset(out, 0, sizeof *out);
+            return ERR_INTERNAL;
+        }
+    return list(service, path, limit, cursor, out);
 }
 
 static enum err post_action(const char *service, const char *fmt, uint64_t id, const char *action,
@@ -94,7 +129,14 @@ static enum err get_one(const char *service, const char *fmt, uint64_t id, struc
 
 enum err peer_pending_providers(long limit, const char *cursor, struct httpc_resp *out)
 {
-    return list_pending("user", PROVIDERS_BASE, limit, cursor, out);
+    return list("user", PROVIDERS_BASE, limit, cursor, out);
+}
+
+enum err peer_users(const char *q, const char *role, const char *status, long limit, const char *cursor,
+                    struct httpc_resp *out)
+{
+    const char *const filters[] = {"q", q, "role", role, "status", status};
+    return list_filtered("user", "/internal/v1/users?order=newest", filters, 6, limit, cursor, out);
 }
 
 enum err peer_user_get(uint64_t id, struct httpc_resp *out)
@@ -109,7 +151,7 @@ enum err peer_user_action(uint64_t id, const char *action, const char *reason, s
 
 enum err peer_pending_listings(long limit, const char *cursor, struct httpc_resp *out)
 {
-    return list_pending("boarding", LISTINGS_BASE, limit, cursor, out);
+    return list("boarding", LISTINGS_BASE, limit, cursor, out);
 }
 
 enum err peer_listing_get(uint64_t id, struct httpc_resp *out)
@@ -138,6 +180,13 @@ enum err peer_provider_listings(uint64_t provider_id, bool visible, struct httpc
                        NULL, out);
 }
 
+enum err peer_reviews(const char *hidden, const char *listing_id, long limit, const char *cursor,
+                      struct httpc_resp *out)
+{
+    const char *const filters[] = {"hidden", hidden, "listing_id", listing_id};
+    return list_filtered("review", "/internal/v1/reviews", filters, 4, limit, cursor, out);
+}
+
 enum err peer_review_action(uint64_t id, const char *action, const char *reason, struct httpc_resp *out)
 {
     return post_action("review", "/internal/v1/reviews/%s/%s", id, action, reason, out);
@@ -158,8 +207,8 @@ enum err peer_count_pending(bool listings, long timeout_ms, long cap, long *coun
     *status = 0;
     while (e == ERR_OK && more && n < cap) {
         struct httpc_resp resp = {0};
-        e = list_pending_within(service, listings ? LISTINGS_BASE : PROVIDERS_BASE, 100, cursor[0] ? cursor : NULL,
-                                timeout_ms, &resp);
+        e = list_within(service, listings ? LISTINGS_BASE : PROVIDERS_BASE, 100, cursor[0] ? cursor : NULL, timeout_ms,
+                        &resp);
         *status = e == ERR_OK ? resp.status : 0;
         const json_t *items = json_object_get(resp.json, "items");
         const char *next = json_string_value(json_object_get(resp.json, "next_cursor"));

@@ -17,6 +17,10 @@ void peers_init(long timeout_ms);
 
 /* GET user /internal/v1/users?role=provider&status=pending_review&limit=&cursor= */
 enum err peer_pending_providers(long limit, const char *cursor, struct httpc_resp *out);
+/* GET user /internal/v1/users?order=newest&q=&role=&status=&limit=&cursor= (NULL filters
+ * are left out; values are percent-encoded here) */
+enum err peer_users(const char *q, const char *role, const char *status, long limit, const char *cursor,
+                    struct httpc_resp *out);
 /* GET user /internal/v1/users/{id} */
 enum err peer_user_get(uint64_t id, struct httpc_resp *out);
 /* POST user /internal/v1/users/{id}/{action} {reason?}; action approve|reject|suspend|reinstate */
@@ -34,6 +38,9 @@ enum err peer_listing_action(uint64_t id, const char *action, const char *reason
 /* POST boarding /internal/v1/providers/{id}/suspend (visible false) or /reinstate (true), body {} */
 enum err peer_provider_listings(uint64_t provider_id, bool visible, struct httpc_resp *out);
 
+/* GET review /internal/v1/reviews?hidden=&listing_id=&limit=&cursor= (NULL filters left out) */
+enum err peer_reviews(const char *hidden, const char *listing_id, long limit, const char *cursor,
+                      struct httpc_resp *out);
 /* POST review /internal/v1/reviews/{id}/{action} {reason}; action hide */
 enum err peer_review_action(uint64_t id, const char *action, const char *reason, struct httpc_resp *out);
 

@@ -7,6 +7,7 @@
 #include "dates.h"
 #include "ids.h"
 #include "log.h"
+#include "pages.h"
 #include "peers.h"
 #include "rules.h"
 #include "store.h"
@@ -182,12 +183,41 @@ static bool annotate_listings(json_t *items, const struct rules_state *rs)
     return true;
 }
 
+/* ?limit= (1..100, default 20) and ?cursor= (opaque: the callee says if it is not one of
+ * its cursors, and that 422 is passed on naming it) of a list read from another service. */
+static void read_page(struct http_req *r, struct jv *v, int64_t *limit, const char **cursor)
+{
+    *limit = 20;
+    *cursor = NULL;
+    jv_q_int(v, "limit", http_query(r, "limit"), 0, 1, 100, limit);
+    jv_q_str(v, "cursor", http_query(r, "cursor"), 0, 1, 128, cursor);
+}
+
+/* The items of a page another service answered (borrowed from resp), or NULL after replying
+ * with its error (its 4xx passed on, 503 when it did not answer or answered no page). */
+static json_t *page_items_or_reply(struct http_req *r, const char *callee, enum err e, const struct httpc_resp *resp)
+{
+    json_t *items = call_ok(e, resp) ? json_object_get(resp->json, "items") : NULL;
+    if (!json_is_array(items)) {
+        reply_callee_error(r, callee, call_ok(e, resp) ? ERR_UNAVAILABLE : e, resp);
+        return NULL;
+    }
+    return items;
+}
+
+/* Reply 200 {items, next_cursor} with items (borrowed) and the callee's next_cursor. */
+static void reply_page(struct http_req *r, json_t *items, const struct httpc_resp *resp)
+{
+    json_t *next = json_object_get(resp->json, "next_cursor");
+    http_reply_json(r, 200, json_pack("{s:O,s:O}", "items", items, "next_cursor", json_is_string(next) ? next : json_null()));
+}
+
 static void h_queue(struct http_req *r)
 {
     struct jv v;
     int kind = KIND_PROVIDER;
-    int64_t limit = 20;
-    const char *cursor = NULL;
+    int64_t limit;
+    const char *cursor;
     struct httpc_resp resp = {0};
     struct rules_state rs = {0};
     enum err e;
@@ -195,8 +225,7 @@ static void h_queue(struct http_req *r)
     if (!svc_auth_or_reply(r, ROLE_ADMIN, NULL))
         goto done;
     jv_q_enum(&v, "kind", http_query(r, "kind"), JV_REQUIRED, KINDS, &kind);
-    jv_q_int(&v, "limit", http_query(r, "limit"), 0, 1, 100, &limit);
-    jv_q_str(&v, "cursor", http_query(r, "cursor"), 0, 1, 128, &cursor);
+    read_page(r, &v, &limit, &cursor);
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
     if (kind == KIND_LISTING && (e = store_rules_get(svc_of(r), &rs)) != ERR_OK) {
@@ -206,19 +235,81 @@ static void h_queue(struct http_req *r)
     const char *callee = kind == KIND_LISTING ? "boarding" : "user";
     e = kind == KIND_LISTING ? peer_pending_listings((long)limit, cursor, &resp)
                              : peer_pending_providers((long)limit, cursor, &resp);
-    json_t *items = call_ok(e, &resp) ? json_object_get(resp.json, "items") : NULL;
-    if (!json_is_array(items)) {
-        reply_callee_error(r, callee, call_ok(e, &resp) ? ERR_UNAVAILABLE : e, &resp);
+    json_t *items = page_items_or_reply(r, callee, e, &resp);
+    if (!items)
         goto done;
-    }
     if (kind == KIND_LISTING && !annotate_listings(items, &rs)) {
         svc_reply_err(r, ERR_NO_MEMORY);
         goto done;
     }
-    json_t *next = json_object_get(resp.json, "next_cursor");
-    http_reply_json(r, 200, json_pack("{s:O,s:O}", "items", items, "next_cursor", json_is_string(next) ? next : json_null()));
+    reply_page(r, items, &resp);
 done:
     rules_state_free(&rs);
+    httpc_resp_free(&resp);
+    jv_free(&v);
+}
+
+/* ---------- accounts and reviews ---------- */
+
+/* GET /admin/users?q=&role=&status=&limit=&cursor=: accounts newest first from the user
+ * service; q is a username prefix or an exact phone/email. */
+static void h_users(struct http_req *r)
+{
+    static const char *const ROLES[] = {"owner", "provider", "admin", NULL};
+    static const char *const STATUSES[] = {"active", "pending_review", "rejected", "suspended", NULL};
+    struct jv v;
+    int role = -1, status = -1;
+    int64_t limit;
+    const char *q = NULL, *cursor;
+    struct httpc_resp resp = {0};
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_ADMIN, NULL))
+        goto done;
+    jv_q_str(&v, "q", http_query(r, "q"), 0, 1, 254, &q);
+    jv_q_enum(&v, "role", http_query(r, "role"), 0, ROLES, &role);
+    jv_q_enum(&v, "status", http_query(r, "status"), 0, STATUSES, &status);
+    read_page(r, &v, &limit, &cursor);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    enum err e = peer_users(q, role >= 0 ? ROLES[role] : NULL, status >= 0 ? STATUSES[status] : NULL, (long)limit,
+                            cursor, &resp);
+    json_t *items = page_items_or_reply(r, "user", e, &resp);
+    json_t *users = items ? pages_users(items) : NULL;
+    if (items && !users)
+        reply_callee_error(r, "user", ERR_UNAVAILABLE, &resp); /* a page that holds no accounts */
+    else if (users)
+        reply_page(r, users, &resp);
+    json_decref(users);
+done:
+    httpc_resp_free(&resp);
+    jv_free(&v);
+}
+
+/* GET /admin/reviews?hidden=true|false&listing_id=&limit=&cursor=: reviews newest first from
+ * the review service, hidden ones with their reason and the withheld originals. */
+static void h_reviews(struct http_req *r)
+{
+    static const char *const BOOLS[] = {"false", "true", NULL};
+    struct jv v;
+    int hidden = -1;
+    int64_t limit;
+    uint64_t id;
+    const char *listing = NULL, *cursor;
+    struct httpc_resp resp = {0};
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_ADMIN, NULL))
+        goto done;
+    jv_q_enum(&v, "hidden", http_query(r, "hidden"), 0, BOOLS, &hidden);
+    if (jv_q_str(&v, "listing_id", http_query(r, "listing_id"), 0, 1, 20, &listing) && !ids_parse(listing, &id))
+        jv_fail(&v, "listing_id", "must be an id");
+    read_page(r, &v, &limit, &cursor);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    enum err e = peer_reviews(hidden >= 0 ? BOOLS[hidden] : NULL, listing, (long)limit, cursor, &resp);
+    json_t *items = page_items_or_reply(r, "review", e, &resp);
+    if (items)
+        reply_page(r, items, &resp);
+done:
     httpc_resp_free(&resp);
     jv_free(&v);
 }
@@ -552,6 +643,8 @@ void admin_routes(struct svc *s)
     svc_route(s, "POST", "/api/v1/admin/providers/{id}/reject", h_provider_reject);
     svc_route(s, "POST", "/api/v1/admin/listings/{id}/approve", h_listing_approve);
     svc_route(s, "POST", "/api/v1/admin/listings/{id}/reject", h_listing_reject);
+    svc_route(s, "GET", "/api/v1/admin/users", h_users);
+    svc_route(s, "GET", "/api/v1/admin/reviews", h_reviews);
     svc_route(s, "POST", "/api/v1/admin/users/{id}/suspend", h_user_suspend);
     svc_route(s, "POST", "/api/v1/admin/users/{id}/reinstate", h_user_reinstate);
     svc_route(s, "POST", "/api/v1/admin/reviews/{id}/hide", h_review_hide);

@@ -570,6 +570,34 @@ done:
     jv_free(&v);
 }
 
+/* A stay of the capacity API: 1 to SEARCH_MAX_NIGHTS nights. */
+static void check_stay(struct jv *v, int32_t start, int32_t end)
+{
+    if (end <= start || end - start > SEARCH_MAX_NIGHTS)
+        jv_fail(v, "end_date", "must be 1 to 60 nights after start_date");
+}
+
+/* Reply to a hold or a room check that found no room (409 fully_booked naming the night) or
+ * a listing that takes no bookings (409 conflict); true when it replied. */
+static bool reply_no_room(struct http_req *r, enum hold_result res, int pets, int32_t night)
+{
+    char day[DATE_STR_LEN], msg[96];
+    if (res == HOLD_FULL) {
+        snprintf(msg, sizeof msg, "no room for %d pet(s) on the night of %s", pets, date_format(night, day));
+        http_reply_error(r, ERR_FULLY_BOOKED, msg, json_pack("{s:s}", "night", day));
+        return true;
+    }
+    if (res != HOLD_OK) {
+        http_reply_error(r, ERR_CONFLICT,
+                         res == HOLD_NOT_BOOKABLE ? "the listing is not open for bookings"
+                         : res == HOLD_RELEASED   ? "this order's hold was released"
+                                                  : "this order holds other nights",
+                         NULL);
+        return true;
+    }
+    return false;
+}
+
 /* PUT /internal/v1/holds/{order_id} {listing_id, start_date, end_date, pets}: the order
  * service reserves capacity for an order, idempotently by order id. */
 static void h_hold(struct http_req *r)
@@ -585,9 +613,8 @@ static void h_hold(struct http_req *r)
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_id(&v, "listing_id", JV_REQUIRED, &h.listing_id);
-    bool dates = jv_date(&v, "start_date", JV_REQUIRED, &h.start) & jv_date(&v, "end_date", JV_REQUIRED, &h.end);
-    if (dates && (h.end <= h.start || h.end - h.start > SEARCH_MAX_NIGHTS))
-        jv_fail(&v, "end_date", "must be 1 to 60 nights after start_date");
+    if (jv_date(&v, "start_date", JV_REQUIRED, &h.start) & jv_date(&v, "end_date", JV_REQUIRED, &h.end))
+        check_stay(&v, h.start, h.end);
     if (jv_int(&v, "pets", JV_REQUIRED, 1, LISTING_MAX_CAPACITY, &pets))
         h.pets = (int)pets;
     if (!http_jv_ok_or_reply(r, &v))
@@ -595,21 +622,45 @@ static void h_hold(struct http_req *r)
     enum hold_result res = HOLD_OK;
     int32_t night = 0;
     enum err e = store_hold(svc_of(r), &h, &res, &night);
-    char day[DATE_STR_LEN], msg[96];
     if (e != ERR_OK) {
         svc_reply_err(r, e);
-    } else if (res == HOLD_FULL) {
-        snprintf(msg, sizeof msg, "no room for %d pet(s) on the night of %s", h.pets, date_format(night, day));
-        http_reply_error(r, ERR_FULLY_BOOKED, msg, json_pack("{s:s}", "night", day));
-    } else if (res != HOLD_OK) {
-        http_reply_error(r, ERR_CONFLICT,
-                         res == HOLD_NOT_BOOKABLE ? "the listing is not open for bookings"
-                         : res == HOLD_RELEASED   ? "this order's hold was released"
-                                                  : "this order holds other nights",
-                         NULL);
-    } else {
+    } else if (!reply_no_room(r, res, h.pets, night)) {
         char oid[IDS_STR_LEN];
         http_reply_json(r, 200, json_pack("{s:s,s:s}", "order_id", ids_format(h.order_id, oid), "state", "held"));
+    }
+done:
+    jv_free(&v);
+}
+
+/* GET /internal/v1/listings/{id}/room?start_date=&end_date=&pets=: whether a stay fits now,
+ * holding nothing (the order service's price quote). 200 {listing_id, start_date, end_date,
+ * pets, room: true}, or the refusals of a hold (409 fully_booked naming the night, 409 not
+ * open for bookings, 404 unknown listing). */
+static void h_room(struct http_req *r)
+{
+    struct hold_request h = {0};
+    struct jv v;
+    int64_t pets = 0;
+    jv_init(&v);
+    if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &h.listing_id))
+        goto done;
+    if (jv_q_date(&v, "start_date", http_query(r, "start_date"), JV_REQUIRED, &h.start) &
+        jv_q_date(&v, "end_date", http_query(r, "end_date"), JV_REQUIRED, &h.end))
+        check_stay(&v, h.start, h.end);
+    if (jv_q_int(&v, "pets", http_query(r, "pets"), JV_REQUIRED, 1, LISTING_MAX_CAPACITY, &pets))
+        h.pets = (int)pets;
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    enum hold_result res = HOLD_OK;
+    int32_t night = 0;
+    enum err e = store_room(svc_of(r), &h, &res, &night);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+    } else if (!reply_no_room(r, res, h.pets, night)) {
+        char lid[IDS_STR_LEN], sd[DATE_STR_LEN], ed[DATE_STR_LEN];
+        http_reply_json(r, 200, json_pack("{s:s,s:s,s:s,s:i,s:b}", "listing_id", ids_format(h.listing_id, lid),
+                                          "start_date", date_format(h.start, sd), "end_date",
+                                          date_format(h.end, ed), "pets", h.pets, "room", 1));
     }
 done:
     jv_free(&v);
@@ -659,6 +710,7 @@ void boarding_routes(struct svc *s)
     svc_route(s, "GET", "/api/v1/providers/me/listings", h_my_listings);
     svc_route(s, "GET", "/internal/v1/listings", h_internal_list);
     svc_route(s, "GET", "/internal/v1/listings/{id}", h_internal_get);
+    svc_route(s, "GET", "/internal/v1/listings/{id}/room", h_room);
     svc_route(s, "POST", "/internal/v1/listings/{id}/rating", h_internal_rating);
     svc_route(s, "POST", "/internal/v1/listings/{id}/{action}", h_internal_decide);
     svc_route(s, "POST", "/internal/v1/providers/{id}/{action}", h_internal_provider);

@@ -593,6 +593,7 @@ static const char SQL_RESERVE[] =
     "AND COALESCE(n.capacity, l.capacity) - n.reserved >= ?";
 static const char SQL_UNRESERVE[] =
     "UPDATE listing_day SET reserved = reserved - ? WHERE listing_id = ? AND day >= ? AND day < ? AND reserved >= ?";
+static const char SQL_HOLD_KNOWN[] = "SELECT 1 FROM capacity_hold WHERE order_id = ?";
 static const char SQL_BOOKABLE[] =
     "SELECT status = 'published' AND provider_suspended = 0, city FROM listing WHERE id = ?";
 
@@ -670,23 +671,41 @@ done:
     return e;
 }
 
+/* The first night of start..end-1 of listing l without room for pets (closed, or capacity -
+ * reserved < pets), read without locks, in *night; 0 when every night has room. */
+static enum err lacking_night_of(struct svc *s, const struct listing *l, int32_t start, int32_t end, int pets,
+                                 int32_t *night)
+{
+    struct night *nt = NULL;
+    size_t n = 0;
+    *night = 0;
+    enum err e = store_nights(s, l, start, end - 1, &nt, &n);
+    for (size_t i = 0; e == ERR_OK && i < n && !*night; i++)
+        if (nt[i].closed || nt[i].capacity - nt[i].reserved < pets)
+            *night = nt[i].day;
+    free(nt);
+    return e;
+}
+
+/* The same for a listing id. */
+static enum err lacking_night(struct svc *s, uint64_t listing_id, int32_t start, int32_t end, int pets, int32_t *night)
+{
+    struct listing l = {0};
+    *night = 0;
+    enum err e = store_listing_get(s, listing_id, false, &l);
+    if (e == ERR_OK)
+        e = lacking_night_of(s, &l, start, end, pets, night);
+    listing_clear(&l);
+    return e;
+}
+
 /* After a refused reservation: the first night without room for pets (read without locks:
  * it names a night for the client, the decision was made by the conditional UPDATE). */
 static int32_t first_full_night(struct svc *s, const struct hold_request *h)
 {
-    struct listing l = {0};
-    struct night *nt = NULL;
-    size_t n = 0;
-    int32_t night = h->start;
-    if (store_listing_get(s, h->listing_id, false, &l) == ERR_OK &&
-        store_nights(s, &l, h->start, h->end - 1, &nt, &n) == ERR_OK)
-        for (size_t i = 0; i < n; i++)
-            if (nt[i].closed || nt[i].capacity - nt[i].reserved < h->pets) {
-                night = nt[i].day;
-                break;
-            }
-    free(nt);
-    listing_clear(&l);
+    int32_t night = 0;
+    if (lacking_night(s, h->listing_id, h->start, h->end, h->pets, &night) != ERR_OK || !night)
+        night = h->start;
     return night;
 }
 
@@ -697,23 +716,28 @@ static int32_t first_full_night(struct svc *s, const struct hold_request *h)
 static int32_t precheck_full(struct svc *s, const struct hold_request *h)
 {
     struct db_rows *r = NULL;
-    bool known = db_query1(s->db, &r, "SELECT 1 FROM capacity_hold WHERE order_id = ?", "u", h->order_id) != ERR_OK ||
-                 db_rows_count(r) > 0;
+    bool known = db_query1(s->db, &r, SQL_HOLD_KNOWN, "u", h->order_id) != ERR_OK || db_rows_count(r) > 0;
     db_rows_free(r);
-    if (known)
-        return 0;
-    struct listing l = {0};
-    struct night *nt = NULL;
-    size_t n = 0;
     int32_t full = 0;
-    if (store_listing_get(s, h->listing_id, false, &l) == ERR_OK &&
-        store_nights(s, &l, h->start, h->end - 1, &nt, &n) == ERR_OK)
-        for (size_t i = 0; i < n && !full; i++)
-            if (nt[i].closed || nt[i].capacity - nt[i].reserved < h->pets)
-                full = nt[i].day;
-    free(nt);
-    listing_clear(&l);
+    if (!known && lacking_night(s, h->listing_id, h->start, h->end, h->pets, &full) != ERR_OK)
+        full = 0;
     return full;
+}
+
+enum err store_room(struct svc *s, const struct hold_request *h, enum hold_result *res, int32_t *full_night)
+{
+    struct listing l = {0};
+    int32_t night = 0;
+    enum err e = store_listing_get(s, h->listing_id, false, &l);
+    bool bookable = e == ERR_OK && listing_visible(&l);
+    if (bookable)
+        e = lacking_night_of(s, &l, h->start, h->end, h->pets, &night);
+    listing_clear(&l);
+    if (e != ERR_OK)
+        return e;
+    *res = !bookable ? HOLD_NOT_BOOKABLE : night ? HOLD_FULL : HOLD_OK;
+    *full_night = night;
+    return ERR_OK;
 }
 
 enum err store_hold(struct svc *s, const struct hold_request *h, enum hold_result *res, int32_t *full_night)

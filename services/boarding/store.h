@@ -97,6 +97,10 @@ enum hold_result {
  * guarantee). ERR_NOT_FOUND for an unknown listing; ERR_UNAVAILABLE when the lock cannot be
  * had within its wait or a dependency is down. */
 enum err store_hold(struct svc *s, const struct hold_request *h, enum hold_result *res, int32_t *full_night);
+/* Whether the nights of h (order_id unused) have room for h->pets now, holding nothing (a
+ * price quote): HOLD_OK, HOLD_FULL with *full_night, or HOLD_NOT_BOOKABLE, decided by the
+ * rules of store_hold's pre-check, read without locks. ERR_NOT_FOUND for an unknown listing. */
+enum err store_room(struct svc *s, const struct hold_request *h, enum hold_result *res, int32_t *full_night);
 /* How long store_hold waits for the listing's lock before answering ERR_UNAVAILABLE. */
 void store_set_lock_wait(long ms);
 /* Release an order's hold (idempotent; an unknown order leaves a tombstone). */

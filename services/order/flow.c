@@ -43,10 +43,17 @@ static void request_hash(const struct create_in *in, char out[65])
     sodium_bin2hex(out, 65, h, sizeof h);
 }
 
+/* How a 503 tells the client to retry: a booking with its Idempotency-Key, a quote as it is. */
+static const char *retry_hint(bool quote)
+{
+    return quote ? "retry" : "retry with the same Idempotency-Key";
+}
+
 /* Check the listing and the pets through their services; fill the order on success. */
-static bool validate(const struct create_in *in, struct order *o, struct answer *a)
+static bool validate(const struct create_in *in, bool quote, struct order *o, struct answer *a)
 {
     struct listing_info l;
+    char msg[400];
     enum err e = peer_listing(in->listing_id, &l);
     if (e == ERR_NOT_FOUND || (e == ERR_OK && strcmp(l.status, "published") != 0)) {
         answer_error(a, ERR_INVALID, NULL,
@@ -54,19 +61,20 @@ static bool validate(const struct create_in *in, struct order *o, struct answer 
         return false;
     }
     if (e != ERR_OK) {
-        answer_error(a, ERR_UNAVAILABLE, "cannot reach the listings, retry with the same Idempotency-Key", NULL);
+        snprintf(msg, sizeof msg, "cannot reach the listings, %s", retry_hint(quote));
+        answer_error(a, ERR_UNAVAILABLE, msg, NULL);
         return false;
     }
     for (size_t i = 0; i < in->npets; i++) {
         struct pet_info p;
-        char msg[400];
         e = peer_pet(in->pet_ids[i], &p);
         if (e == ERR_NOT_FOUND || (e == ERR_OK && (p.owner_id != in->owner_id || p.deleted))) {
             answer_error(a, ERR_NOT_FOUND, "no such pet", json_pack("{s:s}", "pet_ids", "contains a pet that is not yours"));
             return false;
         }
         if (e != ERR_OK) {
-            answer_error(a, ERR_UNAVAILABLE, "cannot reach the pets, retry with the same Idempotency-Key", NULL);
+            snprintf(msg, sizeof msg, "cannot reach the pets, %s", retry_hint(quote));
+            answer_error(a, ERR_UNAVAILABLE, msg, NULL);
             return false;
         }
         if (!(p.species_bit & l.species_mask)) {
@@ -88,6 +96,46 @@ static bool validate(const struct create_in *in, struct order *o, struct answer 
     snprintf(o->listing_title, sizeof o->listing_title, "%s", l.title);
     o->price_fen = l.price_fen;
     return true;
+}
+
+/* Everything a booking and its quote decide before anything is reserved: the listing and
+ * the pets (validate), the stay and the server's price. On false *a holds the refusal. */
+static bool prepare(const struct create_in *in, bool quote, struct order *o, struct answer *a)
+{
+    if (!validate(in, quote, o, a))
+        return false;
+    o->owner_id = in->owner_id;
+    o->start = in->start;
+    o->end = in->end;
+    o->nights = in->end - in->start;
+    snprintf(o->note, sizeof o->note, "%s", in->note ? in->note : "");
+    if (!order_price(o->price_fen, o->nights, o->pets, &o->total_fen)) {
+        answer_error(a, ERR_INVALID, "the price cannot be computed", NULL);
+        return false;
+    }
+    return true;
+}
+
+/* 409: a pet of the request already stays somewhere on one of its nights. */
+static void answer_pet_busy(struct answer *a, uint64_t pet, int32_t night)
+{
+    char msg[128], day[DATE_STR_LEN], pid[IDS_STR_LEN];
+    snprintf(msg, sizeof msg, "pet %s already has a stay on the night of %s", ids_format(pet, pid),
+             date_format(night, day));
+    answer_error(a, ERR_CONFLICT, msg, json_pack("{s:s}", "pet_ids", msg));
+}
+
+/* Boarding's definitive no to a hold or a room check (h is neither HA_HELD nor HA_REFUSED):
+ * 409 fully_booked naming the night, or 422 when the listing takes no bookings. */
+static void answer_no_room(struct answer *a, enum hold_answer h, int pets, const char *night)
+{
+    char msg[128];
+    if (h == HA_FULL) {
+        snprintf(msg, sizeof msg, "no room for %d pet(s) on the night of %s", pets, night);
+        answer_error(a, ERR_FULLY_BOOKED, msg, json_pack("{s:s}", "night", night));
+    } else {
+        answer_error(a, ERR_INVALID, NULL, json_pack("{s:s}", "listing_id", "is not open for bookings"));
+    }
 }
 
 static char *order_body(const struct order *o)
@@ -114,17 +162,8 @@ void flow_create(struct svc *s, const struct create_in *in, struct answer *a)
         return;
     }
     struct order o = {0};
-    if (!validate(in, &o, a))
+    if (!prepare(in, false, &o, a))
         return;
-    o.owner_id = in->owner_id;
-    o.start = in->start;
-    o.end = in->end;
-    o.nights = in->end - in->start;
-    snprintf(o.note, sizeof o.note, "%s", in->note ? in->note : "");
-    if (!order_price(o.price_fen, o.nights, o.pets, &o.total_fen)) {
-        answer_error(a, ERR_INVALID, "the price cannot be computed", NULL);
-        return;
-    }
     o.id = ids_next();
     o.created_ms = o.updated_ms = time_now_ms();
     o.pay_before_ms = o.created_ms + order_app(s)->pay_window_ms;
@@ -135,10 +174,7 @@ void flow_create(struct svc *s, const struct create_in *in, struct answer *a)
     if (e == ERR_OK)
         e = store_create_begin(s, &o, in->idem_key ? &k : NULL, &st, &busy_pet, &busy_day);
     if (e == ERR_CONFLICT && st == IDEM_NEW) {
-        char msg[128], day[DATE_STR_LEN], pid[IDS_STR_LEN];
-        snprintf(msg, sizeof msg, "pet %s already has a stay on the night of %s", ids_format(busy_pet, pid),
-                 date_format(busy_day, day));
-        answer_error(a, ERR_CONFLICT, msg, json_pack("{s:s}", "pet_ids", msg));
+        answer_pet_busy(a, busy_pet, busy_day);
         return;
     }
     if (e == ERR_CONFLICT) { /* the same key arrived concurrently */
@@ -169,13 +205,7 @@ void flow_create(struct svc *s, const struct create_in *in, struct answer *a)
         return;
     }
     if (e == ERR_OK && h != HA_REFUSED) { /* a definitive no: nothing is held; remember the answer */
-        char msg[128];
-        if (h == HA_FULL) {
-            snprintf(msg, sizeof msg, "no room for %d pet(s) on the night of %s", o.pets, night);
-            answer_error(a, ERR_FULLY_BOOKED, msg, json_pack("{s:s}", "night", night));
-        } else {
-            answer_error(a, ERR_INVALID, NULL, json_pack("{s:s}", "listing_id", "is not open for bookings"));
-        }
+        answer_no_room(a, h, o.pets, night);
         store_create_failed(s, &o, "none", in->idem_key ? &k : NULL, a->status, a->body);
         return;
     }
@@ -184,6 +214,41 @@ void flow_create(struct svc *s, const struct create_in *in, struct answer *a)
     bool released = peer_release(o.id) == ERR_OK;
     store_create_failed(s, &o, released ? "released" : "releasing", in->idem_key ? &k : NULL, 0, NULL);
     answer_error(a, ERR_UNAVAILABLE, "capacity could not be reserved now, retry with the same Idempotency-Key", NULL);
+}
+
+void flow_quote(struct svc *s, const struct create_in *in, struct answer *a)
+{
+    struct order o = {0};
+    memset(a, 0, sizeof *a);
+    if (!prepare(in, true, &o, a))
+        return;
+    bool busy = false;
+    uint64_t busy_pet = 0;
+    int32_t busy_day = 0;
+    enum err e = store_pet_busy(s, &o, &busy, &busy_pet, &busy_day);
+    if (e != ERR_OK) {
+        answer_error(a, e, NULL, NULL);
+        return;
+    }
+    if (busy) {
+        answer_pet_busy(a, busy_pet, busy_day);
+        return;
+    }
+    enum hold_answer h = HA_REFUSED;
+    char night[DATE_STR_LEN] = "";
+    e = peer_room(o.listing_id, o.start, o.end, o.pets, &h, night);
+    if (e != ERR_OK || h == HA_REFUSED) {
+        answer_error(a, ERR_UNAVAILABLE, "cannot reach the listings' calendar, retry", NULL);
+        return;
+    }
+    if (h != HA_HELD) {
+        answer_no_room(a, h, o.pets, night);
+        return;
+    }
+    json_t *j = order_quote_json(&o);
+    a->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    a->status = 200;
 }
 
 void flow_release(struct svc *s, const struct order *o)

@@ -30,6 +30,13 @@ struct answer {
  * same Idempotency-Key). A repeated Idempotency-Key replays the first answer. */
 void flow_create(struct svc *s, const struct create_in *in, struct answer *out);
 
+/* Quote a booking: the same checks, in the same order and with the same errors, as
+ * flow_create (422 naming fields, 404 pet, 409 pet already staying, 409 fully_booked naming
+ * the night, 503), then 200 with order_quote_json. Nothing is written or reserved: the pets'
+ * nights and the listing's calendar are only read, so the answer is a snapshot that a booking
+ * made later may contradict. */
+void flow_quote(struct svc *s, const struct create_in *in, struct answer *out);
+
 /* Apply a change (see store_change), then release capacity and update pet grants as the
  * new state requires; what cannot be done now is left to the jobs (hold "releasing",
  * grants "wanted"/"revoke"). */

@@ -94,20 +94,60 @@ bool order_price(int64_t price, int nights, int pets, int64_t *total)
 
 int64_t order_check_in_ms(int32_t start_date) { return ((int64_t)start_date * 86400 + 6 * 3600) * 1000; }
 
+const char *const REFUND_BASIS_NAMES[] = {"policy", "no_rule", "stay_started", "not_owner", NULL};
+
+int64_t order_refund_explain(enum actor who, enum order_status from, int64_t paid_fen, int32_t start_date,
+                             int64_t now_ms, const struct refund_rule *rules, size_t nrules,
+                             struct refund_explain *why)
+{
+    struct refund_explain x = {RB_NO_RULE, 0, 0, (order_check_in_ms(start_date) - now_ms) / 3600000};
+    if (who != ACTOR_OWNER) {
+        x.basis = RB_NOT_OWNER; /* the provider's or the platform's decision: everything back */
+        x.percent = 100;
+    } else if (from == OS_IN_CARE || from == OS_COMPLETED) {
+        x.basis = RB_STAY_STARTED;
+    } else {
+        for (size_t i = 0; i < nrules; i++)
+            if (x.hours_before >= rules[i].min_hours) {
+                x = (struct refund_explain){RB_POLICY, rules[i].percent, rules[i].min_hours, x.hours_before};
+                break;
+            }
+    }
+    if (why)
+        *why = x;
+    return paid_fen <= 0 ? 0 : paid_fen * x.percent / 100;
+}
+
 int64_t order_refund(enum actor who, enum order_status from, int64_t paid_fen, int32_t start_date, int64_t now_ms,
                      const struct refund_rule *rules, size_t nrules)
 {
-    if (paid_fen <= 0)
-        return 0;
-    if (who != ACTOR_OWNER)
-        return paid_fen; /* the provider's or the platform's decision: everything back */
-    if (from == OS_IN_CARE || from == OS_COMPLETED)
-        return 0;
-    int64_t hours_before = (order_check_in_ms(start_date) - now_ms) / 3600000;
-    for (size_t i = 0; i < nrules; i++)
-        if (hours_before >= rules[i].min_hours)
-            return paid_fen * rules[i].percent / 100;
-    return 0;
+    return order_refund_explain(who, from, paid_fen, start_date, now_ms, rules, nrules, NULL);
+}
+
+bool order_owner_may_cancel(enum order_status st)
+{
+    enum order_status to;
+    return order_next(st, OA_CANCEL, ACTOR_OWNER, &to) == ERR_OK;
+}
+
+json_t *order_refund_quote_json(const struct order *o, int64_t now_ms, const struct refund_rule *rules,
+                                size_t nrules)
+{
+    char id[IDS_STR_LEN];
+    bool cancellable = order_owner_may_cancel(o->status);
+    struct refund_explain why = {RB_NO_RULE, 0, 0, 0};
+    int64_t refund = cancellable ? order_refund_explain(ACTOR_OWNER, o->status, o->paid_fen, o->start, now_ms, rules,
+                                                        nrules, &why)
+                                 : 0;
+    json_t *rule = cancellable ? json_pack("{s:s,s:o,s:i,s:I}", "basis", REFUND_BASIS_NAMES[why.basis],
+                                           "min_hours_before",
+                                           why.basis == RB_POLICY ? json_integer(why.min_hours) : json_null(),
+                                           "percent", why.percent, "hours_before", (json_int_t)why.hours_before)
+                               : json_pack("{s:s,s:n,s:i,s:n}", "basis", "not_cancellable", "min_hours_before",
+                                           "percent", 0, "hours_before");
+    return json_pack("{s:s,s:s,s:b,s:I,s:I,s:i,s:o}", "order_id", ids_format(o->id, id), "status",
+                     ORDER_STATUS_NAMES[o->status], "cancellable", cancellable, "paid_fen", (json_int_t)o->paid_fen,
+                     "refund_fen", (json_int_t)refund, "percent", cancellable ? why.percent : 0, "rule", rule);
 }
 
 void order_month_table(uint64_t id, const char *prefix, char *buf, size_t cap)
@@ -156,6 +196,15 @@ json_t *order_pet_ids_json(const struct order *o)
     for (int i = 0; i < o->pets; i++)
         json_array_append_new(a, json_string(ids_format(o->pet_ids[i], id)));
     return a;
+}
+
+json_t *order_quote_json(const struct order *o)
+{
+    char lid[IDS_STR_LEN], sd[DATE_STR_LEN], ed[DATE_STR_LEN];
+    return json_pack("{s:s,s:s,s:s,s:i,s:i,s:I,s:I,s:s}", "listing_id", ids_format(o->listing_id, lid), "start_date",
+                     date_format(o->start, sd), "end_date", date_format(o->end, ed), "nights", o->nights, "pets",
+                     o->pets, "price_per_night_fen", (json_int_t)o->price_fen, "total_fen",
+                     (json_int_t)o->total_fen, "currency", "CNY");
 }
 
 static json_t *time_or_null(int64_t ms)

@@ -64,6 +64,8 @@ const char *order_dates_problem(int32_t start, int32_t end, int32_t today, int m
 /* total = price per night x nights x pets; false on overflow or nonsense input. */
 bool order_price(int64_t price_per_night_fen, int nights, int pets, int64_t *total_fen);
 
+struct order;
+
 /* The refund policy is data: rows of (min_hours_before_check_in, percent), checked in order
  * of decreasing hours; the first row with hours_before >= min applies. */
 struct refund_rule {
@@ -79,6 +81,39 @@ int64_t order_check_in_ms(int32_t start_date);
  * and acceptance timeouts always refund everything paid. */
 int64_t order_refund(enum actor who, enum order_status from, int64_t paid_fen, int32_t start_date, int64_t now_ms,
                      const struct refund_rule *rules, size_t nrules);
+
+/* Which part of the policy decided a refund (see order_refund_explain). */
+enum refund_basis {
+    RB_POLICY,       /* a policy row applied: min_hours and percent are that row's */
+    RB_NO_RULE,      /* no row covers hours_before: nothing back */
+    RB_STAY_STARTED, /* in care or completed: nothing back */
+    RB_NOT_OWNER,    /* the provider's or the platform's decision: everything back */
+};
+extern const char *const REFUND_BASIS_NAMES[]; /* NULL-terminated, by enum refund_basis */
+
+struct refund_explain {
+    enum refund_basis basis;
+    int percent;          /* of paid_fen: 0..100 */
+    int min_hours;        /* the applied row's min_hours (RB_POLICY only) */
+    int64_t hours_before; /* whole hours from now to check-in, as the rows are compared */
+};
+
+/* order_refund, also saying why (*why, if not NULL, is written in every case). order_refund
+ * is this function: a quote and the cancellation share every branch. */
+int64_t order_refund_explain(enum actor who, enum order_status from, int64_t paid_fen, int32_t start_date,
+                             int64_t now_ms, const struct refund_rule *rules, size_t nrules,
+                             struct refund_explain *why);
+
+/* Whether the owner may cancel an order in this status now (the transition table). */
+bool order_owner_may_cancel(enum order_status st);
+
+/* What an owner's cancellation of o would refund at now_ms, as the API's refund quote (a new
+ * reference): {order_id, status, cancellable, paid_fen, refund_fen, percent, rule}. rule is
+ * {"basis": "policy"|"no_rule"|"stay_started"|"not_cancellable", "min_hours_before": int|null,
+ * "percent": int, "hours_before": int|null}. A status the owner cannot cancel from is
+ * cancellable false with refund 0, percent 0 and basis "not_cancellable". */
+json_t *order_refund_quote_json(const struct order *o, int64_t now_ms, const struct refund_rule *rules,
+                                size_t nrules);
 
 /* The monthly table of an order id: "orders_YYYYMM" from the id's creation time. */
 void order_month_table(uint64_t id, const char *prefix, char *buf, size_t cap);
@@ -113,6 +148,11 @@ struct order {
 json_t *order_json(const struct order *o, json_t *history);
 /* The JSON array of pet ids of an order. */
 json_t *order_pet_ids_json(const struct order *o);
+/* A price quote for a booking that was validated like one (o as flow_create fills it before
+ * reserving: listing_id, pets, start, end, nights, price_fen, total_fen) (a new reference):
+ * {listing_id, start_date, end_date, nights, pets, price_per_night_fen, total_fen, currency}
+ * with pets the number of pets. */
+json_t *order_quote_json(const struct order *o);
 
 /* Whether care log entries may be written now for a stay: while the pet is in care, and
  * until the end of the day after the stay ends. NULL when yes, else why not. */

@@ -77,34 +77,53 @@ enum err peer_pet(uint64_t id, struct pet_info *out)
     return e;
 }
 
+/* Read boarding's answer to a hold or a room check (they answer alike). */
+static enum hold_answer hold_answer_of(const struct httpc_resp *r, const char *what, const char *start, char *night)
+{
+    const json_t *err = json_object_get(r->json, "error");
+    const char *code = json_string_value(json_object_get(err, "code"));
+    if (r->status == 200)
+        return HA_HELD;
+    if (r->status == 409 && code && strcmp(code, "fully_booked") == 0) {
+        const char *n = json_string_value(json_object_get(json_object_get(err, "fields"), "night"));
+        snprintf(night, DATE_STR_LEN, "%s", n ? n : start);
+        return HA_FULL;
+    }
+    if (r->status == 409)
+        return HA_NOT_BOOKABLE;
+    if (r->status == 404)
+        return HA_UNKNOWN_LISTING;
+    LOG_E("order: boarding refused %s: %ld %s", what, r->status, r->body);
+    return HA_REFUSED;
+}
+
 enum err peer_hold(uint64_t order_id, uint64_t listing_id, int32_t start, int32_t end, int pets, enum hold_answer *res,
                    char *night)
 {
-    char path[96], oid[IDS_STR_LEN], lid[IDS_STR_LEN], sd[DATE_STR_LEN], ed[DATE_STR_LEN];
+    char path[96], oid[IDS_STR_LEN], lid[IDS_STR_LEN], sd[DATE_STR_LEN], ed[DATE_STR_LEN], what[64];
     struct httpc_resp r;
     snprintf(path, sizeof path, "/internal/v1/holds/%s", ids_format(order_id, oid));
     json_t *body = json_pack("{s:s,s:s,s:s,s:i}", "listing_id", ids_format(listing_id, lid), "start_date",
                              date_format(start, sd), "end_date", date_format(end, ed), "pets", pets);
     enum err e = call("boarding", "PUT", path, body, &r);
     json_decref(body);
-    if (e == ERR_OK) {
-        const char *code = json_string_value(json_object_get(json_object_get(r.json, "error"), "code"));
-        if (r.status == 200)
-            *res = HA_HELD;
-        else if (r.status == 409 && code && strcmp(code, "fully_booked") == 0) {
-            *res = HA_FULL;
-            const char *n = json_string_value(json_object_get(json_object_get(json_object_get(r.json, "error"), "fields"),
-                                                              "night"));
-            snprintf(night, DATE_STR_LEN, "%s", n ? n : sd);
-        } else if (r.status == 409)
-            *res = HA_NOT_BOOKABLE;
-        else if (r.status == 404)
-            *res = HA_UNKNOWN_LISTING;
-        else {
-            LOG_E("order: boarding refused hold %s: %ld %s", oid, r.status, r.body);
-            *res = HA_REFUSED;
-        }
-    }
+    snprintf(what, sizeof what, "hold %s", oid);
+    if (e == ERR_OK)
+        *res = hold_answer_of(&r, what, sd, night);
+    httpc_resp_free(&r);
+    return e;
+}
+
+enum err peer_room(uint64_t listing_id, int32_t start, int32_t end, int pets, enum hold_answer *res, char *night)
+{
+    char path[160], lid[IDS_STR_LEN], sd[DATE_STR_LEN], ed[DATE_STR_LEN], what[64];
+    struct httpc_resp r;
+    snprintf(path, sizeof path, "/internal/v1/listings/%s/room?start_date=%s&end_date=%s&pets=%d",
+             ids_format(listing_id, lid), date_format(start, sd), date_format(end, ed), pets);
+    enum err e = call("boarding", "GET", path, NULL, &r);
+    snprintf(what, sizeof what, "a room check of listing %s", lid);
+    if (e == ERR_OK)
+        *res = hold_answer_of(&r, what, sd, night);
     httpc_resp_free(&r);
     return e;
 }

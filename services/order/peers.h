@@ -36,6 +36,9 @@ enum hold_answer { HA_HELD, HA_FULL, HA_NOT_BOOKABLE, HA_UNKNOWN_LISTING, HA_REF
  * night (11 bytes) names the first full night. */
 enum err peer_hold(uint64_t order_id, uint64_t listing_id, int32_t start, int32_t end, int pets, enum hold_answer *res,
                    char *night);
+/* Ask boarding whether the nights start..end-1 have room for pets now, holding nothing (a
+ * price quote): the answers of peer_hold, HA_HELD meaning "there is room". */
+enum err peer_room(uint64_t listing_id, int32_t start, int32_t end, int pets, enum hold_answer *res, char *night);
 /* Give an order's nights back (idempotent). ERR_OK once boarding confirmed. */
 enum err peer_release(uint64_t order_id);
 

@@ -32,40 +32,69 @@ static void reply_answer(struct http_req *r, struct answer *a)
 
 /* ---------- booking ---------- */
 
-static void h_create(struct http_req *r)
+/* Read a booking request (POST /orders and POST /orders/quote take the same body) into *in:
+ * strict fields, ids, 1..ORDER_MAX_PETS distinct pets, the dates rules, the note. On false
+ * the reply was sent. The caller frees v in every case; in's strings are borrowed from v. */
+static bool booking_input_or_reply(struct http_req *r, struct jv *v, struct create_in *in)
 {
     /* total_fen and price fields are accepted and ignored: the price is the server's */
     static const char *const F[] = {"listing_id", "pet_ids", "start_date", "end_date", "note", "total_fen",
                                     "price_per_night_fen", NULL};
-    struct auth_principal p;
-    struct jv v;
-    struct create_in in = {0};
     uint64_t *pets = NULL;
     size_t npets = 0;
     const char *field = NULL, *why;
+    jv_free(v);
+    if (!http_json_or_reply(r, v, F))
+        return false;
+    jv_id(v, "listing_id", JV_REQUIRED, &in->listing_id);
+    jv_id_array(v, "pet_ids", JV_REQUIRED, 1, ORDER_MAX_PETS, &pets, &npets);
+    bool dates = jv_date(v, "start_date", JV_REQUIRED, &in->start) & jv_date(v, "end_date", JV_REQUIRED, &in->end);
+    if (dates && (why = order_dates_problem(in->start, in->end, date_today(), 60, &field)))
+        jv_fail(v, field, why);
+    jv_str(v, "note", JV_MULTILINE, 0, 500, &in->note);
+    bool ok = http_jv_ok_or_reply(r, v);
+    if (ok) {
+        memcpy(in->pet_ids, pets, npets * sizeof *pets);
+        in->npets = npets;
+    }
+    free(pets);
+    return ok;
+}
+
+static void h_create(struct http_req *r)
+{
+    struct auth_principal p;
+    struct jv v;
+    struct create_in in = {0};
     jv_init(&v);
-    if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_idem_key_or_reply(r, &in.idem_key))
-        goto done;
-    jv_free(&v);
-    if (!http_json_or_reply(r, &v, F))
-        goto done;
-    jv_id(&v, "listing_id", JV_REQUIRED, &in.listing_id);
-    jv_id_array(&v, "pet_ids", JV_REQUIRED, 1, ORDER_MAX_PETS, &pets, &npets);
-    bool dates = jv_date(&v, "start_date", JV_REQUIRED, &in.start) & jv_date(&v, "end_date", JV_REQUIRED, &in.end);
-    if (dates && (why = order_dates_problem(in.start, in.end, date_today(), 60, &field)))
-        jv_fail(&v, field, why);
-    jv_str(&v, "note", JV_MULTILINE, 0, 500, &in.note);
-    if (!http_jv_ok_or_reply(r, &v))
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_idem_key_or_reply(r, &in.idem_key) ||
+        !booking_input_or_reply(r, &v, &in))
         goto done;
     in.owner_id = p.user_id;
-    memcpy(in.pet_ids, pets, npets * sizeof *pets);
-    in.npets = npets;
     struct answer a;
     flow_create(svc_of(r), &in, &a);
     reply_answer(r, &a);
     free(a.body);
 done:
-    free(pets);
+    jv_free(&v);
+}
+
+/* POST /orders/quote: what POST /orders would charge for the same body, checked the same
+ * way, with nothing reserved or written (so no Idempotency-Key is needed: it is ignored). */
+static void h_quote(struct http_req *r)
+{
+    struct auth_principal p;
+    struct jv v;
+    struct create_in in = {0};
+    jv_init(&v);
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !booking_input_or_reply(r, &v, &in))
+        goto done;
+    in.owner_id = p.user_id;
+    struct answer a;
+    flow_quote(svc_of(r), &in, &a);
+    reply_answer(r, &a);
+    free(a.body);
+done:
     jv_free(&v);
 }
 
@@ -91,6 +120,27 @@ static void h_get(struct http_req *r)
         return;
     }
     http_reply_json(r, 200, order_json(&o, history));
+}
+
+/* GET /orders/{id}/refund-quote: what the owner's cancellation would refund now, by the
+ * policy rows and the code the cancellation itself uses. Anyone but the owner: 404. */
+static void h_refund_quote(struct http_req *r)
+{
+    struct svc *s = svc_of(r);
+    struct auth_principal p;
+    uint64_t id;
+    if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
+        return;
+    struct order o = {0};
+    enum err e = store_get(s, id, &o);
+    if (e == ERR_OK && (!order_status_visible(o.status) || o.owner_id != p.user_id))
+        e = ERR_NOT_FOUND; /* another user's order does not exist for this caller */
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    struct order_app *a = order_app(s);
+    http_reply_json(r, 200, order_refund_quote_json(&o, time_now_ms(), a->rules, a->nrules));
 }
 
 static void h_list(struct http_req *r)
@@ -384,8 +434,10 @@ static void h_internal_stats(struct http_req *r)
 void order_routes(struct svc *s)
 {
     svc_route(s, "POST", "/api/v1/orders", h_create);
+    svc_route(s, "POST", "/api/v1/orders/quote", h_quote);
     svc_route(s, "GET", "/api/v1/orders", h_list);
     svc_route(s, "GET", "/api/v1/orders/{id}", h_get);
+    svc_route(s, "GET", "/api/v1/orders/{id}/refund-quote", h_refund_quote);
     svc_route(s, "POST", "/api/v1/orders/{id}/{action}", h_action);
     svc_route(s, "POST", "/api/v1/orders/{id}/care-logs", h_care_add);
     svc_route(s, "GET", "/api/v1/orders/{id}/care-logs", h_care_list);

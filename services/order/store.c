@@ -333,27 +333,35 @@ static enum err begin_tx(struct db_conn *c, void *arg)
     return e;
 }
 
+enum err store_pet_busy(struct svc *s, const struct order *o, bool *busy, uint64_t *busy_pet, int32_t *busy_day)
+{
+    char start[DATE_STR_LEN], end[DATE_STR_LEN];
+    enum err e = ERR_OK;
+    *busy = false;
+    date_format(o->start, start);
+    date_format(o->end, end);
+    for (int p = 0; p < o->pets && !*busy && e == ERR_OK; p++) {
+        struct db_rows *r = NULL;
+        e = db_query1(s->db, &r, SQL_PET_BUSY, "uss", o->pet_ids[p], start, end);
+        if (e == ERR_OK && db_rows_count(r)) {
+            *busy_pet = o->pet_ids[p];
+            date_parse(db_rows_str(r, 0, 1), busy_day);
+            *busy = true;
+        }
+        db_rows_free(r);
+    }
+    return e;
+}
+
 enum err store_create_begin(struct svc *s, const struct order *o, const struct idem *k, enum idem_state *st,
                             uint64_t *busy_pet, int32_t *busy_day)
 {
     struct begin_ctx x = {o, k, IDEM_NEW, false};
     enum err e = db_tx(s->db, begin_tx, &x);
     *st = x.st;
-    if (e == ERR_CONFLICT && x.pet_busy) { /* name the first pet and night that clash */
-        char start[DATE_STR_LEN], end[DATE_STR_LEN];
-        date_format(o->start, start);
-        date_format(o->end, end);
-        for (int p = 0; p < o->pets; p++) {
-            struct db_rows *r = NULL;
-            if (db_query1(s->db, &r, SQL_PET_BUSY, "uss", o->pet_ids[p], start, end) == ERR_OK && db_rows_count(r)) {
-                *busy_pet = o->pet_ids[p];
-                date_parse(db_rows_str(r, 0, 1), busy_day);
-                db_rows_free(r);
-                break;
-            }
-            db_rows_free(r);
-        }
-    }
+    bool busy = false;
+    if (e == ERR_CONFLICT && x.pet_busy) /* name the first pet and night that clash */
+        store_pet_busy(s, o, &busy, busy_pet, busy_day);
     return e;
 }
 

@@ -44,6 +44,10 @@ enum err store_idem_put(struct db_conn *c, const struct idem *k, uint64_t order_
  * nights (*busy_pet, *busy_day). */
 enum err store_create_begin(struct svc *s, const struct order *o, const struct idem *k, enum idem_state *st,
                             uint64_t *busy_pet, int32_t *busy_day);
+/* Whether a pet of o already has a live stay on one of o's nights (*busy), read without
+ * locks (the primary key of pet_night decides at booking time); when busy, the first such
+ * pet and night are in *busy_pet and *busy_day. ERR_UNAVAILABLE when it cannot be read. */
+enum err store_pet_busy(struct svc *s, const struct order *o, bool *busy, uint64_t *busy_pet, int32_t *busy_day);
 /* The capacity is held: pending_payment, index rows, history, order.created, and the
  * answer stored for the key. o is updated (pay_before). */
 enum err store_create_reserved(struct svc *s, struct order *o, const struct idem *k);

@@ -154,6 +154,31 @@ json_t *review_json(const struct review *r, bool intact)
                      time_format_ms(r->created_ms, at));
 }
 
+json_t *review_admin_json(const struct review *r, bool intact)
+{
+    char pid[IDS_STR_LEN], at[TIME_STR_LEN];
+    json_t *j = review_json(r, intact);
+    json_t *original = json_null();
+    if (r->hidden || !intact)
+        original = json_pack("{s:o,s:o,s:o,s:o,s:s}", "rating", stars(r->rating), "care", stars(r->care),
+                             "communication", stars(r->communication), "cleanliness", stars(r->cleanliness), "text",
+                             r->text ? r->text : "");
+    if (!j || !original) {
+        json_decref(j);
+        json_decref(original);
+        return NULL;
+    }
+    /* hidden and hidden_reason say what moderation decided; integrity_ok says the rest */
+    json_object_set_new(j, "hidden", json_boolean(r->hidden));
+    json_object_set_new(j, "hidden_reason", r->hidden && r->hidden_reason ? json_string(r->hidden_reason) : json_null());
+    json_object_set_new(j, "provider_id", json_string(ids_format(r->provider_id, pid)));
+    json_object_set_new(j, "hidden_at", r->hidden && r->hidden_ms ? json_string(time_format_ms(r->hidden_ms, at))
+                                                                  : json_null());
+    json_object_set_new(j, "integrity_ok", json_boolean(intact));
+    json_object_set_new(j, "moderated_original", original);
+    return j;
+}
+
 char *review_dumps(json_t *j, size_t *len)
 {
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;

@@ -76,6 +76,15 @@ bool review_intact(const struct review *r);
  * are null and hidden_reason says why; the provider's reply stays. */
 json_t *review_json(const struct review *r, bool intact);
 
+/* The moderator's view of a review (a new reference): review_json, with hidden and
+ * hidden_reason saying what moderation decided (not the integrity check), plus
+ *   provider_id, hidden_at (RFC 3339 or null), integrity_ok (review_intact's answer), and
+ *   moderated_original: null while the public fields show the review; when they do not
+ *   (hidden by moderation, or failing the integrity check) {rating, care, communication,
+ *   cleanliness, text} as stored, which the public rating/.../text fields withhold.
+ * The public fields keep their public values, so a client can show both side by side. */
+json_t *review_admin_json(const struct review *r, bool intact);
+
 /* Serialise j (taken) compactly with reals at 12 significant digits (4.33, never
  * 4.3300000000000001); *len set. NULL on no memory. */
 char *review_dumps(json_t *j, size_t *len);

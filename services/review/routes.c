@@ -33,10 +33,9 @@ static void reply_json(struct http_req *r, int status, json_t *j)
     http_reply_take(r, status, JSON_TYPE, s, len);
 }
 
-/* The public JSON of a stored review, checked against its hashes: a mismatch is logged as
- * an error, counted in pb_review_integrity_failures_total, and the review is shown as hidden
- * ("integrity check failed"). */
-static json_t *render(const struct review *v)
+/* Whether a stored review matches its hashes: a mismatch is logged as an error and counted
+ * in pb_review_integrity_failures_total (every view then shows it as failing the check). */
+static bool checked_intact(const struct review *v)
 {
     bool intact = review_intact(v);
     if (!intact) {
@@ -45,8 +44,15 @@ static json_t *render(const struct review *v)
               "hidden",
               (unsigned long long)v->id);
     }
-    return review_json(v, intact);
+    return intact;
 }
+
+/* The public JSON of a stored review; one failing its integrity check is shown as hidden
+ * ("integrity check failed"). */
+static json_t *render(const struct review *v) { return review_json(v, checked_intact(v)); }
+
+/* The moderator's JSON of a stored review (review_admin_json). */
+static json_t *render_admin(const struct review *v) { return review_admin_json(v, checked_intact(v)); }
 
 static void render_into(const struct review *v, void *ctx) { *(json_t **)ctx = render(v); }
 
@@ -149,40 +155,56 @@ done:
 struct list_ctx {
     json_t *items;
     uint64_t last;
+    json_t *(*render)(const struct review *v);
 };
 
 static void add_review(const struct review *v, void *arg)
 {
     struct list_ctx *l = arg;
-    json_array_append_new(l->items, render(v));
+    json_array_append_new(l->items, l->render(v));
     l->last = v->id;
+}
+
+/* Reply 200 {items, next_cursor} with a page of f's reviews, each rendered by view. */
+static void reply_page(struct http_req *r, const struct review_filter *f, uint64_t before, size_t limit,
+                       json_t *(*view)(const struct review *v))
+{
+    struct list_ctx l = {json_array(), 0, view};
+    bool more = false;
+    enum err e = store_reviews_page(svc_of(r), f, before, limit, add_review, &l, &more);
+    if (e != ERR_OK) {
+        json_decref(l.items);
+        svc_reply_err(r, e);
+        return;
+    }
+    char next[IDS_STR_LEN];
+    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
+                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+}
+
+/* ?cursor= of a list: the id of the last review of the previous page. */
+static void read_cursor(struct http_req *r, struct jv *v, uint64_t *before)
+{
+    const char *cursor = NULL;
+    *before = UINT64_MAX;
+    if (jv_q_str(v, "cursor", http_query(r, "cursor"), 0, 1, IDS_STR_LEN, &cursor) && !ids_parse(cursor, before))
+        jv_fail(v, "cursor", "is not a cursor from a previous page");
 }
 
 static void h_list(struct http_req *r)
 {
     struct jv v;
-    uint64_t listing, before = UINT64_MAX;
+    uint64_t listing, before;
     int64_t limit;
-    const char *cursor = NULL;
     jv_init(&v);
     if (!http_id_param_or_reply(r, "id", &listing))
         goto done;
     read_limit(r, &v, &limit);
-    if (jv_q_str(&v, "cursor", http_query(r, "cursor"), 0, 1, IDS_STR_LEN, &cursor) && !ids_parse(cursor, &before))
-        jv_fail(&v, "cursor", "is not a cursor from a previous page");
+    read_cursor(r, &v, &before);
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
-    struct list_ctx l = {json_array(), 0};
-    bool more = false;
-    enum err e = store_reviews_by_listing(svc_of(r), listing, before, (size_t)limit, add_review, &l, &more);
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        goto done;
-    }
-    char next[IDS_STR_LEN];
-    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
-                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+    struct review_filter f = {listing, -1};
+    reply_page(r, &f, before, (size_t)limit, render);
 done:
     jv_free(&v);
 }
@@ -258,11 +280,40 @@ done:
     jv_free(&v);
 }
 
+/* ---------- GET /internal/v1/reviews (the admin service) ---------- */
+
+/* ?hidden=true|false&listing_id=&limit=&cursor=: every listing's reviews newest first, hidden
+ * ones included (unless hidden=false) in the moderator's view. */
+static void h_internal_list(struct http_req *r)
+{
+    static const char *const BOOLS[] = {"false", "true", NULL};
+    struct jv v;
+    struct review_filter f = {0, -1};
+    const char *listing = NULL;
+    uint64_t before;
+    int64_t limit;
+    jv_init(&v);
+    if (!svc_internal_or_reply(r))
+        goto done;
+    jv_q_enum(&v, "hidden", http_query(r, "hidden"), 0, BOOLS, &f.hidden);
+    if (jv_q_str(&v, "listing_id", http_query(r, "listing_id"), 0, 1, IDS_STR_LEN, &listing) &&
+        !ids_parse(listing, &f.listing_id))
+        jv_fail(&v, "listing_id", "must be an id");
+    read_limit(r, &v, &limit);
+    read_cursor(r, &v, &before);
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    reply_page(r, &f, before, (size_t)limit, render_admin);
+done:
+    jv_free(&v);
+}
+
 void review_routes(struct svc *s)
 {
     svc_route(s, "POST", "/api/v1/reviews", h_post);
     svc_route(s, "POST", "/api/v1/reviews/{id}/reply", h_reply);
     svc_route(s, "GET", "/api/v1/listings/{id}/reviews", h_list);
     svc_route(s, "GET", "/api/v1/listings/{id}/rating", h_rating);
+    svc_route(s, "GET", "/internal/v1/reviews", h_internal_list);
     svc_route(s, "POST", "/internal/v1/reviews/{id}/hide", h_hide);
 }

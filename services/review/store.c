@@ -27,8 +27,14 @@ static const char SQL_REVIEW_INSERT[] =
     "INSERT INTO review (id, order_id, listing_id, provider_id, owner_id, owner_display_name, rating, care, "
     "communication, cleanliness, text, created_ms, content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_REVIEW_GET[] = "SELECT " REVIEW_COLS " FROM review WHERE id = ?";
+/* Pages newest first, by what they filter on (a listing, the moderation state, both, none). */
 static const char SQL_REVIEWS_BY_LISTING[] =
     "SELECT " REVIEW_COLS " FROM review WHERE listing_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_REVIEWS_BY_LISTING_HIDDEN[] =
+    "SELECT " REVIEW_COLS " FROM review WHERE listing_id = ? AND hidden = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_REVIEWS_BY_HIDDEN[] =
+    "SELECT " REVIEW_COLS " FROM review WHERE hidden = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_REVIEWS_ALL[] = "SELECT " REVIEW_COLS " FROM review WHERE id < ? ORDER BY id DESC LIMIT ?";
 static const char SQL_REVIEW_HEAD[] =
     "SELECT listing_id, provider_id, owner_id, reply_ms IS NOT NULL, hidden FROM review WHERE id = ?";
 static const char SQL_REVIEW_REPLY[] =
@@ -284,12 +290,21 @@ enum err store_review_get(struct svc *s, uint64_t id, store_review_fn each, void
     return e;
 }
 
-enum err store_reviews_by_listing(struct svc *s, uint64_t listing_id, uint64_t before_id, size_t limit,
-                                  store_review_fn each, void *ctx, bool *more)
+enum err store_reviews_page(struct svc *s, const struct review_filter *f, uint64_t before_id, size_t limit,
+                            store_review_fn each, void *ctx, bool *more)
 {
     struct db_rows *r = NULL;
     /* one row beyond the page says whether there is a next one */
-    enum err e = db_query1(s->db, &r, SQL_REVIEWS_BY_LISTING, "uui", listing_id, before_id, (int64_t)limit + 1);
+    int64_t rows = (int64_t)limit + 1, hidden = f->hidden > 0;
+    enum err e;
+    if (f->listing_id && f->hidden >= 0)
+        e = db_query1(s->db, &r, SQL_REVIEWS_BY_LISTING_HIDDEN, "uiui", f->listing_id, hidden, before_id, rows);
+    else if (f->listing_id)
+        e = db_query1(s->db, &r, SQL_REVIEWS_BY_LISTING, "uui", f->listing_id, before_id, rows);
+    else if (f->hidden >= 0)
+        e = db_query1(s->db, &r, SQL_REVIEWS_BY_HIDDEN, "iui", hidden, before_id, rows);
+    else
+        e = db_query1(s->db, &r, SQL_REVIEWS_ALL, "ui", before_id, rows);
     if (e != ERR_OK)
         return e;
     size_t n = db_rows_count(r);

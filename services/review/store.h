@@ -42,10 +42,17 @@ typedef void (*store_review_fn)(const struct review *r, void *ctx);
 /* One review, fresh from the database. ERR_NOT_FOUND if there is none. */
 enum err store_review_get(struct svc *s, uint64_t id, store_review_fn each, void *ctx);
 
-/* A listing's reviews (hidden ones included), newest first, with id < before_id (UINT64_MAX
- * to start): each for at most limit of them; *more tells whether others follow. */
-enum err store_reviews_by_listing(struct svc *s, uint64_t listing_id, uint64_t before_id, size_t limit,
-                                  store_review_fn each, void *ctx, bool *more);
+/* Which reviews a page holds. */
+struct review_filter {
+    uint64_t listing_id; /* 0: every listing */
+    int hidden;          /* 1: only hidden by moderation, 0: only not hidden, -1: both */
+};
+
+/* Reviews matching f (hidden ones included unless f says otherwise), newest first, with
+ * id < before_id (UINT64_MAX to start): each for at most limit of them; *more tells whether
+ * others follow. */
+enum err store_reviews_page(struct svc *s, const struct review_filter *f, uint64_t before_id, size_t limit,
+                            store_review_fn each, void *ctx, bool *more);
 
 /* Add the provider's one reply. ERR_NOT_FOUND unless the review exists and its listing is
  * provider_id's; ERR_CONFLICT when it already has a reply. */

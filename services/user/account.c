@@ -92,6 +92,36 @@ bool account_login_key(enum login_kind kind, const char *value, char *buf, size_
     return true;
 }
 
+bool account_search_keys(const char *q, char *like, size_t like_cap, char *exact, size_t exact_cap)
+{
+    char key[4 * 254 + 8];
+    if (!account_login_key(LOGIN_USERNAME, q, key, sizeof key))
+        return false;
+    size_t o = 0;
+    for (const char *p = key; *p; p++) {
+        if (p >= key + 2 && (*p == '%' || *p == '_' || *p == '!')) {
+            if (o + 1 >= like_cap)
+                return false;
+            like[o++] = '!';
+        }
+        if (o + 1 >= like_cap)
+            return false;
+        like[o++] = *p;
+    }
+    if (o + 2 > like_cap)
+        return false;
+    like[o++] = '%';
+    like[o] = 0;
+    if (!account_phone_problem(q))
+        return account_login_key(LOGIN_PHONE, q, exact, exact_cap);
+    if (!account_email_problem(q))
+        return account_login_key(LOGIN_EMAIL, q, exact, exact_cap);
+    if (exact_cap < 1)
+        return false;
+    exact[0] = 0;
+    return true;
+}
+
 enum err account_transition(enum role role, enum account_status from, enum account_status before,
                             enum account_action action, enum account_status *to)
 {

@@ -36,6 +36,14 @@ enum login_kind { LOGIN_USERNAME = 'u', LOGIN_PHONE = 'p', LOGIN_EMAIL = 'e' };
  * "e:" + lower-cased email. Returns false if it does not fit. */
 bool account_login_key(enum login_kind kind, const char *value, char *buf, size_t cap);
 
+/* The login-index keys an admin's account search q looks for (q matches a username by
+ * prefix, compared as logins are, i.e. ASCII case-insensitively, or a phone or an email
+ * exactly): like receives the LIKE pattern over user_login keys for the username prefix
+ * ("u:" + the lower-cased q with '%', '_' and '!' escaped by '!', then '%': use it with
+ * ESCAPE '!'); exact receives q's key as a phone ("p:...") or an email ("e:...") when q is
+ * a valid one, else "". false when a key does not fit its buffer. */
+bool account_search_keys(const char *q, char *like, size_t like_cap, char *exact, size_t exact_cap);
+
 /* The status an admin action leads to. before is the status saved when the account was
  * suspended (used by reinstate). ERR_CONFLICT when the action makes no sense in the current
  * status (approving an active owner, reinstating a non-suspended user), ERR_FORBIDDEN for

@@ -443,51 +443,68 @@ done:
     jv_free(&v);
 }
 
-/* GET /internal/v1/users?role=provider&status=pending_review&limit=&cursor=<created_ms>.<id> */
+/* GET /internal/v1/users?role=&status=&q=&order=oldest|newest&limit=&cursor=<created_ms>.<id>
+ * (the admin service): accounts across all shards. role and status filter when given; q is
+ * a username prefix or an exact phone/email (account_search_keys); oldest first unless
+ * order=newest. {items, next_cursor}; next_cursor is null on the last page. */
 static void h_internal_list(struct http_req *r)
 {
     static const char *const STATUSES[] = {"active", "pending_review", "rejected", "suspended", NULL};
     static const char *const ROLES[] = {"owner", "provider", "admin", NULL};
+    static const char *const ORDERS[] = {"oldest", "newest", NULL};
     struct svc *s = svc_of(r);
     struct jv v;
-    int ri = 1, si = 1;
+    int ri = -1, oi = 0;
     int64_t limit = 20;
-    const char *cursor = NULL;
-    int64_t after_ms = 0;
-    uint64_t after_id = 0;
+    const char *cursor = NULL, *q = NULL;
+    char like[2200], exact[320];
+    struct user_query uq = {.status = -1};
     struct user *rows = NULL;
     jv_init(&v);
     if (!svc_internal_or_reply(r))
         goto done;
-    jv_q_enum(&v, "role", http_query(r, "role"), 0, ROLES, &ri);
-    jv_q_enum(&v, "status", http_query(r, "status"), 0, STATUSES, &si);
+    if (jv_q_enum(&v, "role", http_query(r, "role"), 0, ROLES, &ri))
+        uq.role = (enum role)(1 << ri);
+    jv_q_enum(&v, "status", http_query(r, "status"), 0, STATUSES, &uq.status);
+    if (jv_q_str(&v, "q", http_query(r, "q"), 0, 1, 254, &q)) {
+        if (account_search_keys(q, like, sizeof like, exact, sizeof exact)) {
+            uq.search_like = like;
+            uq.search_exact = exact;
+        } else {
+            jv_fail(&v, "q", "is too long");
+        }
+    }
+    if (jv_q_enum(&v, "order", http_query(r, "order"), 0, ORDERS, &oi))
+        uq.newest_first = oi == 1;
     jv_q_int(&v, "limit", http_query(r, "limit"), 0, 1, 100, &limit);
     if (jv_q_str(&v, "cursor", http_query(r, "cursor"), 0, 3, 48, &cursor)) {
-        unsigned long long ms = 0, id = 0;
+        long long ms = 0;
+        unsigned long long id = 0;
         char tail;
-        if (sscanf(cursor, "%llu.%llu%c", &ms, &id, &tail) != 2)
+        if (sscanf(cursor, "%lld.%llu%c", &ms, &id, &tail) != 2 || ms < 0)
             jv_fail(&v, "cursor", "is not a cursor from a previous page");
-        after_ms = (int64_t)ms;
-        after_id = id;
+        uq.has_cursor = true;
+        uq.after_ms = (int64_t)ms;
+        uq.after_id = id;
     }
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
-    rows = calloc((size_t)limit, sizeof *rows);
-    size_t n = 0;
-    enum err e = rows ? store_users_by_status(s, (enum role)(1 << ri), (enum account_status)si, after_ms, after_id,
-                                              (size_t)limit, rows, &n)
-                      : ERR_NO_MEMORY;
+    /* one row more than asked tells whether another page exists */
+    size_t n = 0, want = (size_t)limit + 1;
+    rows = calloc(want, sizeof *rows);
+    enum err e = rows ? store_users_list(s, &uq, want, rows, &n) : ERR_NO_MEMORY;
     if (e != ERR_OK) {
         svc_reply_err(r, e);
         goto done;
     }
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && i < (size_t)limit; i++)
         json_array_append_new(items, account_user_json(&rows[i], VIEW_INTERNAL));
     json_t *next = json_null();
-    if (n == (size_t)limit) {
+    if (n > (size_t)limit) {
         char c[48];
-        snprintf(c, sizeof c, "%lld.%llu", (long long)rows[n - 1].created_ms, (unsigned long long)rows[n - 1].id);
+        snprintf(c, sizeof c, "%lld.%llu", (long long)rows[limit - 1].created_ms,
+                 (unsigned long long)rows[limit - 1].id);
         next = json_string(c);
     }
     http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));

@@ -31,9 +31,18 @@ static const char SQL_USER_GET_LOCK[] = "SELECT " USER_COLS " FROM user_%u u WHE
 static const char SQL_USER_GET_DETAILS[] =
     "SELECT " USER_COLS ", d.bio, d.address, d.emergency_contact FROM user_%u u "
     "LEFT JOIN user_details_%u d ON d.user_id = u.id WHERE u.id = ?";
-static const char SQL_USER_BY_STATUS[] =
-    "SELECT " USER_COLS " FROM user_%u u WHERE u.role = ? AND u.status = ? AND "
+/* The account list of one shard: SQL_LIST_FROM, the filters asked for, then the page in
+ * one order (constant fragments; values are bound). */
+static const char SQL_LIST_FROM[] = "SELECT " USER_COLS " FROM user_%u u WHERE ";
+static const char SQL_LIST_ROLE[] = "u.role = ? AND ";
+static const char SQL_LIST_STATUS[] = "u.status = ? AND ";
+/* a username prefix or an exact phone/email, through the login index (one table for all shards) */
+static const char SQL_LIST_SEARCH[] =
+    "u.id IN (SELECT user_id FROM user_login WHERE login LIKE ? ESCAPE '!' OR login = ?) AND ";
+static const char SQL_LIST_OLDEST[] =
     "(u.created_ms > ? OR (u.created_ms = ? AND u.id > ?)) ORDER BY u.created_ms, u.id LIMIT ?";
+static const char SQL_LIST_NEWEST[] =
+    "(u.created_ms < ? OR (u.created_ms = ? AND u.id < ?)) ORDER BY u.created_ms DESC, u.id DESC LIMIT ?";
 static const char SQL_USER_SET_STATUS[] =
     "UPDATE user_%u SET status = ?, status_before = ?, status_reason = ?, updated_ms = ? WHERE id = ?";
 static const char SQL_USER_UPDATE[] =
@@ -226,28 +235,68 @@ enum err store_user_find_login(struct svc *s, const char *name, struct user *out
     return e;
 }
 
-enum err store_users_by_status(struct svc *s, enum role role, enum account_status st, int64_t after_ms,
-                               uint64_t after_id, size_t limit, struct user *out, size_t *n)
+/* Whether a comes before b in the list's order. */
+static bool list_before(const struct user *a, const struct user *b, bool newest_first)
 {
-    /* k-way merge: each shard returns its oldest `limit` after the cursor; the overall
-     * oldest `limit` are among them. Fine for an audit queue; "my orders" uses index tables. */
+    if (a->created_ms != b->created_ms)
+        return newest_first ? a->created_ms > b->created_ms : a->created_ms < b->created_ms;
+    return newest_first ? a->id > b->id : a->id < b->id;
+}
+
+/* The statement for one shard and its parameters (values borrowed from q). */
+static bool list_sql(const struct user_query *q, unsigned shard, char *sql, size_t cap, struct db_args *a)
+{
+    int n = snprintf(sql, cap, SQL_LIST_FROM, shard);
+    const char *parts[4] = {q->role ? SQL_LIST_ROLE : "", q->status >= 0 ? SQL_LIST_STATUS : "",
+                            q->search_like ? SQL_LIST_SEARCH : "", q->newest_first ? SQL_LIST_NEWEST : SQL_LIST_OLDEST};
+    for (size_t i = 0; i < 4 && n >= 0 && (size_t)n < cap; i++)
+        n += snprintf(sql + n, cap - (size_t)n, "%s", parts[i]);
+    if (n < 0 || (size_t)n >= cap)
+        return false;
+    if (q->role)
+        db_args_s(a, auth_role_name(q->role));
+    if (q->status >= 0)
+        db_args_s(a, ACCOUNT_STATUS_NAMES[q->status]);
+    if (q->search_like) {
+        db_args_s(a, q->search_like);
+        db_args_s(a, q->search_exact ? q->search_exact : "");
+    }
+    /* no cursor: from the very start of the order */
+    int64_t ms = q->has_cursor ? q->after_ms : q->newest_first ? INT64_MAX : INT64_MIN;
+    uint64_t id = q->has_cursor ? q->after_id : q->newest_first ? UINT64_MAX : 0;
+    db_args_i(a, ms);
+    db_args_i(a, ms);
+    db_args_u(a, id);
+    return !a->failed;
+}
+
+enum err store_users_list(struct svc *s, const struct user_query *q, size_t limit, struct user *out, size_t *n)
+{
+    /* k-way merge: each shard returns its first `limit` after the cursor in the list's
+     * order; the first `limit` overall are among them, so a page never skips or repeats an
+     * account across shards. Fine for an admin's list; "my orders" uses index tables. */
     struct db_conn *c = db_acquire(s->db);
     if (!c)
         return ERR_UNAVAILABLE;
     enum err e = ERR_OK;
     size_t got = 0;
-    char sql[768];
+    char sql[1024];
     for (unsigned k = 0; k < user_app(s)->shards && e == ERR_OK; k++) {
         struct db_rows *r = NULL;
-        e = db_query(c, &r, sql_for(sql, sizeof sql, SQL_USER_BY_STATUS, k), "ssiiui", auth_role_name(role),
-                     ACCOUNT_STATUS_NAMES[st], after_ms, after_ms, after_id, (int64_t)limit);
+        struct db_args a = {0};
+        if (!list_sql(q, k, sql, sizeof sql, &a))
+            e = ERR_INTERNAL;
+        else
+            db_args_i(&a, (int64_t)limit);
+        if (e == ERR_OK)
+            e = a.failed ? ERR_NO_MEMORY : db_execv(c, NULL, &r, sql, a.p, a.n);
+        db_args_free(&a);
         for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++) {
             struct user u;
             row_to_user(r, i, false, &u);
             /* insertion into the sorted prefix of size got (bounded by limit) */
             size_t pos = got;
-            while (pos > 0 && (out[pos - 1].created_ms > u.created_ms ||
-                               (out[pos - 1].created_ms == u.created_ms && out[pos - 1].id > u.id)))
+            while (pos > 0 && list_before(&u, &out[pos - 1], q->newest_first))
                 pos--;
             if (pos >= limit)
                 continue;

@@ -51,10 +51,21 @@ enum err store_user_update(struct svc *s, uint64_t id, const struct user_patch *
 enum err store_user_set_status(struct svc *s, uint64_t id, enum account_action a, const char *reason,
                                struct user *out);
 
-/* Users in a status, oldest first, across all shards; cursor is the last (created_ms, id)
- * returned (0, 0 to start). Fills up to limit rows; *n receives the count. */
-enum err store_users_by_status(struct svc *s, enum role role, enum account_status st, int64_t after_ms,
-                               uint64_t after_id, size_t limit, struct user *out, size_t *n);
+/* What an account list asks for. */
+struct user_query {
+    enum role role;           /* ROLE_NONE: any role */
+    int status;               /* an enum account_status, or -1: any status */
+    const char *search_like;  /* NULL: no search; else the username LIKE pattern and ... */
+    const char *search_exact; /* ... the phone/email login key ("": none) of account_search_keys */
+    bool newest_first;        /* else oldest first (the review queue) */
+    bool has_cursor;          /* continue after (after_ms, after_id), the last row returned */
+    int64_t after_ms;
+    uint64_t after_id;
+};
+
+/* Accounts matching q across all shards, in q's order of (created_ms, id): fills up to limit
+ * rows of out (*n receives the count). */
+enum err store_users_list(struct svc *s, const struct user_query *q, size_t limit, struct user *out, size_t *n);
 
 /* Set a provider's rating aggregate inside a consumer's transaction (rating.updated). */
 enum err store_provider_rating_tx(struct db_conn *c, struct svc *s, uint64_t provider_id, long count, long sum);

@@ -31,7 +31,7 @@ if [[ -z ${PB_CLUSTER_HOME:-} ]]; then
 fi
 export PB_CLUSTER_HOME
 # a cluster of its own: nothing recorded by another stack may leak in
-unset PB_HOME PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT
+unset PB_HOME PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT PB_MEDIA_DIR
 export PB_DEMO_DATA=1 PB_LOG_LEVEL=${PB_LOG_LEVEL:-info} PB_PROMETHEUS=${PB_PROMETHEUS:-1}
 export PB_ADMIN_USER=admin PB_ADMIN_PASSWORD=${PB_ADMIN_PASSWORD:-Adm$(openssl rand -hex 8)x9}
 # the load logs in now and then: the gateway's per-address limit is not what is tested here
@@ -116,7 +116,7 @@ nats_stream_leader() {
 
 faults=()
 i=0
-for s in user pet boarding order payment review notification admin; do
+for s in user pet boarding order payment review notification admin media; do
     faults+=("$s-$((i % 2 + 1))")
     i=$((i + 1))
 done
@@ -199,17 +199,19 @@ grep -vE '^COMPONENT|^prometheus' "$OUT/status.txt" | grep -vq ' alive ' && stat
 grep -q ' master$' "$OUT/status.txt" && grep -q ' slave$' "$OUT/status.txt" || status_rc=1
 
 prom_rc=0
+# shellcheck disable=SC1091 # the service list of scripts/common.sh: two instances of each
+want_up=$(source "$REPO/scripts/common.sh" && echo $((2 * ${#PB_SERVICES[@]})))
 if [[ $PB_PROMETHEUS == 1 ]]; then
     say "Prometheus scrapes every instance"
     # a few scrape intervals after the last restart
     for ((i = 0; i < 30; i++)); do
         up=$(curl -s -m 2 "http://127.0.0.1:$((B + 90))/api/v1/query?query=sum(up%7Bjob%3D%22petboarding%22%7D)" |
             jq -r '.data.result[0].value[1] // 0')
-        [[ $up == 16 ]] && break
+        [[ $up == "$want_up" ]] && break
         sleep 1
     done
-    echo "    $up of 16 instances up in Prometheus"
-    [[ $up == 16 ]] || prom_rc=1
+    echo "    $up of $want_up instances up in Prometheus"
+    [[ $up == "$want_up" ]] || prom_rc=1
 fi
 
 say "report"

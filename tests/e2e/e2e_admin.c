@@ -2,7 +2,9 @@
  * service when it runs): who may call it, provider reviews, suspensions, platform rules,
  * listing reviews checked against the rules, and the audit log of every decision. */
 #include "harness.h"
+#include "ids.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +173,8 @@ static void every_endpoint_is_for_admins_only(void **state)
         {"POST", "/api/v1/admin/users/%s/reinstate", true, 404},
         {"GET", "/api/v1/admin/audit-log", false, 200},
         {"GET", "/api/v1/admin/rules", false, 200},
+        {"GET", "/api/v1/admin/users?limit=1", false, 200},
+        {"GET", "/api/v1/admin/reviews?limit=1", false, 200},
         {"PUT", "/api/v1/admin/rules", true, 422}, /* an invalid body: proves the admin got through */
     };
     const char *tokens[] = {NULL, "not-a-jwt", owner.token, provider.token};
@@ -869,6 +873,272 @@ static void audit_log_pages(void **state)
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_admin.audit_log WHERE outcome = 'requested'", ""), 0);
 }
 
+/* ---------- the account list ---------- */
+
+#define SEARCH_MAX 24
+
+/* Register an account (201 expected); its id into id (24 bytes). */
+static void account_new(const char *name, const char *role, const char *phone, const char *email, char *id)
+{
+    json_t *b = json_pack("{s:s,s:s,s:s,s:s}", "username", name, "password", "pw-search-secret-1", "role", role,
+                          "display_name", "搜索测试");
+    if (phone)
+        json_object_set_new(b, "phone", json_string(phone));
+    if (email)
+        json_object_set_new(b, "email", json_string(email));
+    struct resp *r = e2e_call("POST", "/api/v1/auth/register", NULL, b);
+    EXPECT_STATUS(r, 201);
+    assert_non_null(e2e_str(r, "id")); /* the answer is the new account itself */
+    snprintf(id, 24, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+}
+
+/* Walk every page of /api/v1/admin/users?<query> with this limit: each page at most limit
+ * items of exactly the documented fields, no account twice, newest first throughout. The
+ * ids found, in order, go to ids; returns their number. */
+static size_t users_walk(const char *token, const char *query, int limit, char ids[][24], size_t max)
+{
+    static const char *const FIELDS[] = {"id",           "username", "role",  "status",     "status_reason",
+                                         "display_name", "phone",    "email", "created_at", NULL};
+    char cursor[160] = "", esc[512], last_at[40] = "", last_id[24] = "";
+    size_t n = 0;
+    for (int page = 0; page < 1000; page++) {
+        char q[1024];
+        url_escape(cursor, esc, sizeof esc);
+        snprintf(q, sizeof q, "/api/v1/admin/users?%s&limit=%d%s%s", query, limit, cursor[0] ? "&cursor=" : "", esc);
+        struct resp *r = e2e_call("GET", q, token, NULL);
+        EXPECT_STATUS(r, 200);
+        json_t *items = e2e_get(r, "items");
+        assert_true(json_array_size(items) <= (size_t)limit);
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it)
+        {
+            size_t nf = 0;
+            for (; FIELDS[nf]; nf++)
+                assert_non_null(json_object_get(it, FIELDS[nf]));
+            assert_int_equal(json_object_size(it), nf);
+            const char *id = item_str(it, "id"), *at = item_str(it, "created_at");
+            for (size_t k = 0; k < n; k++)
+                assert_string_not_equal(ids[k], id); /* never twice */
+            if (last_id[0]) /* newest first: (created_at, id) never grows */
+                assert_true(strcmp(at, last_at) < 0 || (strcmp(at, last_at) == 0 && id_cmp(id, last_id) < 0));
+            snprintf(last_at, sizeof last_at, "%s", at);
+            snprintf(last_id, sizeof last_id, "%s", id);
+            assert_true(n < max);
+            snprintf(ids[n++], 24, "%s", id);
+        }
+        size_t shown = json_array_size(items);
+        const char *next = e2e_str(r, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", next ? next : "");
+        e2e_resp_free(r);
+        if (!cursor[0])
+            return n;
+        assert_true(shown > 0); /* a page that promises more is never empty */
+    }
+    fail_msg("more than 1000 pages");
+    return n;
+}
+
+/* The ids of a search must be exactly want (in any order: the walk checks the order). */
+static void expect_ids(char got[][24], size_t ngot, char want[][24], size_t nwant, const char *what)
+{
+    if (ngot != nwant)
+        fail_msg("%s: %zu accounts found, %zu expected", what, ngot, nwant);
+    for (size_t i = 0; i < nwant; i++) {
+        bool found = false;
+        for (size_t k = 0; k < ngot && !found; k++)
+            found = strcmp(got[k], want[i]) == 0;
+        if (!found)
+            fail_msg("%s: account %s not found", what, want[i]);
+    }
+}
+
+struct account {
+    char id[24], name[64];
+    const char *role;
+};
+
+static void users_search_filters_and_pages(void **state)
+{
+    (void)state;
+    struct e2e_user admin, owner;
+    e2e_admin(&admin);
+    e2e_user_new(&owner, "owner");
+    long long shards = e2e_db_int("SELECT v FROM pb_user.schema_meta WHERE k = 'shards'", "");
+    assert_true(shards >= 2);
+    /* accounts named <base><suffix>: owners and providers, one with a phone, one with an
+     * email, one with an underscore; registered until they span at least two shards */
+    char base[40], lower[40], phone[24], email[96], emailq[96], decoy[64], decoy_id[24];
+    e2e_unique_name(base, sizeof base, "SrCh");
+    for (size_t i = 0; i <= strlen(base); i++)
+        lower[i] = (char)tolower((unsigned char)base[i]);
+    snprintf(phone, sizeof phone, "+86%011lld", (e2e_now_ms() * 7 + getpid()) % 100000000000LL);
+    snprintf(email, sizeof email, "%s@Example.com", lower);
+    for (size_t i = 0; i <= strlen(email); i++)
+        emailq[i] = (char)toupper((unsigned char)email[i]);
+    struct account a[SEARCH_MAX] = {0};
+    size_t n = 0;
+    unsigned shard_mask = 0;
+    static const char *const SUFFIX[] = {"a", "b", "_u", "c", "d", "e", "f"};
+    static const char *const ROLE[] = {"owner", "owner", "owner", "provider", "provider", "owner", "provider"};
+    while (n < SEARCH_MAX && (n < 7 || __builtin_popcount(shard_mask) < 2)) {
+        snprintf(a[n].name, sizeof a[n].name, "%s%s%zu", base, n < 7 ? SUFFIX[n] : "x", n);
+        a[n].role = n < 7 ? ROLE[n] : "owner";
+        account_new(a[n].name, a[n].role, n == 5 ? phone : NULL, n == 6 ? email : NULL, a[n].id);
+        shard_mask |= 1u << ids_shard(strtoull(a[n].id, NULL, 10), (unsigned)shards);
+        n++;
+    }
+    assert_true(__builtin_popcount(shard_mask) >= 2);
+    snprintf(decoy, sizeof decoy, "x%s", base); /* holds the prefix, but not at the start */
+    account_new(decoy, "owner", NULL, NULL, decoy_id);
+    char all[SEARCH_MAX][24], got[SEARCH_MAX][24], want[SEARCH_MAX][24], q[256];
+    for (size_t i = 0; i < n; i++)
+        snprintf(all[i], 24, "%s", a[i].id);
+
+    /* a username prefix, in any letter case: exactly these accounts, one page or one per page */
+    snprintf(q, sizeof q, "q=%s", lower);
+    size_t ng = users_walk(admin.token, q, 100, got, SEARCH_MAX);
+    expect_ids(got, ng, all, n, "q=prefix");
+    char paged[SEARCH_MAX][24];
+    assert_int_equal(users_walk(admin.token, q, 1, paged, SEARCH_MAX), ng);
+    for (size_t i = 0; i < ng; i++)
+        assert_string_equal(paged[i], got[i]); /* the same order, page by page */
+    assert_string_equal(got[0], a[n - 1].id);  /* newest first */
+    assert_int_equal(users_walk(admin.token, q, 3, paged, SEARCH_MAX), ng);
+    /* the accounts carry their fields */
+    snprintf(q, sizeof q, "/api/v1/admin/users?q=%s&limit=100", lower);
+    struct resp *r = e2e_call("GET", q, admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    size_t i;
+    json_t *it;
+    json_array_foreach(e2e_get(r, "items"), i, it)
+    {
+        if (strcmp(item_str(it, "id"), a[5].id) == 0)
+            assert_string_equal(item_str(it, "phone"), phone);
+        if (strcmp(item_str(it, "id"), a[6].id) == 0) {
+            assert_string_equal(item_str(it, "email"), email);
+            assert_string_equal(item_str(it, "role"), "provider");
+            assert_string_equal(item_str(it, "status"), "pending_review");
+        }
+        if (strcmp(item_str(it, "id"), a[0].id) == 0) {
+            assert_string_equal(item_str(it, "username"), a[0].name);
+            assert_string_equal(item_str(it, "display_name"), "搜索测试");
+            assert_true(json_is_null(json_object_get(it, "status_reason")));
+            assert_true(json_is_null(json_object_get(it, "phone")));
+        }
+    }
+    e2e_resp_free(r);
+    /* LIKE's wildcards are plain characters: "_" finds only the name with an underscore */
+    char esc[128];
+    snprintf(q, sizeof q, "%s_", base);
+    url_escape(q, esc, sizeof esc);
+    snprintf(q, sizeof q, "q=%s", esc);
+    ng = users_walk(admin.token, q, 100, got, SEARCH_MAX);
+    snprintf(want[0], 24, "%s", a[2].id);
+    expect_ids(got, ng, want, 1, "q=prefix_");
+    snprintf(q, sizeof q, "%s%%", base);
+    url_escape(q, esc, sizeof esc);
+    snprintf(q, sizeof q, "q=%s", esc);
+    assert_int_equal(users_walk(admin.token, q, 100, got, SEARCH_MAX), 0);
+    /* an exact phone or email (in any case) */
+    url_escape(phone, esc, sizeof esc);
+    snprintf(q, sizeof q, "q=%s", esc);
+    ng = users_walk(admin.token, q, 100, got, SEARCH_MAX);
+    snprintf(want[0], 24, "%s", a[5].id);
+    expect_ids(got, ng, want, 1, "q=phone");
+    url_escape(emailq, esc, sizeof esc);
+    snprintf(q, sizeof q, "q=%s", esc);
+    ng = users_walk(admin.token, q, 100, got, SEARCH_MAX);
+    snprintf(want[0], 24, "%s", a[6].id);
+    expect_ids(got, ng, want, 1, "q=email");
+    snprintf(q, sizeof q, "q=%s&role=provider", esc);
+    assert_int_equal(users_walk(admin.token, q, 100, got, SEARCH_MAX), 1);
+    snprintf(q, sizeof q, "q=%s&role=owner", esc);
+    assert_int_equal(users_walk(admin.token, q, 100, got, SEARCH_MAX), 0);
+
+    /* role and status filters, alone and together, paged one by one */
+    size_t nw = 0;
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(a[k].role, "provider") == 0)
+            snprintf(want[nw++], 24, "%s", a[k].id);
+    snprintf(q, sizeof q, "q=%s&role=provider", lower);
+    ng = users_walk(admin.token, q, 1, got, SEARCH_MAX);
+    expect_ids(got, ng, want, nw, "role=provider");
+    snprintf(q, sizeof q, "q=%s&role=provider&status=pending_review", lower);
+    ng = users_walk(admin.token, q, 1, got, SEARCH_MAX);
+    expect_ids(got, ng, want, nw, "role=provider&status=pending_review");
+    char path[128];
+    snprintf(path, sizeof path, "/internal/v1/users/%s/approve", a[3].id);
+    r = e2e_service("user", "POST", path, json_pack("{}"));
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    r = decide(admin.token, "users", a[1].id, "suspend", "刷单");
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    snprintf(q, sizeof q, "q=%s&status=active&role=provider", lower);
+    ng = users_walk(admin.token, q, 1, got, SEARCH_MAX);
+    snprintf(want[0], 24, "%s", a[3].id);
+    expect_ids(got, ng, want, 1, "status=active&role=provider");
+    snprintf(q, sizeof q, "/api/v1/admin/users?q=%s&status=suspended", lower);
+    r = e2e_call("GET", q, admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "items")), 1);
+    assert_string_equal(e2e_str(r, "items.0.id"), a[1].id);
+    assert_string_equal(e2e_str(r, "items.0.status"), "suspended");
+    assert_string_equal(e2e_str(r, "items.0.status_reason"), "刷单");
+    assert_true(json_is_null(e2e_get(r, "next_cursor")));
+    e2e_resp_free(r);
+    nw = 0;
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(a[k].role, "owner") == 0)
+            snprintf(want[nw++], 24, "%s", a[k].id);
+    snprintf(q, sizeof q, "q=%s&role=owner", lower);
+    ng = users_walk(admin.token, q, 2, got, SEARCH_MAX);
+    expect_ids(got, ng, want, nw, "role=owner");
+    /* without q: every account, newest first; the newest are the ones just made */
+    r = e2e_call("GET", "/api/v1/admin/users?limit=2", admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "items")), 2);
+    assert_non_null(e2e_str(r, "next_cursor"));
+    e2e_resp_free(r);
+
+    /* admins only */
+    snprintf(q, sizeof q, "/api/v1/admin/users?q=%s", lower);
+    r = e2e_call("GET", q, owner.token, NULL);
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    r = e2e_call("GET", q, NULL, NULL);
+    EXPECT_ERROR(r, 401, "unauthenticated");
+    e2e_resp_free(r);
+    /* every bad value names its parameter (the cursor is the user service's to judge) */
+    char longq[300];
+    memset(longq, 'a', 255);
+    longq[255] = 0;
+    const char *bad[] = {"q=", NULL, "role=cat", "status=gone", "limit=0", "limit=101", "limit=x", "cursor=", "cursor=xyz",
+                         "cursor=1.2.3"};
+    const char *fields[] = {"q", "q", "role", "status", "limit", "limit", "limit", "cursor", "cursor", "cursor"};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        char bq[512];
+        snprintf(bq, sizeof bq, "/api/v1/admin/users?%s%s", bad[k] ? bad[k] : "q=", bad[k] ? "" : longq);
+        r = e2e_call("GET", bq, admin.token, NULL);
+        EXPECT_ERROR(r, 422, "validation_failed");
+        if (!e2e_field_error(r, fields[k]))
+            fail_msg("%s: no error on %s: %s", bq, fields[k], r->body);
+        e2e_resp_free(r);
+    }
+    /* the user service down: 503 naming it, and back */
+    e2e_stack_service("user", "stop", NULL);
+    r = e2e_call("GET", q, admin.token, NULL);
+    EXPECT_ERROR(r, 503, "unavailable");
+    assert_non_null(strstr(e2e_str(r, "error.message"), "user"));
+    e2e_resp_free(r);
+    e2e_stack_service("user", "start", NULL);
+    r = e2e_call("GET", q, admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -878,6 +1148,7 @@ int main(void)
         cmocka_unit_test(rules_are_data),
         cmocka_unit_test(listing_review_flow),
         cmocka_unit_test(audit_log_pages),
+        cmocka_unit_test(users_search_filters_and_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const SERVICES[] = {"user", "pet", "boarding", "order", "payment", "review", "notification", "admin"};
+static const char *const SERVICES[] = {"user",   "pet",          "boarding", "order", "payment",
+                                       "review", "notification", "admin",    "media"};
 #define NSERVICES (sizeof SERVICES / sizeof *SERVICES)
 
 static struct e2e_user admin, owner, provider;
@@ -145,13 +146,13 @@ static void every_instance_is_scraped(void **state)
     char want[64];
     for (size_t i = 0; i < NSERVICES; i++) {
         const json_t *in = instance_of(r, SERVICES[i]);
-        /* PB_PORT_BASE + 1..8, as the stack starts them */
+        /* PB_PORT_BASE + 1..9, as the stack starts them */
         snprintf(want, sizeof want, ":%ld", strtol(getenv("PB_PORT_BASE"), NULL, 10) + (long)i + 1);
         assert_non_null(strstr(json_string_value(json_object_get(in, "url")), want));
         assert_true(json_number_value(json_object_get(in, "request_rate")) >= 0);
         /* the services with an outbox relay report its backlog; the others have none */
         bool relay = strcmp(SERVICES[i], "pet") != 0 && strcmp(SERVICES[i], "notification") != 0 &&
-                     strcmp(SERVICES[i], "admin") != 0;
+                     strcmp(SERVICES[i], "admin") != 0 && strcmp(SERVICES[i], "media") != 0;
         if (relay)
             assert_true(json_is_number(json_object_get(in, "outbox_pending")) &&
                         json_number_value(json_object_get(in, "outbox_pending")) >= 0);
@@ -171,7 +172,7 @@ static bool traffic_shows(void *arg)
     const char *calls[][2] = {{"/api/v1/users/me", owner.token},       {"/api/v1/pets", owner.token},
                               {"/api/v1/listings?limit=5", NULL},    {"/api/v1/orders", owner.token},
                               {"/api/v1/payments/1", owner.token},     {path, NULL},
-                              {"/api/v1/notifications", owner.token}};
+                              {"/api/v1/notifications", owner.token},  {"/api/v1/media/1", owner.token}};
     for (int round = 0; round < 3; round++)
         for (size_t i = 0; i < sizeof calls / sizeof *calls; i++)
             e2e_resp_free(e2e_call("GET", calls[i][0], calls[i][1], NULL));

@@ -1,7 +1,8 @@
 /* Bookings through the gateway: creation rules, server-side price, idempotency, the stay
  * lifecycle with every transition (and illegal ones), cancellation and refunds by policy,
  * timed expiry and acceptance timeout, pet access during a stay, schedules, my-orders
- * pagination across a month boundary. */
+ * pagination across a month boundary, price quotes (what a booking costs, refused alike,
+ * nothing held) and refund quotes (what a cancellation refunds). */
 #include "harness.h"
 #include "dates.h"
 #include "ids.h"
@@ -13,8 +14,9 @@
 
 static void day(int offset, char *buf) { date_format(date_today() + offset, buf); }
 
-static struct resp *book(const struct e2e_user *u, const char *listing, const char *const *pets, int npets, int from,
-                         int nights, const char *key)
+/* POST a booking body to path (/api/v1/orders or /api/v1/orders/quote). */
+static struct resp *post_booking(const char *path, const struct e2e_user *u, const char *listing,
+                                 const char *const *pets, int npets, int from, int nights, const char *key)
 {
     char s[DATE_STR_LEN], e[DATE_STR_LEN], hdr[128];
     day(from, s);
@@ -28,10 +30,21 @@ static struct resp *book(const struct e2e_user *u, const char *listing, const ch
     json_decref(body);
     snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key ? key : "");
     const char *h[] = {hdr, NULL};
-    struct resp *r = e2e_call_raw("POST", "/api/v1/orders", u->token, "application/json", text, strlen(text),
-                                  key ? h : NULL);
+    struct resp *r = e2e_call_raw("POST", path, u->token, "application/json", text, strlen(text), key ? h : NULL);
     free(text);
     return r;
+}
+
+static struct resp *book(const struct e2e_user *u, const char *listing, const char *const *pets, int npets, int from,
+                         int nights, const char *key)
+{
+    return post_booking("/api/v1/orders", u, listing, pets, npets, from, nights, key);
+}
+
+static struct resp *quote(const struct e2e_user *u, const char *listing, const char *const *pets, int npets, int from,
+                          int nights)
+{
+    return post_booking("/api/v1/orders/quote", u, listing, pets, npets, from, nights, NULL);
 }
 
 static struct resp *act(const char *order, const char *action, const struct e2e_user *u, json_t *body)
@@ -665,6 +678,318 @@ static void payment_events_drive_orders(void **state)
     assert_true(refunded_is(&rp));
 }
 
+/* ---------- quotes ---------- */
+
+static long long listing_rows(const char *table, const char *listing)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM pb_boarding.%s WHERE listing_id = ?", table);
+    return e2e_db_int(sql, "u", strtoull(listing, NULL, 10));
+}
+
+static long long pet_nights(const char *pet)
+{
+    return e2e_db_int("SELECT COUNT(*) FROM pb_order.pet_night WHERE pet_id = ?", "u", strtoull(pet, NULL, 10));
+}
+
+static size_t my_orders(const struct e2e_user *u)
+{
+    struct resp *r = e2e_call("GET", "/api/v1/orders?limit=100", u->token, NULL);
+    EXPECT_STATUS(r, 200);
+    size_t n = json_array_size(e2e_get(r, "items"));
+    e2e_resp_free(r);
+    return n;
+}
+
+/* A quote is the total of the booking then made with the same body, and holds nothing. */
+static void quote_is_what_the_booking_costs(void **state)
+{
+    (void)state;
+    struct world w;
+    world_new(&w);
+    char dog2[24];
+    e2e_pet_new(&w.owner, NULL, dog2);
+    const char *pets[] = {w.dog, dog2};
+    long long days_before = listing_rows("listing_day", w.listing), holds_before = listing_rows("capacity_hold", w.listing);
+    struct resp *q = quote(&w.owner, w.listing, pets, 2, 3, 4);
+    EXPECT_STATUS(q, 200);
+    char sd[DATE_STR_LEN], ed[DATE_STR_LEN];
+    day(3, sd);
+    day(7, ed);
+    assert_int_equal(json_object_size(q->json), 8);
+    assert_string_equal(e2e_str(q, "listing_id"), w.listing);
+    assert_string_equal(e2e_str(q, "start_date"), sd);
+    assert_string_equal(e2e_str(q, "end_date"), ed);
+    assert_int_equal(e2e_int(q, "nights"), 4);
+    assert_int_equal(e2e_int(q, "pets"), 2);
+    assert_int_equal(e2e_int(q, "price_per_night_fen"), 12000);
+    assert_int_equal(e2e_int(q, "total_fen"), 96000); /* 12000 x 4 nights x 2 pets, not the 1 the client sent */
+    assert_string_equal(e2e_str(q, "currency"), "CNY");
+    /* asking again gives the same answer: nothing changed in between */
+    struct resp *again = quote(&w.owner, w.listing, pets, 2, 3, 4);
+    EXPECT_STATUS(again, 200);
+    assert_string_equal(again->body, q->body);
+    e2e_resp_free(again);
+    /* nothing was reserved or written anywhere */
+    for (int d = 3; d < 7; d++)
+        assert_int_equal(reserved_on(w.listing, d), 0);
+    assert_int_equal(listing_rows("listing_day", w.listing), days_before);
+    assert_int_equal(listing_rows("capacity_hold", w.listing), holds_before);
+    assert_int_equal(pet_nights(w.dog) + pet_nights(dog2), 0);
+    assert_int_equal(my_orders(&w.owner), 0);
+    /* the booking with the same body costs exactly the quote */
+    struct resp *b = book(&w.owner, w.listing, pets, 2, 3, 4, NULL);
+    EXPECT_STATUS(b, 201);
+    assert_int_equal(e2e_int(b, "total_fen"), e2e_int(q, "total_fen"));
+    assert_int_equal(e2e_int(b, "price_per_night_fen"), e2e_int(q, "price_per_night_fen"));
+    assert_int_equal(e2e_int(b, "nights"), e2e_int(q, "nights"));
+    assert_int_equal(json_array_size(e2e_get(b, "pet_ids")), (size_t)e2e_int(q, "pets"));
+    assert_string_equal(e2e_str(b, "start_date"), e2e_str(q, "start_date"));
+    assert_string_equal(e2e_str(b, "end_date"), e2e_str(q, "end_date"));
+    e2e_resp_free(b);
+    e2e_resp_free(q);
+    /* the literal is not an order id */
+    struct resp *r = e2e_call("GET", "/api/v1/orders/quote", w.owner.token, NULL);
+    EXPECT_ERROR(r, 405, "method_not_allowed");
+    e2e_resp_free(r);
+    assert_true(e2e_invariants_hold());
+}
+
+/* A quote over a full night is the booking's 409 fully_booked naming that night, and the
+ * calendar is exactly as it was. */
+static void quote_of_a_full_night(void **state)
+{
+    (void)state;
+    struct world w;
+    world_new(&w);
+    char l1[24], p[2][24];
+    e2e_listing_new(&w.provider, json_pack("{s:i}", "capacity", 1), true, l1);
+    for (int i = 0; i < 2; i++)
+        e2e_pet_new(&w.owner, NULL, p[i]);
+    const char *a[] = {p[0]}, *b[] = {p[1]};
+    struct resp *r = book(&w.owner, l1, a, 1, 5, 2, NULL);
+    EXPECT_STATUS(r, 201);
+    e2e_resp_free(r);
+    long long before[5], days = listing_rows("listing_day", l1), holds = listing_rows("capacity_hold", l1);
+    for (int d = 3; d < 8; d++)
+        before[d - 3] = reserved_on(l1, d);
+    char d5[DATE_STR_LEN];
+    day(5, d5);
+    struct resp *q = quote(&w.owner, l1, b, 1, 3, 4); /* nights 3..6: 5 is full */
+    EXPECT_ERROR(q, 409, "fully_booked");
+    assert_string_equal(e2e_field_error(q, "night"), d5);
+    for (int d = 3; d < 8; d++)
+        assert_int_equal(reserved_on(l1, d), before[d - 3]);
+    assert_int_equal(listing_rows("listing_day", l1), days);
+    assert_int_equal(listing_rows("capacity_hold", l1), holds);
+    assert_int_equal(pet_nights(p[1]), 0);
+    /* the booking of the same body is refused the same way */
+    r = book(&w.owner, l1, b, 1, 3, 4, NULL);
+    EXPECT_ERROR(r, 409, "fully_booked");
+    assert_string_equal(e2e_field_error(r, "night"), d5);
+    assert_string_equal(e2e_str(r, "error.message"), e2e_str(q, "error.message"));
+    e2e_resp_free(r);
+    e2e_resp_free(q);
+    /* the nights before the full one are free */
+    q = quote(&w.owner, l1, b, 1, 3, 2);
+    EXPECT_STATUS(q, 200);
+    e2e_resp_free(q);
+    assert_true(e2e_invariants_hold());
+}
+
+/* Both answers refuse alike: status, code, message and every named field. */
+static void expect_same_refusal(const struct resp *q, const struct resp *b, const char *what)
+{
+    if (q->status != b->status || q->status < 400)
+        fail_msg("%s: quote %ld %s, booking %ld %s", what, q->status, q->body, b->status, b->body);
+    assert_string_equal(e2e_str(q, "error.code"), e2e_str(b, "error.code"));
+    assert_string_equal(e2e_str(q, "error.message"), e2e_str(b, "error.message"));
+    json_t *qf = e2e_get(q, "error.fields"), *bf = e2e_get(b, "error.fields");
+    assert_int_equal(json_object_size(qf), json_object_size(bf));
+    const char *k;
+    json_t *v;
+    json_object_foreach(qf, k, v)
+    {
+        if (!json_equal(v, json_object_get(bf, k)))
+            fail_msg("%s: field %s: quote %s, booking %s", what, k, q->body, b->body);
+    }
+}
+
+static void quote_and_book_raw(const struct e2e_user *u, const char *body, const char *what)
+{
+    struct resp *q = e2e_call_raw("POST", "/api/v1/orders/quote", u->token, "application/json", body, strlen(body), NULL);
+    struct resp *b = e2e_call_raw("POST", "/api/v1/orders", u->token, "application/json", body, strlen(body), NULL);
+    expect_same_refusal(q, b, what);
+    e2e_resp_free(q);
+    e2e_resp_free(b);
+}
+
+/* Every refusal of a booking is the quote's too, with the same fields named. */
+static void quote_refuses_like_a_booking(void **state)
+{
+    (void)state;
+    struct world w;
+    world_new(&w);
+    char pending[24], other_dog_listing[24];
+    e2e_listing_new(&w.provider, NULL, false, pending);
+    e2e_listing_new(&w.provider2, NULL, true, other_dog_listing);
+    struct resp *r = book(&w.owner, w.listing, (const char *[]){w.dog}, 1, 10, 3, NULL);
+    EXPECT_STATUS(r, 201); /* the dog stays at w.listing on nights 10..12 */
+    e2e_resp_free(r);
+    const struct {
+        const struct e2e_user *u;
+        const char *listing, *pet;
+        int from, nights;
+        long status;
+        const char *field, *what;
+    } cases[] = {
+        {&w.provider, w.listing, w.dog, 1, 1, 403, NULL, "a provider"},
+        {&w.owner, w.listing, w.others_pet, 1, 1, 404, "pet_ids", "another owner's pet"},
+        {&w.owner, w.listing, w.dog, -1, 2, 422, "start_date", "a start in the past"},
+        {&w.owner, w.listing, w.dog, 1, 0, 422, "end_date", "no night"},
+        {&w.owner, w.listing, w.dog, 1, 61, 422, "end_date", "61 nights"},
+        {&w.owner, "99999999999", w.dog, 1, 1, 422, "listing_id", "no such listing"},
+        {&w.owner, pending, w.dog, 1, 1, 422, "listing_id", "an unpublished listing"},
+        {&w.owner, w.listing, w.cat, 1, 1, 422, "pet_ids", "a cat at a dogs-only listing"},
+        {&w.owner, w.listing, w.big, 1, 1, 422, "pet_ids", "45 kg where 30 are taken"},
+        {&w.owner, other_dog_listing, w.dog, 12, 2, 409, "pet_ids", "a pet already staying that night"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *pets[] = {cases[i].pet};
+        struct resp *q = quote(cases[i].u, cases[i].listing, pets, 1, cases[i].from, cases[i].nights);
+        struct resp *b = book(cases[i].u, cases[i].listing, pets, 1, cases[i].from, cases[i].nights, NULL);
+        if (q->status != cases[i].status)
+            fail_msg("%s: quote answered %ld %s", cases[i].what, q->status, q->body);
+        if (cases[i].field)
+            assert_non_null(e2e_field_error(q, cases[i].field));
+        expect_same_refusal(q, b, cases[i].what);
+        e2e_resp_free(q);
+        e2e_resp_free(b);
+    }
+    /* malformed, mistyped, missing and unknown fields */
+    quote_and_book_raw(&w.owner, "{\"listing_id\":", "malformed JSON");
+    quote_and_book_raw(&w.owner, "{\"listing_id\":5,\"pet_ids\":\"x\"}", "wrong types");
+    quote_and_book_raw(&w.owner, "{}", "nothing given");
+    quote_and_book_raw(&w.owner, "{\"listing_id\":\"1\",\"pet_ids\":[\"1\",\"1\"],\"start_date\":\"2020-13-01\","
+                                 "\"end_date\":\"x\",\"color\":\"red\"}",
+                       "bad values and an unknown field");
+    r = e2e_call_raw("POST", "/api/v1/orders/quote", w.owner.token, "application/json", "{}", 2, NULL);
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_string_equal(e2e_field_error(r, "pet_ids"), "is required");
+    assert_string_equal(e2e_field_error(r, "listing_id"), "is required");
+    e2e_resp_free(r);
+    r = e2e_call_raw("POST", "/api/v1/orders/quote", NULL, "application/json", "{}", 2, NULL);
+    EXPECT_ERROR(r, 401, "unauthenticated");
+    e2e_resp_free(r);
+    /* the refused bookings kept nothing, and the quotes wrote nothing */
+    assert_int_equal(pet_nights(w.dog), 3);
+    assert_true(e2e_invariants_hold());
+}
+
+static struct resp *refund_quote(const char *order, const char *token)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/orders/%s/refund-quote", order);
+    return e2e_call("GET", path, token, NULL);
+}
+
+/* Quote, then cancel: the cancellation refunds exactly what the quote said. */
+static long long quote_then_cancel(const struct world *w, const char *order, long long paid, int percent,
+                                   long long min_hours)
+{
+    struct resp *q = refund_quote(order, w->owner.token);
+    EXPECT_STATUS(q, 200);
+    assert_string_equal(e2e_str(q, "order_id"), order);
+    assert_true(json_is_true(e2e_get(q, "cancellable")));
+    assert_int_equal(e2e_int(q, "paid_fen"), paid);
+    assert_int_equal(e2e_int(q, "percent"), percent);
+    assert_int_equal(e2e_int(q, "refund_fen"), paid * percent / 100);
+    assert_string_equal(e2e_str(q, "rule.basis"), "policy");
+    assert_int_equal(e2e_int(q, "rule.min_hours_before"), min_hours);
+    assert_int_equal(e2e_int(q, "rule.percent"), percent);
+    assert_true(e2e_int(q, "rule.hours_before") >= min_hours);
+    long long quoted = e2e_int(q, "refund_fen");
+    e2e_resp_free(q);
+    struct resp *c = act(order, "cancel", &w->owner, NULL);
+    EXPECT_STATUS(c, 200);
+    assert_string_equal(e2e_str(c, "status"), "cancelled");
+    assert_int_equal(e2e_int(c, "refund_fen"), quoted);
+    e2e_resp_free(c);
+    /* afterwards: nothing more to cancel */
+    q = refund_quote(order, w->owner.token);
+    EXPECT_STATUS(q, 200);
+    assert_string_equal(e2e_str(q, "status"), "cancelled");
+    assert_true(json_is_false(e2e_get(q, "cancellable")));
+    assert_int_equal(e2e_int(q, "refund_fen"), 0);
+    assert_string_equal(e2e_str(q, "rule.basis"), "not_cancellable");
+    e2e_resp_free(q);
+    return quoted;
+}
+
+static void new_order(const struct world *w, int from, bool pay, char *id)
+{
+    struct resp *r = book(&w->owner, w->listing, (const char *[]){w->dog}, 1, from, 1, NULL);
+    EXPECT_STATUS(r, 201);
+    snprintf(id, 24, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+    if (pay)
+        e2e_pay(&w->owner, id, NULL);
+}
+
+/* The refund quote on each side of the policy's threshold (48 h before check-in: all back;
+ * later: half) is what the cancellation then refunds; statuses the owner cannot cancel
+ * from quote nothing; nobody but the owner sees it. */
+static void refund_quote_is_what_the_cancellation_refunds(void **state)
+{
+    (void)state;
+    struct world w;
+    world_new(&w);
+    char early[24], late[24], unpaid[24], staying[24];
+    new_order(&w, 10, true, early);
+    new_order(&w, 1, true, late);
+    new_order(&w, 4, false, unpaid);
+    new_order(&w, 0, true, staying);
+    /* who may ask: the owner only */
+    struct e2e_user admin;
+    e2e_admin(&admin);
+    const char *others[] = {w.other.token, w.provider.token, w.provider2.token, admin.token};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        struct resp *r = refund_quote(early, others[i]);
+        EXPECT_ERROR(r, 404, "not_found");
+        e2e_resp_free(r);
+    }
+    struct resp *r = refund_quote(early, NULL);
+    EXPECT_ERROR(r, 401, "unauthenticated");
+    e2e_resp_free(r);
+    r = refund_quote("12345", w.owner.token);
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    /* before the threshold, after it, and with nothing paid */
+    assert_int_equal(quote_then_cancel(&w, early, 12000, 100, 48), 12000);
+    assert_int_equal(quote_then_cancel(&w, late, 12000, 50, -1000000), 6000);
+    assert_int_equal(quote_then_cancel(&w, unpaid, 0, 100, 48), 0);
+    /* once the pet is in care the owner cannot cancel: the quote says so */
+    r = act(staying, "accept", &w.provider, NULL);
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    r = act(staying, "check-in", &w.provider, NULL);
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    r = refund_quote(staying, w.owner.token);
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "status"), "in_care");
+    assert_true(json_is_false(e2e_get(r, "cancellable")));
+    assert_int_equal(e2e_int(r, "paid_fen"), 12000);
+    assert_int_equal(e2e_int(r, "refund_fen"), 0);
+    assert_int_equal(e2e_int(r, "percent"), 0);
+    assert_string_equal(e2e_str(r, "rule.basis"), "not_cancellable");
+    e2e_resp_free(r);
+    r = act(staying, "cancel", &w.owner, NULL);
+    EXPECT_ERROR(r, 409, "conflict");
+    e2e_resp_free(r);
+    assert_true(e2e_invariants_hold());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -679,6 +1004,10 @@ int main(void)
         cmocka_unit_test(provider_schedule),
         cmocka_unit_test(my_orders_across_a_month_boundary),
         cmocka_unit_test(payment_events_drive_orders),
+        cmocka_unit_test(quote_is_what_the_booking_costs),
+        cmocka_unit_test(quote_of_a_full_night),
+        cmocka_unit_test(quote_refuses_like_a_booking),
+        cmocka_unit_test(refund_quote_is_what_the_cancellation_refunds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

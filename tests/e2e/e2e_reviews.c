@@ -2,7 +2,8 @@
  * the order service would), posting and its validation, the eligibility matrix including ten
  * concurrent attempts and the 30-day window, who may do what, provider replies, pages newest
  * first, the rating summary's math and cache, hiding by moderation (the admin endpoint, its
- * audit entry, the hidden review still listed), the events in the outbox, the boarding
+ * audit entry, the hidden review still listed), the admin's list of every review with the
+ * originals moderation withholds, the events in the outbox, the boarding
  * listing's rating fed by rating.updated, tamper evidence, and the consumer's behaviour with
  * duplicate, malformed and while-stopped events. */
 #include "harness.h"
@@ -857,6 +858,172 @@ static void rating_math_and_moderation(void **state)
     assert_true(e2e_eventually(boarding_shows, &want, 5000));
 }
 
+/* Post a review with this rating and text for a new completed order (201 expected). */
+static void review_with(const struct world *w, int rating, const char *text, char *id)
+{
+    char order[24];
+    complete_order(w, &w->owner, order);
+    struct resp *r = post_review(w->owner.token, order, rating, text);
+    EXPECT_STATUS(r, 201);
+    snprintf(id, 24, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+}
+
+/* Walk every page of /api/v1/admin/reviews?<query> with this limit: newest first
+ * throughout, none twice. The ids found, in order, go to ids; returns their number. */
+static size_t admin_reviews_walk(const char *token, const char *query, int limit, char ids[][24], size_t max)
+{
+    char cursor[32] = "";
+    size_t n = 0;
+    for (int page = 0; page < 1000; page++) {
+        char q[512];
+        snprintf(q, sizeof q, "/api/v1/admin/reviews?%s%slimit=%d%s%s", query, query[0] ? "&" : "", limit,
+                 cursor[0] ? "&cursor=" : "", cursor);
+        struct resp *r = e2e_call("GET", q, token, NULL);
+        EXPECT_STATUS(r, 200);
+        json_t *items = e2e_get(r, "items"), *it;
+        assert_true(json_array_size(items) <= (size_t)limit);
+        size_t i;
+        json_array_foreach(items, i, it)
+        {
+            if (n > 0)
+                assert_true(u64(item_str(it, "id")) < u64(ids[n - 1])); /* newest first, never twice */
+            assert_true(n < max);
+            snprintf(ids[n++], 24, "%s", item_str(it, "id"));
+        }
+        size_t shown = json_array_size(items);
+        const char *next = e2e_str(r, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", next ? next : "");
+        e2e_resp_free(r);
+        if (!cursor[0])
+            return n;
+        assert_true(shown > 0);
+    }
+    fail_msg("more than 1000 pages");
+    return n;
+}
+
+/* The admin's review list: newest first over every listing, hidden ones included with their
+ * reason and, apart from the public fields, the originals moderation withholds; filters,
+ * pages, who may read it, bad parameters, and the review service down. */
+static void admin_review_list(void **state)
+{
+    (void)state;
+    struct world w;
+    world_new(&w);
+    struct e2e_user admin;
+    e2e_admin(&admin);
+    char ids[3][24];
+    const char *texts[] = {"第一条：很好", "第二条：老板电话 138xxxx，私下交易更便宜", "第三条：还不错"};
+    const int stars[] = {5, 2, 4};
+    for (int i = 0; i < 3; i++)
+        review_with(&w, stars[i], texts[i], ids[i]);
+    const char *reason = "含有私下交易信息";
+    struct resp *r = admin_hide(admin.token, ids[1], json_pack("{s:s}", "reason", reason));
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+
+    /* one listing's reviews: newest first, the hidden one with its reason and originals */
+    char q[256];
+    snprintf(q, sizeof q, "/api/v1/admin/reviews?listing_id=%s&limit=100", w.listing);
+    r = e2e_call("GET", q, admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "items")), 3);
+    assert_true(json_is_null(e2e_get(r, "next_cursor")));
+    for (int i = 0; i < 3; i++) {
+        json_t *it = json_array_get(e2e_get(r, "items"), (size_t)i);
+        int k = 2 - i;
+        assert_string_equal(item_str(it, "id"), ids[k]);
+        assert_string_equal(item_str(it, "listing_id"), w.listing);
+        assert_string_equal(item_str(it, "provider_id"), w.provider.id);
+        assert_true(json_is_true(json_object_get(it, "integrity_ok")));
+        json_t *orig = json_object_get(it, "moderated_original");
+        if (k == 1) {
+            assert_true(json_is_true(json_object_get(it, "hidden")));
+            assert_string_equal(item_str(it, "hidden_reason"), reason);
+            assert_non_null(item_str(it, "hidden_at"));
+            assert_true(json_is_null(json_object_get(it, "rating"))); /* the public fields stay withheld */
+            assert_true(json_is_null(json_object_get(it, "text")));
+            assert_int_equal(item_int(orig, "rating"), 2);
+            assert_string_equal(item_str(orig, "text"), texts[1]);
+        } else {
+            assert_true(json_is_false(json_object_get(it, "hidden")));
+            assert_true(json_is_null(json_object_get(it, "hidden_reason")));
+            assert_true(json_is_null(json_object_get(it, "hidden_at")));
+            assert_true(json_is_null(orig));
+            assert_int_equal(item_int(it, "rating"), stars[k]);
+            assert_string_equal(item_str(it, "text"), texts[k]);
+        }
+    }
+    e2e_resp_free(r);
+    /* the public list still withholds it, and shows no originals */
+    json_t *pub = listed(w.listing, ids[1]);
+    assert_true(json_is_null(json_object_get(pub, "text")));
+    assert_null(json_object_get(pub, "moderated_original"));
+    json_decref(pub);
+
+    /* filters and pages */
+    char got[8][24], f[160];
+    snprintf(f, sizeof f, "listing_id=%s&hidden=true", w.listing);
+    assert_int_equal(admin_reviews_walk(admin.token, f, 100, got, 8), 1);
+    assert_string_equal(got[0], ids[1]);
+    snprintf(f, sizeof f, "listing_id=%s&hidden=false", w.listing);
+    assert_int_equal(admin_reviews_walk(admin.token, f, 1, got, 8), 2);
+    assert_string_equal(got[0], ids[2]);
+    assert_string_equal(got[1], ids[0]);
+    snprintf(f, sizeof f, "listing_id=%s", w.listing);
+    assert_int_equal(admin_reviews_walk(admin.token, f, 1, got, 8), 3);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(got[i], ids[2 - i]);
+    /* every listing's hidden reviews: ours is among them, and nothing visible is */
+    r = e2e_call("GET", "/api/v1/admin/reviews?hidden=true&limit=100", admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    bool found = false;
+    size_t i;
+    json_t *it;
+    json_array_foreach(e2e_get(r, "items"), i, it)
+    {
+        assert_true(json_is_true(json_object_get(it, "hidden")));
+        found |= strcmp(item_str(it, "id"), ids[1]) == 0;
+    }
+    assert_true(found);
+    e2e_resp_free(r);
+    r = e2e_call("GET", "/api/v1/admin/reviews?limit=2", admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "items")), 2);
+    assert_non_null(e2e_str(r, "next_cursor"));
+    e2e_resp_free(r);
+
+    /* admins only */
+    const char *tokens[] = {NULL, "not-a-jwt", w.owner.token, w.provider.token};
+    const long codes[] = {401, 401, 403, 403};
+    for (int t = 0; t < 4; t++) {
+        r = e2e_call("GET", "/api/v1/admin/reviews", tokens[t], NULL);
+        EXPECT_ERROR(r, codes[t], codes[t] == 401 ? "unauthenticated" : "forbidden");
+        e2e_resp_free(r);
+    }
+    /* every bad value names its parameter (the cursor is the review service's to judge) */
+    const char *bad[] = {"hidden=yes", "hidden=1", "hidden=", "listing_id=abc", "listing_id=", "limit=0", "limit=101",
+                         "cursor=", "cursor=xyz"};
+    const char *fields[] = {"hidden", "hidden", "hidden", "listing_id", "listing_id", "limit", "limit", "cursor", "cursor"};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snprintf(q, sizeof q, "/api/v1/admin/reviews?%s", bad[k]);
+        r = e2e_call("GET", q, admin.token, NULL);
+        EXPECT_FIELD(r, 422, "validation_failed", fields[k]);
+        e2e_resp_free(r);
+    }
+    /* the review service down: 503 naming it, and back */
+    e2e_stack_service("review", "stop", NULL);
+    r = e2e_call("GET", "/api/v1/admin/reviews", admin.token, NULL);
+    EXPECT_ERROR(r, 503, "unavailable");
+    assert_non_null(strstr(e2e_str(r, "error.message"), "review"));
+    e2e_resp_free(r);
+    e2e_stack_service("review", "start", NULL);
+    r = e2e_call("GET", "/api/v1/admin/reviews?limit=1", admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+}
+
 static double rating_loads(void)
 {
     return e2e_metric("review", "pb_cache_loads_total{service=\"review\",cache=\"rating\"}");
@@ -1059,6 +1226,7 @@ int main(void)
         cmocka_unit_test(roles_and_replies),
         cmocka_unit_test(pages_newest_first),
         cmocka_unit_test(rating_math_and_moderation),
+        cmocka_unit_test(admin_review_list),
         cmocka_unit_test(rating_cache_stays_fresh),
         cmocka_unit_test(provider_aggregate_spans_listings),
         cmocka_unit_test(tampered_review_is_shown_as_hidden),

@@ -65,6 +65,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     header_value(p, k, "Content-Type", r->content_type, sizeof r->content_type);
     header_value(p, k, "Retry-After", r->retry_after, sizeof r->retry_after);
     header_value(p, k, "Location", r->location, sizeof r->location);
+    header_value(p, k, "Cache-Control", r->cache_control, sizeof r->cache_control);
+    header_value(p, k, "X-Content-Type-Options", r->content_type_options, sizeof r->content_type_options);
     return k;
 }
 
@@ -141,24 +143,38 @@ struct resp *e2e_call(const char *method, const char *path, const char *token, j
 
 static int service_offset(const char *service)
 {
-    static const char *const names[] = {"user", "pet", "boarding", "order", "payment", "review", "notification", "admin"};
-    for (int i = 0; i < 8; i++)
+    static const char *const names[] = {"user",   "pet",          "boarding", "order", "payment",
+                                        "review", "notification", "admin",    "media"};
+    for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
         if (strcmp(names[i], service) == 0)
             return i + 1;
     fail_msg("unknown service %s", service);
     return 0;
 }
 
-struct resp *e2e_service(const char *service, const char *method, const char *path, json_t *body)
+static void service_url(char *url, size_t cap, const char *service, const char *path)
 {
     const char *base = getenv("PB_PORT_BASE");
+    snprintf(url, cap, "http://127.0.0.1:%d%s", (base ? atoi(base) : 18080) + service_offset(service), path);
+}
+
+struct resp *e2e_service(const char *service, const char *method, const char *path, json_t *body)
+{
     char url[2048];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", (base ? atoi(base) : 18080) + service_offset(service), path);
+    service_url(url, sizeof url, service, path);
     char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     struct resp *r = perform(method, url, NULL, s ? "application/json" : NULL, s, s ? strlen(s) : 0, NULL, true);
     free(s);
     return r;
+}
+
+struct resp *e2e_service_raw(const char *service, const char *method, const char *path, const char *token,
+                             const char *content_type, const char *body, size_t len, bool internal)
+{
+    char url[2048];
+    service_url(url, sizeof url, service, path);
+    return perform(method, url, token, content_type, body, len, NULL, internal);
 }
 
 void e2e_resp_free(struct resp *r)

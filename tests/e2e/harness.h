@@ -23,6 +23,8 @@ struct resp {
     char content_type[128];
     char retry_after[32];
     char location[256];
+    char cache_control[128];
+    char content_type_options[32]; /* X-Content-Type-Options */
 };
 
 /* Base URL of the gateway (PB_GATEWAY), e.g. http://127.0.0.1:18080. */
@@ -37,6 +39,10 @@ struct resp *e2e_call_raw(const char *method, const char *path, const char *toke
 /* Call a service directly (bypassing the gateway) at base PB_PORT_BASE + offset, with the
  * internal service token: for /internal/ endpoints and /metrics. */
 struct resp *e2e_service(const char *service, const char *method, const char *path, json_t *body);
+/* The same with a raw body and content type (NULL for none), an optional bearer token, and
+ * the internal service token only when internal is true. */
+struct resp *e2e_service_raw(const char *service, const char *method, const char *path, const char *token,
+                             const char *content_type, const char *body, size_t len, bool internal);
 void e2e_resp_free(struct resp *r);
 
 /* Make calls from this thread leave from another loopback address (e.g. "127.0.0.2") so

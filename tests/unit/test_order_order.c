@@ -141,6 +141,97 @@ static void refund_policy_boundaries(void **state)
     assert_int_equal(order_refund(ACTOR_OWNER, OS_PAID, 9999, start, check_in, rules, 2), 4999); /* rounds down */
 }
 
+static void refund_explained(void **state)
+{
+    (void)state;
+    const struct refund_rule rules[] = {{48, 100}, {24, 50}};
+    int32_t start = 20010;
+    int64_t check_in = order_check_in_ms(start), h = 3600000;
+    struct refund_explain why;
+    assert_int_equal(order_refund_explain(ACTOR_OWNER, OS_PAID, 10000, start, check_in - 50 * h, rules, 2, &why), 10000);
+    assert_int_equal(why.basis, RB_POLICY);
+    assert_int_equal(why.min_hours, 48);
+    assert_int_equal(why.percent, 100);
+    assert_int_equal(why.hours_before, 50);
+    assert_int_equal(order_refund_explain(ACTOR_OWNER, OS_CONFIRMED, 10000, start, check_in - 30 * h, rules, 2, &why),
+                     5000);
+    assert_int_equal(why.min_hours, 24);
+    assert_int_equal(why.percent, 50);
+    /* no row covers 10 hours: nothing back, and it says so */
+    assert_int_equal(order_refund_explain(ACTOR_OWNER, OS_PAID, 10000, start, check_in - 10 * h, rules, 2, &why), 0);
+    assert_int_equal(why.basis, RB_NO_RULE);
+    assert_int_equal(why.percent, 0);
+    /* nothing paid yet: the rule still applies, the refund is 0 */
+    assert_int_equal(order_refund_explain(ACTOR_OWNER, OS_PENDING_PAYMENT, 0, start, check_in - 50 * h, rules, 2, &why),
+                     0);
+    assert_int_equal(why.basis, RB_POLICY);
+    assert_int_equal(why.percent, 100);
+    assert_int_equal(order_refund_explain(ACTOR_OWNER, OS_IN_CARE, 10000, start, check_in - 50 * h, rules, 2, &why), 0);
+    assert_int_equal(why.basis, RB_STAY_STARTED);
+    assert_int_equal(order_refund_explain(ACTOR_PROVIDER, OS_PAID, 10000, start, check_in, rules, 2, &why), 10000);
+    assert_int_equal(why.basis, RB_NOT_OWNER);
+    /* order_refund is the same function: every branch agrees */
+    for (int hours = -100; hours <= 100; hours += 7)
+        for (int st = OS_PENDING_PAYMENT; st <= OS_CANCELLED; st++)
+            assert_int_equal(order_refund(ACTOR_OWNER, st, 9999, start, check_in - hours * h, rules, 2),
+                             order_refund_explain(ACTOR_OWNER, st, 9999, start, check_in - hours * h, rules, 2, NULL));
+}
+
+static void refund_quote_shape(void **state)
+{
+    (void)state;
+    const struct refund_rule rules[] = {{48, 100}, {-1000000, 50}};
+    struct order o = {.id = 123, .status = OS_CONFIRMED, .paid_fen = 12000, .start = 20010};
+    int64_t check_in = order_check_in_ms(o.start), h = 3600000;
+    json_t *q = order_refund_quote_json(&o, check_in - 30 * h, rules, 2);
+    assert_string_equal(json_string_value(json_object_get(q, "order_id")), "123");
+    assert_string_equal(json_string_value(json_object_get(q, "status")), "confirmed");
+    assert_true(json_is_true(json_object_get(q, "cancellable")));
+    assert_int_equal(json_integer_value(json_object_get(q, "paid_fen")), 12000);
+    assert_int_equal(json_integer_value(json_object_get(q, "refund_fen")), 6000);
+    assert_int_equal(json_integer_value(json_object_get(q, "percent")), 50);
+    json_t *rule = json_object_get(q, "rule");
+    assert_string_equal(json_string_value(json_object_get(rule, "basis")), "policy");
+    assert_int_equal(json_integer_value(json_object_get(rule, "min_hours_before")), -1000000);
+    assert_int_equal(json_integer_value(json_object_get(rule, "percent")), 50);
+    assert_int_equal(json_integer_value(json_object_get(rule, "hours_before")), 30);
+    json_decref(q);
+    /* the owner cannot cancel once the pet is in care, nor a finished order */
+    const enum order_status closed[] = {OS_IN_CARE, OS_COMPLETED, OS_EXPIRED, OS_REJECTED, OS_CANCELLED};
+    for (size_t i = 0; i < sizeof closed / sizeof *closed; i++) {
+        o.status = closed[i];
+        q = order_refund_quote_json(&o, check_in - 100 * h, rules, 2);
+        assert_true(json_is_false(json_object_get(q, "cancellable")));
+        assert_int_equal(json_integer_value(json_object_get(q, "refund_fen")), 0);
+        assert_int_equal(json_integer_value(json_object_get(q, "percent")), 0);
+        rule = json_object_get(q, "rule");
+        assert_string_equal(json_string_value(json_object_get(rule, "basis")), "not_cancellable");
+        assert_true(json_is_null(json_object_get(rule, "min_hours_before")));
+        json_decref(q);
+    }
+    assert_true(order_owner_may_cancel(OS_PENDING_PAYMENT));
+    assert_true(order_owner_may_cancel(OS_PAID));
+    assert_true(order_owner_may_cancel(OS_CONFIRMED));
+}
+
+static void quote_shape(void **state)
+{
+    (void)state;
+    struct order o = {.listing_id = 77, .pets = 2, .start = 20010, .end = 20013, .nights = 3, .price_fen = 12000};
+    assert_true(order_price(o.price_fen, o.nights, o.pets, &o.total_fen));
+    json_t *q = order_quote_json(&o);
+    assert_int_equal(json_object_size(q), 8);
+    assert_string_equal(json_string_value(json_object_get(q, "listing_id")), "77");
+    assert_string_equal(json_string_value(json_object_get(q, "start_date")), "2024-10-14");
+    assert_string_equal(json_string_value(json_object_get(q, "end_date")), "2024-10-17");
+    assert_int_equal(json_integer_value(json_object_get(q, "nights")), 3);
+    assert_int_equal(json_integer_value(json_object_get(q, "pets")), 2);
+    assert_int_equal(json_integer_value(json_object_get(q, "price_per_night_fen")), 12000);
+    assert_int_equal(json_integer_value(json_object_get(q, "total_fen")), 72000);
+    assert_string_equal(json_string_value(json_object_get(q, "currency")), "CNY");
+    json_decref(q);
+}
+
 static void month_tables(void **state)
 {
     (void)state;
@@ -195,6 +286,8 @@ int main(void)
         cmocka_unit_test(releases_and_visibility), cmocka_unit_test(dates_and_price),
         cmocka_unit_test(refund_policy_boundaries), cmocka_unit_test(month_tables),
         cmocka_unit_test(schedule),        cmocka_unit_test(care_window),
+        cmocka_unit_test(refund_explained), cmocka_unit_test(refund_quote_shape),
+        cmocka_unit_test(quote_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

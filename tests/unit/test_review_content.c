@@ -189,6 +189,49 @@ static void views(void **state)
     free(s);
 }
 
+static void moderator_view(void **state)
+{
+    (void)state;
+    struct review r = sample();
+    assert_true(review_seal(&r));
+    /* visible: nothing withheld, so no originals */
+    json_t *j = review_admin_json(&r, true);
+    assert_false(json_is_true(json_object_get(j, "hidden")));
+    assert_true(json_is_null(json_object_get(j, "moderated_original")));
+    assert_true(json_is_true(json_object_get(j, "integrity_ok")));
+    assert_true(json_is_null(json_object_get(j, "hidden_at")));
+    assert_string_equal(json_string_value(json_object_get(j, "provider_id")), "300000000000000004");
+    assert_int_equal(json_integer_value(json_object_get(j, "rating")), 5);
+    json_decref(j);
+    /* hidden: the public fields stay withheld, the originals are beside them */
+    r.hidden = true;
+    r.hidden_reason = "含广告";
+    r.hidden_ms = 1767312000000LL;
+    j = review_admin_json(&r, true);
+    assert_true(json_is_true(json_object_get(j, "hidden")));
+    assert_string_equal(json_string_value(json_object_get(j, "hidden_reason")), "含广告");
+    assert_string_equal(json_string_value(json_object_get(j, "hidden_at")), "2026-01-02T00:00:00.000Z");
+    assert_true(json_is_null(json_object_get(j, "rating")));
+    assert_true(json_is_null(json_object_get(j, "text")));
+    json_t *o = json_object_get(j, "moderated_original");
+    assert_int_equal(json_integer_value(json_object_get(o, "rating")), 5);
+    assert_int_equal(json_integer_value(json_object_get(o, "care")), 4);
+    assert_true(json_is_null(json_object_get(o, "communication")));
+    assert_int_equal(json_integer_value(json_object_get(o, "cleanliness")), 3);
+    assert_string_equal(json_string_value(json_object_get(o, "text")), "很好的寄养。\n狗狗很开心！");
+    json_decref(j);
+    /* failing its integrity check but not moderated: hidden stays false, integrity_ok says why */
+    r.hidden = false;
+    r.hidden_reason = NULL;
+    r.hidden_ms = 0;
+    j = review_admin_json(&r, false);
+    assert_false(json_is_true(json_object_get(j, "hidden")));
+    assert_true(json_is_null(json_object_get(j, "hidden_reason")));
+    assert_true(json_is_false(json_object_get(j, "integrity_ok")));
+    assert_non_null(json_string_value(json_object_get(json_object_get(j, "moderated_original"), "text")));
+    json_decref(j);
+}
+
 static void order_completed_events(void **state)
 {
     (void)state;
@@ -235,6 +278,7 @@ int main(void)
         cmocka_unit_test(every_content_field_counts),
         cmocka_unit_test(integrity_of_stored_rows),
         cmocka_unit_test(views),
+        cmocka_unit_test(moderator_view),
         cmocka_unit_test(order_completed_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,6 +71,37 @@ static void parameters_and_not_found(void **state)
     router_free(r);
 }
 
+/* The order service's routes as registered: the literals quote and refund-quote are not
+ * taken for an {id} or an {action}. */
+static void order_quotes_are_literals(void **state)
+{
+    (void)state;
+    static int CREATE, QUOTE, GET, REFUND_QUOTE, ACTION, CARE_GET;
+    struct router *r = router_new();
+    assert_int_equal(router_add(r, "POST", "/api/v1/orders", &CREATE), 0);
+    assert_int_equal(router_add(r, "POST", "/api/v1/orders/quote", &QUOTE), 0);
+    assert_int_equal(router_add(r, "GET", "/api/v1/orders/{id}", &GET), 0);
+    assert_int_equal(router_add(r, "GET", "/api/v1/orders/{id}/refund-quote", &REFUND_QUOTE), 0);
+    assert_int_equal(router_add(r, "POST", "/api/v1/orders/{id}/{action}", &ACTION), 0);
+    assert_int_equal(router_add(r, "GET", "/api/v1/orders/{id}/care-logs", &CARE_GET), 0);
+    struct router_match m;
+    assert_int_equal(router_match(r, "POST", "/api/v1/orders/quote", &m), ROUTER_FOUND);
+    assert_ptr_equal(m.handler, &QUOTE);
+    assert_int_equal(m.nparams, 0);
+    /* GET of the literal is not GET /orders/{id} with id "quote" */
+    assert_int_equal(router_match(r, "GET", "/api/v1/orders/quote", &m), ROUTER_METHOD_NOT_ALLOWED);
+    assert_int_equal(router_match(r, "GET", "/api/v1/orders/42", &m), ROUTER_FOUND);
+    assert_ptr_equal(m.handler, &GET);
+    assert_int_equal(router_match(r, "GET", "/api/v1/orders/42/refund-quote", &m), ROUTER_FOUND);
+    assert_ptr_equal(m.handler, &REFUND_QUOTE);
+    assert_string_equal(router_param(&m, "id"), "42");
+    /* refund-quote is not an action */
+    assert_int_equal(router_match(r, "POST", "/api/v1/orders/42/refund-quote", &m), ROUTER_METHOD_NOT_ALLOWED);
+    assert_int_equal(router_match(r, "POST", "/api/v1/orders/42/cancel", &m), ROUTER_FOUND);
+    assert_ptr_equal(m.handler, &ACTION);
+    router_free(r);
+}
+
 static void malformed_patterns_are_refused(void **state)
 {
     (void)state;
@@ -90,6 +121,7 @@ int main(void)
         cmocka_unit_test(literal_beats_parameter),
         cmocka_unit_test(method_not_allowed_never_falls_through),
         cmocka_unit_test(parameters_and_not_found),
+        cmocka_unit_test(order_quotes_are_literals),
         cmocka_unit_test(malformed_patterns_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,6 +53,30 @@ static void login_keys(void **state)
     assert_false(account_login_key(LOGIN_USERNAME, "a-very-long-name-that-does-not-fit-in-the-buffer-at-all-no", k, 16));
 }
 
+static void search_keys(void **state)
+{
+    (void)state;
+    char like[64], exact[64];
+    /* a username prefix, compared as logins are (ASCII case-insensitively) */
+    assert_true(account_search_keys("Alice", like, sizeof like, exact, sizeof exact));
+    assert_string_equal(like, "u:alice%");
+    assert_string_equal(exact, "");
+    /* LIKE's wildcards and the escape character itself stand for themselves */
+    assert_true(account_search_keys("a_b%c!d", like, sizeof like, exact, sizeof exact));
+    assert_string_equal(like, "u:a!_b!%c!!d%");
+    /* a phone or an email is also looked up exactly */
+    assert_true(account_search_keys("+8613800138000", like, sizeof like, exact, sizeof exact));
+    assert_string_equal(like, "u:+8613800138000%");
+    assert_string_equal(exact, "p:+8613800138000");
+    assert_true(account_search_keys("Bob@Example.COM", like, sizeof like, exact, sizeof exact));
+    assert_string_equal(exact, "e:bob@example.com");
+    assert_true(account_search_keys("小明", like, sizeof like, exact, sizeof exact));
+    assert_string_equal(like, "u:小明%");
+    /* too small a buffer is refused, never truncated */
+    assert_false(account_search_keys("abcdefgh", like, 8, exact, sizeof exact));
+    assert_false(account_search_keys("13800138000", like, sizeof like, exact, 5));
+}
+
 static void status_machine(void **state)
 {
     (void)state;
@@ -126,6 +150,7 @@ int main(void)
         cmocka_unit_test(usernames),
         cmocka_unit_test(passwords_phones_emails),
         cmocka_unit_test(login_keys),
+        cmocka_unit_test(search_keys),
         cmocka_unit_test(status_machine),
         cmocka_unit_test(throttling),
         cmocka_unit_test(views_show_only_what_they_should),

@@ -1,0 +1,62 @@
+/* The media service: photo uploads (decoded, resized and stripped of metadata with
+ * libvips), content-addressed files in the media folder that nginx serves, signed URLs for
+ * the private ones, and the resolve call other services make when photos are attached. */
+#include "config.h"
+#include "files.h"
+#include "image.h"
+#include "log.h"
+#include "routes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_UPLOAD (8L << 20) /* 8 MiB, as the gateway's client_max_body_size 8m */
+
+static struct media_app app = {.limits = MEDIA_LIMITS_DEFAULT};
+
+/* $PB_MEDIA_DIR, else $PB_HOME/media, else var/media (a malloc'd copy). */
+static char *media_dir(void)
+{
+    const char *d = config_str("PB_MEDIA_DIR", NULL);
+    if (d)
+        return strdup(d);
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s/media", config_str("PB_HOME", "var"));
+    return strdup(buf);
+}
+
+static enum err init(struct svc *s)
+{
+    s->app = &app;
+    app.wait_ms = config_long("PB_MEDIA_QUEUE_WAIT_MS", 10000, 0, 120000);
+    app.user_timeout_ms = config_long("PB_MEDIA_USER_TIMEOUT_MS", 2000, 50, 30000);
+    unsigned workers = (unsigned)config_long("PB_MEDIA_WORKERS", 2, 1, 64);
+    if (!(app.dir = media_dir()) || !files_prepare(app.dir))
+        return ERR_UNAVAILABLE;
+    if (!image_init("pb-media", workers))
+        return ERR_INTERNAL;
+    LOG_I("media: files in %s, %u image(s) processed at once", app.dir, workers);
+    return ERR_OK;
+}
+
+static void fini(struct svc *s)
+{
+    (void)s;
+    image_shutdown();
+    free(app.dir);
+    app.dir = NULL;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct svc_spec spec = {
+        .name = "media",
+        .needs = SVC_DB | SVC_CACHE,
+        .init = init,
+        .routes = media_routes,
+        .fini = fini,
+        .max_body = MAX_UPLOAD,
+    };
+    return svc_main(argc, argv, &spec);
+}
