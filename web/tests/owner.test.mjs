@@ -264,6 +264,7 @@ test('an owner signs up, records a pet with a photo, finds and books a listing, 
   await page.getByTestId('cancel-confirm').click()
   await page.locator('[data-test="order-status"][data-status="cancelled"]').waitFor({ timeout: 20000 })
   await page.locator('[data-test="order-history"] [data-status="cancelled"]').waitFor()
+  await page.getByTestId('refund-quote').waitFor({ state: 'hidden' })
   await shot(page, 'order-cancelled')
 
   // the orders list shows it
@@ -467,6 +468,7 @@ test('switching to English translates the search and listing pages', async () =>
   await page.getByTestId('lang-switch').click()
   await page.getByTestId('lang-en').click()
   await page.locator('h1', { hasText: 'Find boarding' }).waitFor()
+  await page.getByTestId('lang-en').waitFor({ state: 'hidden' })
   assert.equal(await page.getAttribute('html', 'lang'), 'en')
   const filters = await page.getByTestId('search-filters').innerText()
   for (const label of ['City', 'Check-in', 'Check-out', 'Species', 'Keywords']) assert.ok(filters.includes(label), `${label} in ${filters}`)
