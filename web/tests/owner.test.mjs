@@ -142,11 +142,12 @@ async function registerOwnerUi(page, shot) {
 const allowDemoPhotos = (page) => page.allowedProblems.push(/ERR_NAME_NOT_RESOLVED/)
 
 // Screenshots taken from the top of the page (a full-page shot of a scrolled page draws the
-// sticky header in the middle).
+// sticky header in the middle), once what fades in has appeared.
 function topShooter(journey) {
   const raw = shooter(journey)
   return async (page, name) => {
     await page.evaluate(() => window.scrollTo(0, 0))
+    await page.waitForTimeout(400) // tags and messages fade in
     return raw(page, name)
   }
 }
