@@ -117,8 +117,9 @@ export async function adminToken() {
 // Sign a page in through the login form.
 export async function loginUi(page, username, password) {
   await page.goto(`${BASE}/login`)
-  await page.getByTestId('login-username').locator('input').fill(username)
-  await page.getByTestId('login-password').locator('input').fill(password)
+  // Element Plus puts an el-input's attributes on its <input> itself
+  await page.locator('input[data-test="login-username"], [data-test="login-username"] input').first().fill(username)
+  await page.locator('input[data-test="login-password"], [data-test="login-password"] input').first().fill(password)
   await page.getByTestId('login-submit').click()
   await page.waitForURL((u) => !u.pathname.startsWith('/login'))
 }
