@@ -33,7 +33,8 @@ curl -s -X POST -H "X-Internal-Token: $(<"$PB_HOME/secrets/internal-token")" -H 
     "http://127.0.0.1:$((PB_PORT_BASE + 3))/internal/v1/listings/$storm_listing/approve" >/dev/null
 STORM=$PB_HOME/bench-orders-storm.txt
 echo "$storm_listing" >"$STORM"
-today=$(($(date -u +%s) / 86400))
+# the platform day (UTC+8 unless PB_UTC_OFFSET_S says otherwise), as the order service counts
+today=$((($(date -u +%s) + ${PB_UTC_OFFSET_S:-28800}) / 86400))
 C=$PB_BENCH_CONNECTIONS
 
 # MariaDB's own write transactions on the same server: the ceiling every booking shares

@@ -1,6 +1,8 @@
 /* Date arithmetic (Howard Hinnant's civil-from-days algorithms) and timestamp formatting. */
 #include "dates.h"
 
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,11 +90,30 @@ int64_t time_now_ms(void)
     return ((int64_t)ts.tv_sec + offset_s) * 1000 + ts.tv_nsec / 1000000;
 }
 
-int32_t date_today(void)
+long date_utc_offset_s(void)
 {
-    int64_t ms = time_now_ms();
+    static _Atomic long cached = LONG_MIN;
+    long v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v == LONG_MIN) { /* every thread computes the same value: storing it twice is harmless */
+        const char *o = getenv("PB_UTC_OFFSET_S");
+        char *end = NULL;
+        v = o && *o ? strtol(o, &end, 10) : 28800;
+        if (o && *o && (*end || v < -14 * 3600 || v > 14 * 3600))
+            v = 28800;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v;
+}
+
+int32_t date_of_ms(int64_t unix_ms)
+{
+    int64_t ms = unix_ms + (int64_t)date_utc_offset_s() * 1000;
     return (int32_t)((ms >= 0 ? ms : ms - 86399999) / 86400000);
 }
+
+int64_t date_start_ms(int32_t days) { return (int64_t)days * 86400000 - (int64_t)date_utc_offset_s() * 1000; }
+
+int32_t date_today(void) { return date_of_ms(time_now_ms()); }
 
 char *time_format_ms(int64_t ms, char *buf)
 {

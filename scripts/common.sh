@@ -52,6 +52,12 @@ export PB_HOME PB_BUILD_DIR PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT P
 
 PB_DB_SOCKET=$PB_HOME/mariadb/mysqld.sock
 
+# A date of the platform's calendar (its time zone is PB_UTC_OFFSET_S seconds east of UTC,
+# default China's UTC+8, as in lib/dates.h): pb_day [days from today] → YYYY-MM-DD.
+pb_day() {
+    date -u -d "@$(($(date -u +%s) + ${PB_UTC_OFFSET_S:-28800} + ${1:-0} * 86400))" +%F
+}
+
 pb_die() {
     printf 'error: %s\n' "$*" >&2
     exit 1

@@ -52,8 +52,8 @@ petid=$(jq -r .id <<<"$pet")
 jq -r '"   \(.name): \(.breed), \(.weight_kg) kg, 过敏: \(.care.allergies // "-")"' <<<"$pet"
 step_pause
 
-today=$(date -u +%F)
-tomorrow=$(date -u -d tomorrow +%F)
+today=$(pb_day)
+tomorrow=$(pb_day 1)
 bold "3. The owner searches: dogs in 上海, a room tonight, sorted by rating"
 results=$(call GET "/api/v1/listings?city=%E4%B8%8A%E6%B5%B7&species=dog&start_date=$today&end_date=$tomorrow&pets=1&sort=rating&limit=10")
 jq -r '.items[] | "   \(.title) · \(.district) · ¥\(.price_per_night_fen/100)/晚 · 评分 \(.rating.average // "-") (\(.rating.count))"' <<<"$results"

@@ -92,7 +92,7 @@ bool order_price(int64_t price, int nights, int pets, int64_t *total)
     return true;
 }
 
-int64_t order_check_in_ms(int32_t start_date) { return ((int64_t)start_date * 86400 + 6 * 3600) * 1000; }
+int64_t order_check_in_ms(int32_t start_date) { return date_start_ms(start_date) + 14 * 3600 * 1000; }
 
 const char *const REFUND_BASIS_NAMES[] = {"policy", "no_rule", "stay_started", "not_owner", NULL};
 

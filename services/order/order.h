@@ -73,7 +73,7 @@ struct refund_rule {
     int percent;
 };
 
-/* Check-in time: 14:00 China time (06:00 UTC) on the start date. */
+/* Check-in time: 14:00 in the platform's time zone (06:00 UTC for China) on the start date. */
 int64_t order_check_in_ms(int32_t start_date);
 
 /* What an owner's cancellation refunds: paid_fen x the percent of the first matching rule

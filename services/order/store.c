@@ -704,17 +704,25 @@ static enum err day_stays(struct db_conn *c, int32_t day, struct order_day_stats
 enum err store_day_stats(struct svc *s, int32_t day, struct order_day_stats *out)
 {
     struct order_day_stats st = {0};
-    int64_t from = (int64_t)day * 86400000, to = from + 86400000;
+    /* a platform day (UTC+8 by default) runs from 16:00 UTC the day before; the monthly tables
+     * are named by the UTC month of the ids, so the day may straddle two of them */
+    int64_t from = date_start_ms(day), to = from + 86400000;
+    int32_t first = (int32_t)(from / 86400000), last = (int32_t)((to - 1) / 86400000);
     char table[32];
     struct db_conn *c = db_acquire(s->db);
     if (!c)
         return ERR_UNAVAILABLE;
-    snprintf(table, sizeof table, "orders_%06d", month_of(day));
-    enum err e = count_in(c, SQL_DAY_CREATED, table, &st.created, "uu", ids_compose(from, 0, 0),
-                          ids_compose(to, 0, 0));
-    /* the history of the months of day-2 .. day (one or two distinct months) */
-    int months[3] = {month_of(day - 2), month_of(day - 1), month_of(day)};
-    for (size_t i = 0; e == ERR_OK && i < 3; i++) {
+    enum err e = ERR_OK;
+    int created[2] = {month_of(first), month_of(last)};
+    for (size_t i = 0; e == ERR_OK && i < 2; i++) {
+        if (i > 0 && created[i] == created[i - 1])
+            continue;
+        snprintf(table, sizeof table, "orders_%06d", created[i]);
+        e = count_in(c, SQL_DAY_CREATED, table, &st.created, "uu", ids_compose(from, 0, 0), ids_compose(to, 0, 0));
+    }
+    /* the history of the orders made from two days before: their UTC months, in order */
+    int months[4] = {month_of(first - 2), month_of(first - 1), month_of(first), month_of(last)};
+    for (size_t i = 0; e == ERR_OK && i < 4; i++) {
         if (i > 0 && months[i] == months[i - 1])
             continue;
         snprintf(table, sizeof table, "order_history_%06d", months[i]);
@@ -747,7 +755,7 @@ static const char *const EVENT_OF[OA__COUNT] = {
 /* Timing rules on top of the state machine. */
 static const char *timing_problem(const struct order *o, const struct change *ch)
 {
-    int32_t today = (int32_t)(ch->now_ms / 86400000);
+    int32_t today = date_of_ms(ch->now_ms);
     switch (ch->action) {
     case OA_CHECK_IN:
         return today < o->start ? "check-in opens on the start date" : NULL;

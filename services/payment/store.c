@@ -408,7 +408,7 @@ static const char SQL_DAY_LEDGER[] =
 
 enum err store_day_stats(struct svc *s, int32_t day, struct pay_day_stats *out)
 {
-    int64_t from = (int64_t)day * 86400000, to = from + 86400000;
+    int64_t from = date_start_ms(day), to = from + 86400000; /* the platform's day, in UTC ms */
     struct db_rows *r = NULL;
     enum err e = db_query1(s->db, &r, SQL_DAY_LEDGER, "uii", ids_compose(from - 86400000, 0, 0), from, to);
     if (e == ERR_OK)

@@ -53,12 +53,32 @@ static void timestamps(void **state)
     assert_string_equal(time_format_ms(0, buf), "1970-01-01T00:00:00.000Z");
 }
 
+/* The platform's days are China's (UTC+8 by default): 16:00 UTC is already the next day in
+ * Beijing, and a day starts at 16:00 UTC of the day before. */
+static void platform_days(void **state)
+{
+    (void)state;
+    unsetenv("PB_UTC_OFFSET_S"); /* read once: this test sets nothing else */
+    assert_int_equal(date_utc_offset_s(), 28800);
+    int32_t d = date_from_civil(2026, 12, 7);
+    /* 2026-12-06T15:59:59.999Z is 23:59:59.999 on 6 December in Beijing */
+    int64_t before = (int64_t)(d - 1) * 86400000 + 16 * 3600000 - 1;
+    assert_int_equal(date_of_ms(before), d - 1);
+    assert_int_equal(date_of_ms(before + 1), d);
+    assert_int_equal(date_start_ms(d), before + 1);
+    assert_int_equal(date_of_ms(date_start_ms(d) + 86399999), d);
+    /* before 1970 in the platform's zone: floor, not truncation */
+    assert_int_equal(date_of_ms(-28800000 - 1), -1);
+    assert_int_equal(date_of_ms(-28800000), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(civil_roundtrip),
         cmocka_unit_test(strict_date_parse),
         cmocka_unit_test(timestamps),
+        cmocka_unit_test(platform_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { deflateSync } from 'node:zlib'
-import { ADMIN_PASSWORD, ADMIN_USER, BASE, PHONE, adminToken, api, apiOk, expectClean, launch, loginApi, openPage, shooter, uniq } from './harness.mjs'
+import { ADMIN_PASSWORD, ADMIN_USER, BASE, PHONE, adminToken, api, apiOk, daysFromNow, expectClean, launch, loginApi, openPage, shooter, uniq } from './harness.mjs'
 
 const PASSWORD = 'AdminTest2024'
 const T = { timeout: 180000 }
@@ -159,7 +159,6 @@ async function uploadPhoto(token, purpose, colour) {
   return JSON.parse(text)
 }
 
-const utcDay = (offset = 0) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 async function until(what, fn, ms = 20000) {
   const end = Date.now() + ms
@@ -348,7 +347,7 @@ test('an abusive review is hidden with a reason and the public sees it hidden', 
   const order = await apiOk('POST', '/api/v1/orders', {
     token: ot,
     headers: { 'Idempotency-Key': uniq('wadk') },
-    body: { listing_id: s.clean, pet_ids: [pet.id], start_date: utcDay(0), end_date: utcDay(1) },
+    body: { listing_id: s.clean, pet_ids: [pet.id], start_date: daysFromNow(0), end_date: daysFromNow(1) },
   })
   const pay = await apiOk('POST', '/api/v1/payments', { token: ot, headers: { 'Idempotency-Key': uniq('wadk') }, body: { order_id: order.id } })
   await apiOk('POST', `/api/v1/payments/${pay.payment_id || pay.id}/sandbox`, { token: ot, body: { outcome: 'succeed' } })

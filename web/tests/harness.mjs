@@ -38,6 +38,8 @@ export async function openPage(browser, { viewport = DESKTOP, locale = 'zh-CN', 
   const context = await browser.newContext({
     viewport,
     locale,
+    // a user in China: the platform's days are Beijing's, whatever the machine's zone
+    timezoneId: 'Asia/Shanghai',
     deviceScaleFactor: 1,
     ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}),
   })
@@ -129,8 +131,7 @@ export function isoDate(d) {
   const z = (n) => String(n).padStart(2, '0')
   return `${d.getFullYear()}-${z(d.getMonth() + 1)}-${z(d.getDate())}`
 }
+// n days after today in the platform's calendar (UTC+8, as the server counts days)
 export function daysFromNow(n) {
-  const d = new Date()
-  d.setDate(d.getDate() + n)
-  return isoDate(d)
+  return new Date(Date.now() + 8 * 3600 * 1000 + n * 86400000).toISOString().slice(0, 10)
 }

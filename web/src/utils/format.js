@@ -21,8 +21,12 @@ export function addDays(iso, n) {
   return isoDate(new Date(y, m - 1, d + n))
 }
 
+// The platform's calendar is China's (UTC+8, no daylight saving), whatever the browser's time
+// zone: "today" is the day the server counts from (lib/dates.h, PB_UTC_OFFSET_S).
+export const PLATFORM_UTC_OFFSET_MS = 8 * 3600 * 1000
+
 export function today() {
-  return isoDate(new Date())
+  return new Date(Date.now() + PLATFORM_UTC_OFFSET_MS).toISOString().slice(0, 10)
 }
 
 export function nightsBetween(start, end) {
