@@ -1181,7 +1181,7 @@ static void reminders_fire_once_at_their_times(void **state)
     const long stay_offset = 3L * 86400; /* the day the stay reminders are checked */
     int64_t now = time_now_ms();
     int32_t today = date_today();
-    int32_t later = (int32_t)((now + (stay_offset + 120) * 1000LL) / 86400000LL); /* "today" at that offset */
+    int32_t later = date_of_ms(now + (stay_offset + 120) * 1000LL); /* "today" at that offset */
     char a[IDS_STR_LEN], b[IDS_STR_LEN], cc[IDS_STR_LEN], d[IDS_STR_LEN], e[IDS_STR_LEN], x[IDS_STR_LEN],
         pb[TIME_STR_LEN], ab[TIME_STR_LEN], ca[TIME_STR_LEN];
     fresh_id(a), fresh_id(b), fresh_id(cc), fresh_id(d), fresh_id(e);
