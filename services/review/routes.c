@@ -203,8 +203,28 @@ static void h_list(struct http_req *r)
     read_cursor(r, &v, &before);
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
-    struct review_filter f = {listing, -1};
+    struct review_filter f = {.listing_id = listing, .hidden = -1};
     reply_page(r, &f, before, (size_t)limit, render);
+done:
+    jv_free(&v);
+}
+
+/* ---------- GET /api/v1/reviews?order_id= ---------- */
+
+/* The review of one stay (public like every review): {items: [it]} or {items: []}. */
+static void h_by_order(struct http_req *r)
+{
+    struct jv v;
+    const char *order = NULL;
+    uint64_t order_id = 0;
+    jv_init(&v);
+    if (jv_q_str(&v, "order_id", http_query(r, "order_id"), JV_REQUIRED, 1, IDS_STR_LEN, &order) &&
+        !ids_parse(order, &order_id))
+        jv_fail(&v, "order_id", "is not a valid id");
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    struct review_filter f = {.order_id = order_id, .hidden = -1};
+    reply_page(r, &f, UINT64_MAX, 1, render);
 done:
     jv_free(&v);
 }
@@ -288,7 +308,7 @@ static void h_internal_list(struct http_req *r)
 {
     static const char *const BOOLS[] = {"false", "true", NULL};
     struct jv v;
-    struct review_filter f = {0, -1};
+    struct review_filter f = {.hidden = -1};
     const char *listing = NULL;
     uint64_t before;
     int64_t limit;
@@ -311,6 +331,7 @@ done:
 void review_routes(struct svc *s)
 {
     svc_route(s, "POST", "/api/v1/reviews", h_post);
+    svc_route(s, "GET", "/api/v1/reviews", h_by_order);
     svc_route(s, "POST", "/api/v1/reviews/{id}/reply", h_reply);
     svc_route(s, "GET", "/api/v1/listings/{id}/reviews", h_list);
     svc_route(s, "GET", "/api/v1/listings/{id}/rating", h_rating);

@@ -34,6 +34,8 @@ static const char SQL_REVIEWS_BY_LISTING_HIDDEN[] =
     "SELECT " REVIEW_COLS " FROM review WHERE listing_id = ? AND hidden = ? AND id < ? ORDER BY id DESC LIMIT ?";
 static const char SQL_REVIEWS_BY_HIDDEN[] =
     "SELECT " REVIEW_COLS " FROM review WHERE hidden = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_REVIEWS_BY_ORDER[] =
+    "SELECT " REVIEW_COLS " FROM review WHERE order_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
 static const char SQL_REVIEWS_ALL[] = "SELECT " REVIEW_COLS " FROM review WHERE id < ? ORDER BY id DESC LIMIT ?";
 static const char SQL_REVIEW_HEAD[] =
     "SELECT listing_id, provider_id, owner_id, reply_ms IS NOT NULL, hidden FROM review WHERE id = ?";
@@ -297,7 +299,9 @@ enum err store_reviews_page(struct svc *s, const struct review_filter *f, uint64
     /* one row beyond the page says whether there is a next one */
     int64_t rows = (int64_t)limit + 1, hidden = f->hidden > 0;
     enum err e;
-    if (f->listing_id && f->hidden >= 0)
+    if (f->order_id)
+        e = db_query1(s->db, &r, SQL_REVIEWS_BY_ORDER, "uui", f->order_id, before_id, rows);
+    else if (f->listing_id && f->hidden >= 0)
         e = db_query1(s->db, &r, SQL_REVIEWS_BY_LISTING_HIDDEN, "uiui", f->listing_id, hidden, before_id, rows);
     else if (f->listing_id)
         e = db_query1(s->db, &r, SQL_REVIEWS_BY_LISTING, "uui", f->listing_id, before_id, rows);

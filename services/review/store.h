@@ -44,6 +44,7 @@ enum err store_review_get(struct svc *s, uint64_t id, store_review_fn each, void
 
 /* Which reviews a page holds. */
 struct review_filter {
+    uint64_t order_id;   /* 0: every order (a stay has at most one review) */
     uint64_t listing_id; /* 0: every listing */
     int hidden;          /* 1: only hidden by moderation, 0: only not hidden, -1: both */
 };

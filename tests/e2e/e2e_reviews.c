@@ -249,7 +249,28 @@ static void post_and_read_back(void **state)
     assert_non_null(l);
     assert_true(json_equal(l, c->json));
     json_decref(l);
+    /* and found by its stay (the stay's page asks so), by anyone */
+    char q[96];
+    snprintf(q, sizeof q, "/api/v1/reviews?order_id=%s", order);
+    struct resp *byo = e2e_call("GET", q, NULL, NULL);
+    EXPECT_STATUS(byo, 200);
+    assert_int_equal(json_array_size(e2e_get(byo, "items")), 1);
+    assert_true(json_equal(e2e_get(byo, "items.0"), c->json));
+    assert_true(json_is_null(e2e_get(byo, "next_cursor")));
+    e2e_resp_free(byo);
     e2e_resp_free(c);
+    /* a stay without a review: none; a missing or malformed order id: 422 naming it */
+    byo = e2e_call("GET", "/api/v1/reviews?order_id=123456789012345", NULL, NULL);
+    EXPECT_STATUS(byo, 200);
+    assert_int_equal(json_array_size(e2e_get(byo, "items")), 0);
+    e2e_resp_free(byo);
+    const char *bad[] = {"/api/v1/reviews", "/api/v1/reviews?order_id=abc", "/api/v1/reviews?order_id="};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        byo = e2e_call("GET", bad[i], NULL, NULL);
+        EXPECT_ERROR(byo, 422, "validation_failed");
+        assert_non_null(e2e_field_error(byo, "order_id"));
+        e2e_resp_free(byo);
+    }
 
     /* what MariaDB holds: the SHA-256 of the documented canonical form, computed by MariaDB */
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_review.review WHERE id = ? AND content_sha256 = SHA2(CONCAT("

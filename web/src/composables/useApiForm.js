@@ -1,7 +1,7 @@
 // Sending a form: a busy flag, the server's field errors in the user's language (bind them
 // with <el-form-item :error="errors.<field>">), and a message for the error as a whole.
 import { reactive, ref } from 'vue'
-import { ElMessage } from 'element-plus'
+import { ElMessage } from '../utils/feedback.js'
 import { errorMessage, fieldErrors } from '../api/errors.js'
 
 export function useApiForm() {
