@@ -48,6 +48,10 @@ static const char SQL_HISTORY[] =
 static const char SQL_INDEX_ADD[] =
     "INSERT INTO %s (user_id, order_id, status, start_date, end_date, pets) VALUES (?, ?, ?, ?, ?, ?)";
 static const char SQL_INDEX_STATUS[] = "UPDATE %s SET status = ? WHERE user_id = ? AND order_id = ?";
+/* A check-out before the last night: the provider's schedule counts the pet in care until the
+ * day it left, not until the booked end (the order itself keeps the dates it was booked for). */
+static const char SQL_INDEX_CHECKED_OUT[] =
+    "UPDATE %s SET status = ?, end_date = LEAST(end_date, ?) WHERE user_id = ? AND order_id = ?";
 static const char SQL_INDEX_PAGE[] =
     "SELECT order_id FROM %s WHERE user_id = ? AND order_id < ? ORDER BY order_id DESC LIMIT ?";
 static const char SQL_INDEX_PAGE_STATUS[] =
@@ -817,7 +821,14 @@ static enum err change_tx(struct db_conn *c, void *arg)
     for (int role = ACTOR_OWNER; e == ERR_OK && role <= ACTOR_PROVIDER; role++) {
         uint64_t user = role == ACTOR_OWNER ? o->owner_id : o->provider_id;
         index_table(x->s, (enum actor)role, user, table, sizeof table);
-        e = db_exec(c, NULL, sql1(sql, sizeof sql, SQL_INDEX_STATUS, table), "suu", ORDER_STATUS_NAMES[to], user, o->id);
+        if (role == ACTOR_PROVIDER && ch->action == OA_CHECK_OUT) {
+            char left[DATE_STR_LEN];
+            e = db_exec(c, NULL, sql1(sql, sizeof sql, SQL_INDEX_CHECKED_OUT, table), "ssuu", ORDER_STATUS_NAMES[to],
+                        date_format(date_of_ms(ch->now_ms), left), user, o->id);
+        } else {
+            e = db_exec(c, NULL, sql1(sql, sizeof sql, SQL_INDEX_STATUS, table), "suu", ORDER_STATUS_NAMES[to], user,
+                        o->id);
+        }
     }
     if (e == ERR_OK && release)
         e = db_exec(c, NULL, SQL_PET_NIGHTS_FREE, "u", o->id);

@@ -504,6 +504,41 @@ static void provider_schedule(void **state)
     r = e2e_call("GET", path, w.provider.token, NULL);
     EXPECT_ERROR(r, 422, "validation_failed");
     e2e_resp_free(r);
+
+    /* a stay of three nights from today, checked out the day it began: the schedule shows it
+     * leaving today and no longer in care on the nights it was booked for; the order keeps them */
+    char p3[24], o3[24];
+    e2e_pet_new(&w.owner, NULL, p3);
+    const char *c3[] = {p3};
+    r = book(&w.owner, w.listing, c3, 1, 0, 3, NULL);
+    EXPECT_STATUS(r, 201);
+    snprintf(o3, sizeof o3, "%s", e2e_str(r, "id"));
+    e2e_resp_free(r);
+    e2e_pay(&w.owner, o3, NULL);
+    static const char *const steps[] = {"accept", "check-in", "check-out"};
+    for (size_t i = 0; i < 3; i++) {
+        r = act(o3, steps[i], &w.provider, NULL);
+        EXPECT_STATUS(r, 200);
+        e2e_resp_free(r);
+    }
+    day(0, from);
+    day(3, to);
+    snprintf(path, sizeof path, "/api/v1/providers/me/schedule?from=%s&to=%s", from, to);
+    r = e2e_call("GET", path, w.provider.token, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "0.arrivals.0"), o3);
+    assert_string_equal(e2e_str(r, "0.departures.0"), o3);
+    assert_int_equal(e2e_int(r, "0.in_care.orders"), 0);
+    assert_int_equal(e2e_int(r, "1.in_care.orders"), 0); /* o1 arrives on day 2 */
+    assert_int_equal(e2e_int(r, "2.in_care.orders"), 1); /* o1 only */
+    assert_int_equal(json_array_size(e2e_get(r, "3.departures")), 0);
+    e2e_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/orders/%s", o3);
+    r = e2e_call("GET", path, w.owner.token, NULL);
+    assert_string_equal(e2e_str(r, "status"), "completed");
+    day(3, to);
+    assert_string_equal(e2e_str(r, "end_date"), to);
+    e2e_resp_free(r);
 }
 
 /* Collect every page of a user's orders. */
