@@ -81,8 +81,9 @@ struct order_day_stats {
     int64_t arrivals;   /* paid, confirmed, in-care or completed stays starting that day */
     int64_t departures; /* the same, ending that day */
 };
-/* The figures of day (a day number, UTC as lib/dates.h counts days). Orders made that day
- * live in that month's table (their snowflake ids bound the range); a payment comes at most
+/* The figures of day (a platform day, UTC+8 by default, lib/dates.h). Orders made that day
+ * live in the monthly tables of the UTC months the day spans (their snowflake ids bound the
+ * range); a payment comes at most
  * a day after its order, so "paid" reads the history of that day's and the two days before's
  * months; stays are looked for in every month table (in care: by its status index; arrivals
  * and departures: in the tables of the last 400 days, since bookings start at most a year

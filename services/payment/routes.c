@@ -49,8 +49,7 @@ static bool order_payable_or_reply(struct http_req *r, uint64_t owner, uint64_t 
         http_reply_error(r, ERR_NOT_FOUND, "no such order", NULL);
         return false;
     }
-    if (e != ERR_OK) {
-        http_header_add(r, "Retry-After", "1");
+    if (e != ERR_OK) { /* every 503 carries Retry-After (lib/http.c) */
         http_reply_error(r, ERR_UNAVAILABLE, "cannot reach the orders, retry with the same Idempotency-Key", NULL);
         return false;
     }

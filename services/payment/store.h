@@ -114,7 +114,7 @@ struct pay_day_stats {
     int64_t refunded_fen; /* refunds recorded in the ledger that day (a positive amount) */
     int64_t charges;      /* payments that succeeded that day (ledger charge rows) */
 };
-/* The money the ledger recorded on day (a day number, UTC as lib/dates.h counts days). */
+/* The money the ledger recorded on day (a platform day, UTC+8 by default, lib/dates.h). */
 enum err store_day_stats(struct svc *s, int32_t day, struct pay_day_stats *out);
 
 /* ---- housekeeping ---- */
