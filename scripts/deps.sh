@@ -16,9 +16,11 @@ PACKAGES=(
     pkg-config openssl jq curl wrk sysbench ca-certificates cmake gcc make
 )
 # `scripts/deps.sh test` adds what only the tests need: Chromium for the browser tests (the
-# npm registry's browser downloads are not used) and a CJK font so pages render Chinese.
+# npm registry's browser downloads are not used), a CJK font so pages render Chinese, and the
+# YAML reader of docs/api/merge.py --check (which also validates with openapi-spec-validator
+# where Python has it: it is not a Debian package).
 if [[ ${1:-} == test ]]; then
-    PACKAGES+=(chromium fonts-noto-cjk)
+    PACKAGES+=(chromium fonts-noto-cjk python3-yaml)
 fi
 
 command -v dpkg-query >/dev/null || { echo "deps.sh: dpkg-query not found: this script needs Debian/Ubuntu" >&2; exit 1; }

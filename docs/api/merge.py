@@ -35,10 +35,20 @@ for frag_path in sorted(glob.glob(os.path.join(here, "*.openapi.yaml"))):
                     tags.add(t)
     for name, schema in ((frag.get("components") or {}).get("schemas") or {}).items():
         doc["components"]["schemas"][name] = schema
-with open(main_path, "w") as f:
-    f.write("# Generated in part by docs/api/merge.py from docs/api/*.openapi.yaml; edit the fragments\n")
-    f.write("# for service endpoints and this file for the shared parts (info, components).\n")
-    yaml.safe_dump(doc, f, allow_unicode=True, sort_keys=False, width=110)
+merged = (
+    "# Generated in part by docs/api/merge.py from docs/api/*.openapi.yaml; edit the fragments\n"
+    "# for service endpoints and this file for the shared parts (info, components).\n"
+    + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=110)
+)
+if "--check" in sys.argv[1:]:
+    # make test: the committed file must be what the fragments make (nothing edited by hand in
+    # a generated part, no fragment forgotten)
+    if open(main_path, encoding="utf-8").read() != merged:
+        print("openapi.yaml is not what docs/api/*.openapi.yaml make: run python3 docs/api/merge.py and commit it")
+        sys.exit(1)
+else:
+    with open(main_path, "w", encoding="utf-8") as f:
+        f.write(merged)
 
 
 def spec_problem(spec):
