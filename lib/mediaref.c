@@ -3,6 +3,7 @@
 #include "ids.h"
 #include "log.h"
 #include "mediaurl.h"
+#include "svc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,3 +197,21 @@ json_t *mediaref_render(const json_t *stored, int64_t now_s, bool *signed_any)
 int64_t mediaref_stamp(bool signed_any, int64_t now_s) { return signed_any ? mediaurl_expiry(now_s) : 0; }
 
 bool mediaref_stamp_current(int64_t stamp, int64_t now_s) { return stamp == 0 || stamp == mediaurl_expiry(now_s); }
+
+enum err mediaref_resolve(uint64_t owner_id, const char *purpose, const char *field, const uint64_t *ids, size_t n,
+                          json_t **items, json_t **fields)
+{
+    if (n == 0)
+        return ERR_OK;
+    char url[256];
+    struct httpc_resp resp = {0};
+    json_t *body = mediaref_resolve_body(owner_id, purpose, ids, n);
+    if (!body)
+        return ERR_NO_MEMORY;
+    snprintf(url, sizeof url, "%s%s", svc_url("media"), MEDIAREF_RESOLVE_PATH);
+    enum err e = httpc_request("POST", url, body, NULL, MEDIAREF_TIMEOUT_MS, &resp);
+    e = mediaref_resolve_answer(e, &resp, field, ids, n, items, fields);
+    json_decref(body);
+    httpc_resp_free(&resp);
+    return e;
+}

@@ -11,9 +11,9 @@
  *   "http://..." or "https://..."    a photo attached as a URL before photos were media ids:
  *                                    rendered {"id": null, "url": <it>, "thumb_url": <it>}
  *
- * Each service sends the resolve through its own peer client (its timeout, the request id and
- * internal token of lib/httpc.h): body from mediaref_resolve_body, answer read with
- * mediaref_resolve_answer, reply with mediaref_ok_or_reply. */
+ * A service checks what a client attaches with mediaref_resolve (one call to the media service
+ * through lib/httpc.h: its timeout, the request id, the internal token) and replies with
+ * mediaref_ok_or_reply. */
 #ifndef PB_MEDIAREF_H
 #define PB_MEDIAREF_H
 
@@ -29,6 +29,15 @@
 #define MEDIAREF_RESOLVE_PATH "/internal/v1/media/resolve"
 #define MEDIAREF_RESOLVE_MAX 20    /* ids per resolve (the media service's limit) */
 #define MEDIAREF_TIMEOUT_MS 3000   /* a resolve is one indexed read of the media table */
+
+/* Check ids[0..n) attached as the caller's field (e.g. "photos", "documents") with the media
+ * service: they must exist, be owner_id's and have this purpose ("pet", "listing",
+ * "care_log", "verification"). One POST /internal/v1/media/resolve within
+ * MEDIAREF_TIMEOUT_MS; the answer is read as mediaref_resolve_answer says (ERR_OK with *items,
+ * ERR_INVALID with *fields, ERR_UNAVAILABLE when media cannot say). n == 0 is ERR_OK at once,
+ * without a call (*items then untouched). */
+enum err mediaref_resolve(uint64_t owner_id, const char *purpose, const char *field, const uint64_t *ids, size_t n,
+                          json_t **items, json_t **fields);
 
 /* The body of a resolve: {"owner_id": "<owner>", "purpose": purpose, "ids": ["<id>", ...]}.
  * purpose is the media purpose ("pet", "listing", "care_log", "verification"). New reference,

@@ -3,7 +3,6 @@
 #include "httpc.h"
 #include "ids.h"
 #include "log.h"
-#include "mediaref.h"
 #include "svc.h"
 
 #include <stdio.h>
@@ -25,21 +24,6 @@ enum err peer_provider_approved(uint64_t provider_id, bool *approved)
               resp.status);
         e = ERR_UNAVAILABLE;
     }
-    httpc_resp_free(&resp);
-    return e;
-}
-
-enum err peer_listing_photos(uint64_t provider_id, const uint64_t *ids, size_t n, json_t **items, json_t **fields)
-{
-    char url[256];
-    struct httpc_resp resp = {0};
-    json_t *body = mediaref_resolve_body(provider_id, "listing", ids, n);
-    if (!body)
-        return ERR_NO_MEMORY;
-    snprintf(url, sizeof url, "%s%s", svc_url("media"), MEDIAREF_RESOLVE_PATH);
-    enum err e = httpc_request("POST", url, body, NULL, MEDIAREF_TIMEOUT_MS, &resp);
-    e = mediaref_resolve_answer(e, &resp, "photos", ids, n, items, fields);
-    json_decref(body);
     httpc_resp_free(&resp);
     return e;
 }

@@ -16,9 +16,5 @@
  * is active. Not cached: listing writes are rare and a decision must count at once. */
 enum err peer_provider_approved(uint64_t provider_id, bool *approved);
 
-/* Resolve ids[0..n) (1..20, distinct) as listing photos uploaded by provider, within
- * MEDIAREF_TIMEOUT_MS: ERR_OK with *items = a new array of their public {id, url, thumb_url}
- * (what a listing stores); ERR_INVALID with *fields = {"photos.<i>": why}; ERR_UNAVAILABLE. */
-enum err peer_listing_photos(uint64_t provider_id, const uint64_t *ids, size_t n, json_t **items, json_t **fields);
 
 #endif

@@ -114,7 +114,7 @@ static bool photos_or_reply(struct http_req *r, uint64_t provider_id, struct fie
     json_t *items = NULL, *fields = NULL;
     if (!f->photo_ids)
         return true;
-    enum err e = f->nphotos ? peer_listing_photos(provider_id, f->photo_ids, f->nphotos, &items, &fields) : ERR_OK;
+    enum err e = mediaref_resolve(provider_id, "listing", "photos", f->photo_ids, f->nphotos, &items, &fields);
     if (!mediaref_ok_or_reply(r, e, fields))
         return false;
     f->photos = items ? json_dumps(items, JSON_COMPACT) : strdup("[]");

@@ -4,7 +4,6 @@
 #include "httpc.h"
 #include "ids.h"
 #include "log.h"
-#include "mediaref.h"
 #include "svc.h"
 
 #include <stdio.h>
@@ -169,19 +168,6 @@ enum err peer_revoke(uint64_t pet_id, uint64_t order_id)
     enum err e = call("pet", "DELETE", path, NULL, &r);
     if (e == ERR_OK && r.status != 204)
         e = ERR_UNAVAILABLE;
-    httpc_resp_free(&r);
-    return e;
-}
-
-enum err peer_care_photos(uint64_t provider_id, const uint64_t *ids, size_t n, json_t **fields)
-{
-    struct httpc_resp r = {0};
-    json_t *body = mediaref_resolve_body(provider_id, "care_log", ids, n);
-    if (!body)
-        return ERR_NO_MEMORY;
-    enum err e = call_within("media", "POST", MEDIAREF_RESOLVE_PATH, body, MEDIAREF_TIMEOUT_MS, &r);
-    e = mediaref_resolve_answer(e, &r, "photos", ids, n, NULL, fields);
-    json_decref(body);
     httpc_resp_free(&r);
     return e;
 }

@@ -48,9 +48,5 @@ enum err peer_release(uint64_t order_id);
 enum err peer_grant(uint64_t pet_id, uint64_t order_id, uint64_t provider_id, int32_t until);
 enum err peer_revoke(uint64_t pet_id, uint64_t order_id);
 
-/* Whether ids[0..n) (1..9, distinct) are care-log photos that provider uploaded, asked of the
- * media service within MEDIAREF_TIMEOUT_MS: ERR_OK; ERR_INVALID with *fields =
- * {"photos.<i>": why} (a new object); ERR_UNAVAILABLE when no usable answer came. */
-enum err peer_care_photos(uint64_t provider_id, const uint64_t *ids, size_t n, json_t **fields);
 
 #endif

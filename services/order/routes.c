@@ -315,7 +315,7 @@ static bool care_photos_or_reply(struct http_req *r, uint64_t provider, const ui
     *json = NULL;
     if (!ids)
         return true;
-    enum err e = n ? peer_care_photos(provider, ids, n, &fields) : ERR_OK;
+    enum err e = mediaref_resolve(provider, "care_log", "photos", ids, n, NULL, &fields);
     if (!mediaref_ok_or_reply(r, e, fields))
         return false;
     if ((stored = mediaref_ids_json(ids, n)))

@@ -4,7 +4,6 @@
 #include "ids.h"
 #include "log.h"
 #include "mediaref.h"
-#include "peers.h"
 #include "rules.h"
 #include "store.h"
 
@@ -118,7 +117,7 @@ static bool photos_or_reply(struct http_req *r, uint64_t owner, struct photos_in
     json_t *fields = NULL;
     if (!ph->ids)
         return true;
-    enum err e = ph->n ? peer_pet_photos(owner, ph->ids, ph->n, &fields) : ERR_OK;
+    enum err e = mediaref_resolve(owner, "pet", "photos", ph->ids, ph->n, NULL, &fields);
     if (!mediaref_ok_or_reply(r, e, fields))
         return false;
     if (!(ph->stored = mediaref_ids_json(ph->ids, ph->n))) {

@@ -5,7 +5,6 @@
 #include "ids.h"
 #include "log.h"
 #include "mediaref.h"
-#include "peers.h"
 #include "store.h"
 
 #include <sodium.h>
@@ -383,7 +382,7 @@ done:
 static bool documents_or_reply(struct http_req *r, uint64_t provider, const uint64_t *ids, size_t n, char **out)
 {
     json_t *fields = NULL, *stored = NULL;
-    enum err e = peer_verification_documents(provider, ids, n, &fields);
+    enum err e = mediaref_resolve(provider, "verification", "documents", ids, n, NULL, &fields);
     if (!mediaref_ok_or_reply(r, e, fields))
         return false;
     *out = (stored = mediaref_ids_json(ids, n)) ? json_dumps(stored, JSON_COMPACT) : NULL;
