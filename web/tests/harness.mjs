@@ -126,12 +126,14 @@ export async function settle(page, { scroll = false, timeout = 5000 } = {}) {
 // Screenshots of one journey go to OUT/screenshots/<journey>/NN-<name>.png, numbered in order.
 // shot(page, name, { fullPage = true }): the whole page from its top (a full-page shot of a
 // scrolled page draws the sticky header in the middle), or only what is in view (dialogs,
-// drawers, a part scrolled to); either once the page has settled.
+// drawers, a part scrolled to); either once the page has settled, the pointer out of the way.
 export function shooter(journey) {
   const dir = join(OUT, 'screenshots', journey)
   mkdirSync(dir, { recursive: true })
   let n = 0
   return async (page, name, { fullPage = true } = {}) => {
+    // the pointer off the page: a button it last clicked would look hovered
+    await page.mouse.move(page.viewportSize().width - 1, page.viewportSize().height - 1)
     await settle(page, { scroll: fullPage })
     n += 1
     const file = join(dir, `${String(n).padStart(2, '0')}-${name}.png`)
@@ -375,7 +377,7 @@ export async function loginUi(page, username, password = PASSWORD) {
   await page.getByTestId('user-menu').waitFor()
 }
 
-// Signs up through the form as `role`, with `shot(page, 'register…')` of the filled form when
+// Signs up through the form as `role`, with `shot(page, 'register')` of the filled form when
 // given; resolves signed in on the role's start page. Returns the username (uniq(prefix)).
 export async function registerUi(page, { role = 'owner', prefix, displayName, password = PASSWORD, shot }) {
   const username = uniq(prefix)
@@ -384,7 +386,7 @@ export async function registerUi(page, { role = 'owner', prefix, displayName, pa
   await field(page, 'register-username').fill(username)
   await field(page, 'register-display-name').fill(displayName)
   await field(page, 'register-password').fill(password)
-  if (shot) await shot(page, role === 'owner' ? 'register' : `register-as-${role}`)
+  if (shot) await shot(page, 'register')
   await page.getByTestId('register-submit').click()
   const home = { owner: '/', provider: '/provider' }[role]
   await page.waitForURL((u) => u.pathname === home, { waitUntil: 'commit', timeout: 30000 })
