@@ -28,10 +28,12 @@ const ARGS = [
 // Elements are found by their data-test attribute (page.getByTestId).
 selectors.setTestIdAttribute('data-test')
 
+// Debian's Chromium, headless, for one test file.
 export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
 }
 
+// The viewports the pages are looked at in: a laptop, and the narrowest phone supported.
 export const DESKTOP = { width: 1280, height: 800 }
 export const PHONE = { width: 360, height: 740 }
 
@@ -69,6 +71,7 @@ function watchPage(page) {
   return page
 }
 
+// Fails listing the page's problems (see openPage) that no page.allowedProblems pattern allows.
 export function expectClean(page) {
   const real = page.problems.filter((p) => !page.allowedProblems.some((re) => re.test(p)))
   assert.deepEqual(real, [], `the page reported problems:\n${real.join('\n')}`)
@@ -94,8 +97,8 @@ export async function eventually(what, fn, timeout = 30000) {
 // ---- screenshots
 
 // Waits (at most `timeout` ms, then goes on) until the page is still: no finite CSS animation
-// or transition running (fades, dialogs, tags), every image loaded. With `scroll`, it first
-// scrolls through the page (lazily loaded photos load when seen) and back to the top.
+// or transition running (fades, dialogs, tags), every image loaded (lazy ones once in view).
+// With `scroll`, it first scrolls through the page (lazy photos load when seen) and back up.
 export async function settle(page, { scroll = false, timeout = 5000 } = {}) {
   if (scroll) {
     await page.evaluate(async () => {
@@ -110,14 +113,17 @@ export async function settle(page, { scroll = false, timeout = 5000 } = {}) {
   await page.evaluate(() => (window.__pbStill = 0))
   await page
     .waitForFunction(
-      () => {
+      (scrolled) => {
         // still for three frames in a row: a transition Vue has just scheduled has started by then
         const moving = document.getAnimations().some((a) => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity)
-        const loading = [...document.images].some((i) => !i.complete) || !!document.querySelector('.el-image__wrapper')
+        // a lazy photo shows a placeholder until seen: after a scroll through the page every
+        // one has been seen, else only those in view count
+        const inView = (e) => scrolled || (e.getBoundingClientRect().top < window.innerHeight && e.getBoundingClientRect().bottom > 0)
+        const loading = [...document.images].some((i) => !i.complete) || [...document.querySelectorAll('.el-image__wrapper')].some(inView)
         window.__pbStill = moving || loading ? 0 : window.__pbStill + 1
         return window.__pbStill >= 3
       },
-      null,
+      scroll,
       { timeout },
     )
     .catch(() => {}) // a page that never holds still is still worth a picture
@@ -145,6 +151,11 @@ export function shooter(journey) {
 // A name no other run uses (usernames are unique on the platform).
 export function uniq(prefix) {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`
+}
+
+// n days after today in the platform's calendar (UTC+8, as the server counts days): YYYY-MM-DD.
+export function daysFromNow(n) {
+  return new Date(Date.now() + 8 * 3600 * 1000 + n * 86400000).toISOString().slice(0, 10)
 }
 
 // ---- pictures to upload (made here: no file, no network)
@@ -226,6 +237,8 @@ export async function jpeg(page, w = 320, h = 240, rgb = [224, 123, 36]) {
 export const pngFile = (name, w, h, rgb) => ({ name, mimeType: 'image/png', buffer: png(w, h, rgb) })
 
 // ---- the API directly, for setting up (not for what the journey is about)
+
+// One API call (JSON body, bearer token): { status, json, text }, whatever the status.
 export async function api(method, path, { token, body, headers = {} } = {}) {
   const res = await fetch(BASE + path, {
     method,
@@ -246,16 +259,19 @@ export async function api(method, path, { token, body, headers = {} } = {}) {
   return { status: res.status, json, text }
 }
 
+// One API call that must succeed (2xx): its JSON.
 export async function apiOk(method, path, opts) {
   const r = await api(method, path, opts)
   assert.ok(r.status >= 200 && r.status < 300, `${method} ${path} → ${r.status} ${r.text}`)
   return r.json
 }
 
+// Signs in through the API: { access_token, refresh_token, user, … }.
 export async function loginApi(username, password = PASSWORD) {
   return apiOk('POST', '/api/v1/auth/login', { body: { username, password } })
 }
 
+// A fresh access token of the platform's admin (PB_ADMIN_PASSWORD).
 export async function adminToken() {
   assert.ok(ADMIN_PASSWORD, 'PB_ADMIN_PASSWORD is not set')
   return (await loginApi(ADMIN_USER, ADMIN_PASSWORD)).access_token
@@ -505,7 +521,7 @@ export async function fillListingUi(page, l) {
     await field(page, 'amenity-input').press('Enter')
   }
   if (l.rules !== undefined) await field(page, 'edit-rules').fill(l.rules)
-  if (l.photos) await addPhotos(page.locator('form'), l.photos)
+  if (l.photos) await addPhotos(page, l.photos)
 }
 
 // The admin's queue: the provider `providerId` with its verification photos (`docs` of them,
@@ -541,9 +557,7 @@ export async function approveProviderUi(page, providerId, { docs, username, reas
 // The admin's queue of listings: `listingId`, compliant with the rules, its photos loaded
 // (when it has any), approved.
 export async function approveListingUi(page, listingId, { photos = 0, shot } = {}) {
-  if (!/\/admin\/queue\?kind=listing/.test(page.url())) {
-    await page.goto(`${BASE}/admin/queue?kind=listing`)
-  }
+  await page.goto(`${BASE}/admin/queue?kind=listing`) // the queue as it is now
   const item = await findItem(page, `[data-test="queue-listing"][data-id="${listingId}"]`, 'queue-more')
   await item.scrollIntoViewIfNeeded()
   await item.getByTestId('listing-compliant').waitFor()
@@ -580,8 +594,8 @@ export async function hideReviewUi(page, reviewId, { text, reason, shot }) {
   return item
 }
 
-// The public listing page (already open): the review of `order` hidden by a moderator, with
-// `reason`, its text (matching `text`) withheld.
+// The public listing page (already open): a review hidden by a moderator, saying so with
+// `reason`; no hidden review shows its text (matching `text`).
 export async function seeReviewHiddenUi(page, { text, reason }) {
   const hidden = page.locator('[data-test="review"][data-hidden="true"]')
   await hidden.first().waitFor()
@@ -601,8 +615,8 @@ export async function dashboardHealthyUi(page) {
   assert.ok(Number(created) >= 1, `orders created today: ${created}`)
 }
 
-// A new owner's pets: adds the first one, `pet` (name, breed, species, weight, feeding, photo file) through
-// the form, then a vaccination (name, given, expires); resolves on the pet's page.
+// A new owner's pets: adds the first one, `pet` (name, breed, species, weight, feeding, photo
+// file) through the form, then its vaccination (name, given, expires); ends on the pet's page.
 export async function addPetUi(page, pet, { shot } = {}) {
   await page.goto(`${BASE}/pets`)
   await page.getByTestId('empty').waitFor() // a new owner's first pet
@@ -692,18 +706,9 @@ export async function writeReviewUi(page, { rating, care, text, shot }) {
   })
   const mine = page.getByTestId('order-review').getByTestId('review')
   await mine.waitFor()
-  assert.match(await mine.innerText(), new RegExp(text.slice(0, 6)))
+  assert.ok((await mine.innerText()).includes(text.slice(0, 6)), 'the page shows the review')
   return mine
 }
-
-// ---- days
-
-// n days after today in the platform's calendar (UTC+8, as the server counts days): YYYY-MM-DD.
-export function daysFromNow(n) {
-  return new Date(Date.now() + 8 * 3600 * 1000 + n * 86400000).toISOString().slice(0, 10)
-}
-
-// ---- more steps more than one journey takes
 
 // The provider's care-log form `form` (a stay in care): writes meals, walks, mood, notes and
 // photos (files) and sends it; returns the entry the server made.
