@@ -642,13 +642,14 @@ export async function addPetUi(page, pet, { shot } = {}) {
   if (shot) await shot(page, 'pet-saved')
 }
 
-// From the home page: searches `city`, then narrows the results with `word`; returns the card
-// whose text matches `title`.
+// From the home page: searches `city` (typed, then picked from the suggested cities), then
+// narrows the results with `word`; returns the card whose text matches `title`.
 export async function searchFromHomeUi(page, { city, word, title, shot }) {
   await page.goto(`${BASE}/`)
   await page.getByTestId('home-search').waitFor()
   await field(page, 'search-city').fill(city)
-  await page.keyboard.press('Escape')
+  await page.getByTestId(`city-option-${city}`).click()
+  await page.getByTestId(`city-option-${city}`).waitFor({ state: 'hidden' })
   if (shot) await shot(page, 'home-search')
   await page.getByTestId('search-submit').click()
   await page.waitForURL(/\/search\?/, { timeout: 30000 })
