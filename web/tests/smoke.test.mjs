@@ -2,7 +2,7 @@
 // English, and shows the login form; no page logs an error.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { BASE, PHONE, expectClean, launch, openPage, shooter } from './harness.mjs'
+import { BASE, PHONE, expectClean, fitsWidth, launch, openPage, shooter, switchLanguage } from './harness.mjs'
 
 let browser
 before(async () => {
@@ -20,8 +20,7 @@ test('home page in Chinese, then English; deep link to the login page', async ()
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN')
   assert.match(await page.getByTestId('brand').innerText(), /宠物寄养平台/)
   await shot(page, 'home-zh')
-  await page.getByTestId('lang-switch').click()
-  await page.getByTestId('lang-en').click()
+  await switchLanguage(page, 'en')
   await page.getByText('Pet Boarding').first().waitFor()
   assert.equal(await page.getAttribute('html', 'lang'), 'en')
   await shot(page, 'home-en')
@@ -37,8 +36,7 @@ test('the login page at 360 px', async () => {
   const page = await openPage(browser, { viewport: PHONE })
   await page.goto(BASE + '/login')
   await page.getByTestId('login-submit').waitFor()
-  const width = await page.evaluate(() => document.documentElement.scrollWidth)
-  assert.ok(width <= 360, `the page is ${width} px wide at 360 px`)
+  await fitsWidth(page, 360)
   await shot(page, 'login-zh')
   expectClean(page)
   await page.context().close()

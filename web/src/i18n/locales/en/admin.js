@@ -87,7 +87,7 @@ export default {
       ConsumerLag: 'Consumer {consumer} is {value} messages behind',
       OutboxBacklog: "{service}'s oldest unpublished event has waited {value} s",
     },
-    today: 'Today ({date}, UTC)', bizErrors: 'Some figures are unavailable: {services}',
+    today: 'Today ({date}, Beijing time)', bizErrors: 'Some figures are unavailable: {services}',
     stat: {
       orders_created: 'New orders', orders_paid: 'Orders paid', revenue_fen: 'Net revenue', captured_fen: 'Captured', refunds_fen: 'Refunds',
       payments_succeeded: 'Payments', stays_in_care: 'In care', arrivals: 'Arrivals', departures: 'Departures',

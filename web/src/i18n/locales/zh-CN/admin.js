@@ -86,7 +86,7 @@ export default {
       ConsumerLag: '消费者 {consumer} 积压 {value} 条消息',
       OutboxBacklog: '{service}最早的待发事件已等待 {value} 秒',
     },
-    today: '今日经营（{date}，UTC）', bizErrors: '部分数据暂不可用：{services}',
+    today: '今日经营（{date}，北京时间）', bizErrors: '部分数据暂不可用：{services}',
     stat: {
       orders_created: '新订单', orders_paid: '已支付订单', revenue_fen: '净收入', captured_fen: '收款', refunds_fen: '退款',
       payments_succeeded: '成功支付笔数', stays_in_care: '寄养中', arrivals: '今日入住', departures: '今日离店',
