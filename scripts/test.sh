@@ -6,7 +6,8 @@
 #
 #   PB_TEST_FILTER=<regex>   run only the e2e tests whose name matches (ctest -R); the browser
 #                            tests run without a filter or when it contains "browser"
-#   PB_BROWSER_OUT           where the browser tests write screenshots (default $PB_HOME/browser)
+#   PB_BROWSER_OUT           where the browser tests write screenshots (default build/browser,
+#                            emptied first; kept after the run for scripts/screenshots.sh)
 #   PB_TEST_BUILD_DIR        the sanitizer build folder (default build/test)
 #   PB_TEST_RELEASE_DIR      the release build folder compiled as a check (default build/release)
 #   PB_TEST_TARGETS          build only these CMake targets (while other services are being written)
@@ -135,7 +136,9 @@ filter=()
 ctest --test-dir "$BUILD" -L e2e --output-on-failure "${filter[@]}"
 
 if [[ ${PB_WEB:-1} == 1 && -z ${PB_TEST_FILTER:-} || ${PB_TEST_FILTER:-} == *browser* ]]; then
-    echo "==> browser tests (web/tests, Chromium; screenshots in ${PB_BROWSER_OUT:=$PB_HOME/browser})"
+    PB_BROWSER_OUT=${PB_BROWSER_OUT:-$REPO/build/browser}
+    rm -rf "$PB_BROWSER_OUT/screenshots"
+    echo "==> browser tests (web/tests, Chromium; screenshots in $PB_BROWSER_OUT/screenshots)"
     export PB_BROWSER_OUT
     scripts/browser-test.sh
 fi
