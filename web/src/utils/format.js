@@ -4,10 +4,15 @@ import { i18n } from '../i18n/index.js'
 
 const t = (...a) => i18n.global.t(...a)
 
+// Two formatters made once (toLocaleString with options builds a new one on every call, a
+// few milliseconds each: a page of prices paid for it on first render).
+const WHOLE = new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 0 })
+const CENTS = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+
 export function yuan(fen) {
   if (fen === null || fen === undefined || Number.isNaN(Number(fen))) return '—'
   const v = Number(fen) / 100
-  return '¥' + v.toLocaleString('zh-CN', { minimumFractionDigits: v % 1 ? 2 : 0, maximumFractionDigits: 2 })
+  return '¥' + (v % 1 ? CENTS : WHOLE).format(v)
 }
 
 // "YYYY-MM-DD" of a Date in local time (the API's calendar dates).
