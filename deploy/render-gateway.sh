@@ -110,6 +110,7 @@ render_nginx() { # compose|k8s -> stdout
     must_replace text "access_log logs/access.log pb_json;" "access_log /dev/stdout pb_json;"
     must_replace text "_temp_path temp/" "_temp_path /var/cache/nginx/"
     must_replace text "listen 127.0.0.1:@@PB_PORT_BASE@@;" "listen 8080;"
+    must_replace text "@@GATEWAY_LISTEN@@" "        # every interface (the listen above)"
     must_replace text "@@PB_AUTH_RATE@@" "$AUTH_RATE"
     must_replace text "@@PB_HOME@@/nginx/static/" "$SHARE/static/"
     must_replace text "@@PB_REPO@@/docs/" "$SHARE/docs/"

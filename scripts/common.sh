@@ -22,7 +22,7 @@ PB_HOME=$(pb_abspath "${PB_HOME:-var}")
 # `up`), so later commands on that home (status, down, service restart) find its ports
 # without repeating them. A variable set in the environment still wins.
 PB_RECORDED_VARS=(PB_BUILD_DIR PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT
-    PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_MEDIA_DIR)
+    PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_MEDIA_DIR PB_GATEWAY_ADDR)
 if [[ -f $PB_HOME/stack.env ]]; then
     while IFS='=' read -r pb_k pb_v; do
         if [[ " ${PB_RECORDED_VARS[*]} " == *" $pb_k "* && -z ${!pb_k+set} ]]; then
@@ -33,6 +33,9 @@ if [[ -f $PB_HOME/stack.env ]]; then
 fi
 PB_BUILD_DIR=$(pb_abspath "${PB_BUILD_DIR:-build/release}")
 PB_PORT_BASE=${PB_PORT_BASE:-8080}
+# the address the gateway listens on besides loopback (127.0.0.1: this host only; 0.0.0.0: every
+# interface, to reach the platform from other machines)
+PB_GATEWAY_ADDR=${PB_GATEWAY_ADDR:-127.0.0.1}
 PB_DB_PORT=${PB_DB_PORT:-3306}
 PB_REDIS_PORT=${PB_REDIS_PORT:-6379}
 PB_NATS_PORT=${PB_NATS_PORT:-4222}
@@ -47,7 +50,7 @@ PB_WEB_DIR=$(pb_abspath "${PB_WEB_DIR:-web/dist}")
 # photos: written by the media service, served by the gateway (one folder shared by every
 # instance of the media service and by nginx)
 PB_MEDIA_DIR=$(pb_abspath "${PB_MEDIA_DIR:-$PB_HOME/media}")
-export PB_HOME PB_BUILD_DIR PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT \
+export PB_HOME PB_BUILD_DIR PB_PORT_BASE PB_GATEWAY_ADDR PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT \
     PB_ADMIN_USER PB_DEMO_DATA PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_WEB_DIR PB_MEDIA_DIR
 
 PB_DB_SOCKET=$PB_HOME/mariadb/mysqld.sock

@@ -8,6 +8,7 @@
 #
 # Configured only by environment variables (defaults in scripts/common.sh):
 #   PB_HOME (<repo>/var)  PB_PORT_BASE (8080: gateway; services +1..+9)  PB_DB_PORT (3306)
+#   PB_GATEWAY_ADDR (127.0.0.1; 0.0.0.0 lets other machines reach the gateway, services stay on loopback)
 #   PB_REDIS_PORT (6379)  PB_NATS_PORT (4222)  PB_NATS_MONITOR_PORT (8222)
 #   PB_BUILD_DIR (<repo>/build/release)  PB_SKIP_BUILD (0)  PB_ADMIN_USER (admin)
 #   PB_ADMIN_PASSWORD (else $PB_HOME/secrets/admin-password, generated once)  PB_DEMO_DATA (1)
@@ -31,6 +32,8 @@ usage() {
 }
 
 pb_check_ports PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT
+[[ $PB_GATEWAY_ADDR =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] ||
+    pb_die "PB_GATEWAY_ADDR=$PB_GATEWAY_ADDR is not an IPv4 address (127.0.0.1: this host only; 0.0.0.0: every interface)"
 ((PB_PORT_BASE + ${#PB_SERVICES[@]} <= 65535)) || pb_die "PB_PORT_BASE=$PB_PORT_BASE leaves no room for the service ports"
 
 for v in PB_AUTH_RATE PB_AUTH_BURST PB_USER_SHARDS; do
@@ -473,6 +476,11 @@ nginx_configure() {
     TOKENS[UPSTREAMS]=$upstreams
     TOKENS[ROUTES]=$routes
     TOKENS[PB_PORT_BASE]=$PB_PORT_BASE
+    if [[ $PB_GATEWAY_ADDR == 127.0.0.1 ]]; then
+        TOKENS[GATEWAY_LISTEN]="        # PB_GATEWAY_ADDR=127.0.0.1: this host only"
+    else
+        TOKENS[GATEWAY_LISTEN]="        listen $PB_GATEWAY_ADDR:$PB_PORT_BASE; # PB_GATEWAY_ADDR"
+    fi
     TOKENS[PB_AUTH_RATE]=$PB_AUTH_RATE
     TOKENS[PB_AUTH_BURST]=$PB_AUTH_BURST
     TOKENS[PB_HOME]=$PB_HOME
@@ -610,6 +618,9 @@ summary() {
     echo
     echo "Pet boarding stack is up (PB_HOME=$PB_HOME)"
     echo "  gateway        http://127.0.0.1:$PB_PORT_BASE/   (API /api/v1/..., docs /docs/, health /healthz)"
+    if [[ $PB_GATEWAY_ADDR != 127.0.0.1 ]]; then
+        echo "                 also listening on $PB_GATEWAY_ADDR:$PB_PORT_BASE (PB_GATEWAY_ADDR): reachable from other machines"
+    fi
     for entry in "${PRESENT[@]}"; do
         idx=${entry%%:*}
         printf '  %-14s http://127.0.0.1:%s/\n' "${entry#*:}" "$(svc_port "$idx")"
