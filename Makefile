@@ -6,7 +6,7 @@ SHELL := /bin/bash
 RELEASE_DIR ?= $(if $(PB_BUILD_DIR),$(PB_BUILD_DIR),build/release)
 TEST_DIR ?= build/test
 
-.PHONY: help up down status logs restart build test unit bench demo clean cluster-up cluster-down cluster-status cluster-logs test-cluster
+.PHONY: help up down status logs restart build test unit bench demo docs clean cluster-up cluster-down cluster-status cluster-logs test-cluster
 
 help: ## list the targets
 	@echo "Pet boarding platform: make <target>"
@@ -49,6 +49,9 @@ bench: ## run the benchmarks (bench/run.sh, when it exists) against the running 
 
 demo: ## a guided tour of one whole stay through the API, step by step, on the running platform
 	scripts/demo.sh
+
+docs: ## the diagrams (docs/diagrams/*.dot → SVG, PNG) and the PDFs of the Chinese documents in build/docs/
+	scripts/docs.sh
 
 cluster-up: ## the same platform as a cluster on loopback: 2 instances per service, Galera, Sentinel, NATS cluster (gateway :9080)
 	scripts/cluster.sh up

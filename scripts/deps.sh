@@ -20,7 +20,11 @@ PACKAGES=(
 # YAML reader of docs/api/merge.py --check (which also validates with openapi-spec-validator
 # where Python has it: it is not a Debian package).
 if [[ ${1:-} == test ]]; then
-    PACKAGES+=(chromium fonts-noto-cjk python3-yaml)
+    PACKAGES+=(chromium fonts-noto-cjk python3-yaml graphviz)
+fi
+# `scripts/deps.sh docs` (make docs): the diagrams (Graphviz) and the PDFs (pandoc, Chromium)
+if [[ ${1:-} == docs ]]; then
+    PACKAGES+=(graphviz pandoc chromium fonts-noto-cjk python3)
 fi
 
 command -v dpkg-query >/dev/null || { echo "deps.sh: dpkg-query not found: this script needs Debian/Ubuntu" >&2; exit 1; }
