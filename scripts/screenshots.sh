@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Refresh docs/screenshots/ from the screenshots the browser tests took (make test keeps them
 # in build/browser/screenshots/; scripts/browser-test.sh writes them to PB_BROWSER_OUT): a
-# chosen set of the whole-stay journey's steps, under stable names the README, the report and
-# the user manual use.
+# chosen set of the browser tests' steps, under stable names the README, the report and the
+# user manuals (docs/manual.zh.md) use.
 #
 #   scripts/screenshots.sh [screenshots folder]     (default build/browser/screenshots)
 set -euo pipefail
@@ -14,7 +14,8 @@ DST=$REPO/docs/screenshots
     exit 1
 }
 
-# docs name | journey step (its name without the number)
+# docs name | step (its file name without the number): a step of the whole-stay journey, or
+# "<folder>/<step>" for a step of another journey (a folder of the screenshots folder)
 SHOTS=(
     "home|owner-home-search"
     "search|owner-search-found"
@@ -36,17 +37,31 @@ SHOTS=(
     "admin-queue-listing|admin-queue-listing-clean"
     "admin-reviews-hide|admin-reviews-hide-dialog"
     "admin-dashboard|admin-dashboard"
+    "register|owner-register"
+    "owner-awaiting-payment|owner-order-awaiting-payment"
+    "owner-review-form|owner-review-form"
+    "owner-cancel-quote|owner-booking/cancel-quote"
+    "owner-fully-booked|owner-refusals/fully-booked"
+    "login-360|smoke-phone/login-zh"
+    "provider-calendar|provider-3-calendar/night-closed"
+    "provider-schedule|provider-4-stay/schedule-arrival"
+    "admin-approve-refused|admin/queue-listing-approve-refused"
+    "admin-users-suspend|admin/users-suspend-dialog"
+    "admin-audit|admin/audit-provider"
 )
 
 mkdir -p "$DST"
 missing=0
 for entry in "${SHOTS[@]}"; do
-    name=${entry%%|*} step=${entry#*|}
+    name=${entry%%|*} step=${entry#*|} dir=journey
+    if [[ $step == */* ]]; then
+        dir=${step%%/*} step=${step#*/}
+    fi
     shopt -s nullglob
-    found=("$SRC"/journey/[0-9][0-9]-"$step".png)
+    found=("$SRC/$dir"/[0-9][0-9]-"$step".png)
     shopt -u nullglob
     if ((${#found[@]} != 1)); then
-        echo "screenshots: journey step '$step' not found in $SRC/journey" >&2
+        echo "screenshots: step '$step' not found in $SRC/$dir" >&2
         missing=1
         continue
     fi
