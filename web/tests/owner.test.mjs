@@ -114,6 +114,25 @@ test('an owner signs up, records a pet with a photo, finds and books a listing, 
   await page.context().close()
 })
 
+
+test('cancelling a paid stay that starts tomorrow shows the late-cancellation refund (50%) in plain words', async () => {
+  const shot = shooter('owner-late-cancel')
+  const owner = await registerApi('owner', 'wpolate')
+  const pet = await apiOk('POST', '/api/v1/pets', { token: owner.token, body: { name: '晚晚', species: 'dog', weight_kg: 6 } })
+  const order = await paidOrder(owner, fx.roomy.id, { pets: [pet.id], start: daysFromNow(1), end: daysFromNow(2) })
+  const page = await openPage(browser)
+  await loginUi(page, owner.username)
+  await page.goto(`${BASE}/orders/${order.id}`)
+  await page.locator('[data-test="order-status"][data-status="paid"]').waitFor()
+  await page.getByTestId('order-cancel').click()
+  await page.getByTestId('refund-quote').waitFor()
+  assert.equal(Number(await page.getByTestId('refund-amount').getAttribute('data-fen')), order.total_fen / 2)
+  const rule = await page.getByTestId('refund-rule').innerText()
+  assert.match(rule, /退还 50%/)
+  assert.doesNotMatch(rule, /以上|-\d/, 'the catch-all rule has no threshold to quote')
+  await shot(page, 'cancel-quote-late')
+  await page.close()
+})
 test('a fully booked night is shown at the dates, an unsuitable pet at the pets', async () => {
   const shot = shooter('owner-refusals')
   const owner = await registerApi('owner', 'wpoown')

@@ -50,6 +50,7 @@ export default {
     cancelled: 'The booking was cancelled', refundYouGet: 'Refund', refundOf: '{percent}% of the {paid} paid',
     refund: {
       policy: 'About {hours} hours before check-in: the policy (at least {min} hours before) refunds {percent}%.',
+      policyAny: 'About {hours} hours before check-in: the policy refunds {percent}%.',
       no_rule: 'Too close to check-in: the policy refunds nothing.', stay_started: 'The stay has started: no refund.',
       not_owner: 'Everything is refunded.', unpaid: 'Nothing was paid, so there is nothing to refund.', notCancellable: 'This booking cannot be cancelled now.',
     },

@@ -50,6 +50,7 @@ export default {
     cancelled: '订单已取消', refundYouGet: '预计退款', refundOf: '已付 {paid}，退还 {percent}%',
     refund: {
       policy: '距入住还有约 {hours} 小时，按平台规则（入住前 {min} 小时以上）退还 {percent}%。',
+      policyAny: '距入住还有约 {hours} 小时，按平台规则退还 {percent}%。',
       no_rule: '距入住时间太近，按平台规则不予退款。', stay_started: '寄养已开始，无法退款。',
       not_owner: '将全额退款。', unpaid: '订单尚未支付，取消后无需退款。', notCancellable: '当前状态不能取消订单。',
     },
