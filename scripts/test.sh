@@ -35,11 +35,14 @@ release_targets=$(tr ' ' '\n' <<<"${PB_TEST_TARGETS:-}" | grep '^pb-' | paste -s
 # shellcheck disable=SC2086 # a list of target names
 cmake --build "$RELEASE" -j2 ${release_targets:+--target $release_targets}
 
-echo "==> deployment files, alert rules and API documents (offline checks)"
+echo "==> deployment files, alert rules, API documents, docs and diagrams (offline checks)"
 scripts/check-deploy.sh
 scripts/check-alerts.sh
 # the public contract is what its fragments make; the internal one lists every internal route
 python3 docs/api/merge.py --check
+# the documents name only what exists and stand alone; the diagrams are what their sources render to
+python3 scripts/check-docs.py
+scripts/docs.sh check
 
 echo "==> unit tests"
 unit_filter=()
