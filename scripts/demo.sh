@@ -57,8 +57,21 @@ tomorrow=$(pb_day 1)
 bold "3. The owner searches: dogs in 上海, a room tonight, sorted by rating"
 results=$(call GET "/api/v1/listings?city=%E4%B8%8A%E6%B5%B7&species=dog&start_date=$today&end_date=$tomorrow&pets=1&sort=rating&limit=10")
 jq -r '.items[] | "   \(.title) · \(.district) · ¥\(.price_per_night_fen/100)/晚 · 评分 \(.rating.average // "-") (\(.rating.count))"' <<<"$results"
-listing=$(jq -r --arg p "$pid" '[.items[] | select(.provider_id == $p)][0].id // empty' <<<"$results")
-[[ -n $listing ]] || pb_die "no listing of demo_provider_sh has room tonight (demo data missing? run make up)"
+# the owner's choice: demo_provider_sh's first listing for dogs (the same one on every run)
+listing=$(call GET "/api/v1/providers/me/listings?limit=100" "$provider" |
+    jq -r '[.items[] | select(.status == "published" and ((.species // ["dog"]) | index("dog")))] | last | .id // empty')
+[[ -n $listing ]] || pb_die "demo_provider_sh has no published listing for dogs (demo data missing? run make up)"
+night=$(call GET "/api/v1/listings/$listing/availability?from=$today&to=$today" |
+    jq -c 'if type == "array" then .[0] else .items[0] end')
+if (($(jq -r '.remaining' <<<"$night") < 1)); then
+    # earlier tours today took every place tonight: the provider opens one more in the
+    # listing's calendar (as in the web app), so the tour runs however often it is run
+    more=$(jq -r '.reserved + 1' <<<"$night")
+    ((more <= 50)) || pb_die "listing $listing is full tonight at the calendar's maximum of 50 places"
+    call PUT "/api/v1/listings/$listing/availability" "$provider" \
+        "{\"days\":[{\"date\":\"$today\",\"capacity\":$more,\"closed\":false}]}" >/dev/null
+    show "every place tonight was taken by earlier tours: the provider opened one more ($more tonight)"
+fi
 call GET "/api/v1/listings/$listing" | jq -r '"   chosen: \(.title) — \(.address); capacity \(.capacity) pets/night"'
 step_pause
 
