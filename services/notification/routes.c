@@ -11,19 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
 static const char *const BOOLS[] = {"true", "false", NULL};
-
-static void reply_json(struct http_req *r, int status, json_t *j)
-{
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (!s) {
-        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
-        return;
-    }
-    http_reply_take(r, status, JSON_TYPE, s, strlen(s));
-}
 
 /* ---------- GET /api/v1/notifications?unread=true&limit=&cursor= ---------- */
 
@@ -65,8 +53,7 @@ static void h_list(struct http_req *r)
         goto done;
     }
     char next[IDS_STR_LEN];
-    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
-                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+    http_reply_page(r, l.items, more ? ids_format(l.last, next) : NULL);
 done:
     jv_free(&v);
 }
@@ -94,7 +81,7 @@ static void h_read(struct http_req *r)
         svc_reply_err(r, e);
         return;
     }
-    reply_json(r, 200, n);
+    http_reply_json(r, 200, n);
 }
 
 /* ---------- POST /api/v1/notifications/read-all ---------- */
@@ -110,7 +97,7 @@ static void h_read_all(struct http_req *r)
         svc_reply_err(r, e);
         return;
     }
-    reply_json(r, 200, json_pack("{s:I}", "updated", (json_int_t)changed));
+    http_reply_json(r, 200, json_pack("{s:I}", "updated", (json_int_t)changed));
 }
 
 /* ---------- GET /api/v1/notifications/unread-count ---------- */
@@ -127,7 +114,7 @@ static void h_unread_count(struct http_req *r)
         svc_reply_err(r, e);
         return;
     }
-    reply_json(r, 200, json_pack("{s:I}", "unread", (json_int_t)n));
+    http_reply_json(r, 200, json_pack("{s:I}", "unread", (json_int_t)n));
 }
 
 /* ---------- GET /api/v1/notifications/stream ---------- */

@@ -15,21 +15,8 @@ static const char *const PET_FIELDS[] = {"name",      "species",  "breed",      
                                          "weight_kg", "neutered", "description", "photos",     "care",      NULL};
 static const char *const VACCINATION_FIELDS[] = {"name", "given_on", "expires_on", NULL};
 static const char *const GRANT_FIELDS[] = {"provider_id", "until_date", NULL};
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
 
 /* ---------- helpers ---------- */
-
-/* Reply with j (taken), weights printed as typed. */
-static void reply_json(struct http_req *r, int status, json_t *j)
-{
-    size_t len = 0;
-    char *s = pet_dumps(j, &len);
-    if (!s) {
-        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
-        return;
-    }
-    http_reply_take(r, status, JSON_TYPE, s, len);
-}
 
 /* A field that may be left out but, when given, must not be null. */
 static bool not_null(struct jv *v, const char *key)
@@ -155,7 +142,7 @@ static void read_pet(struct jv *v, struct pet_patch *x, bool create, struct phot
 /* The pet as its reader sees it (photos signed now), replied with status. */
 static void reply_pet(struct http_req *r, int status, const struct pet *p, enum pet_view view)
 {
-    reply_json(r, status, pet_json(p, date_today(), time_now_ms() / 1000, view, NULL));
+    http_reply_json(r, status, pet_json(p, date_today(), time_now_ms() / 1000, view, NULL));
 }
 
 /* ?limit= of a list: 1..100, default 20 (a bad value is recorded in v). */
@@ -274,8 +261,7 @@ static void h_list(struct http_req *r)
         goto done;
     }
     char next[IDS_STR_LEN];
-    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
-                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+    http_reply_page(r, l.items, more ? ids_format(l.last, next) : NULL);
 done:
     jv_free(&v);
 }
@@ -297,7 +283,7 @@ static void h_get(struct http_req *r)
         free(json);
         return;
     }
-    http_reply_take(r, 200, JSON_TYPE, json, len);
+    http_reply_json_text(r, 200, json, len);
 }
 
 static void h_patch(struct http_req *r)
@@ -389,7 +375,7 @@ static void h_vaccination_add(struct http_req *r)
         http_reply_error(r, e, e == ERR_CONFLICT ? msg : NULL, NULL);
         goto done;
     }
-    reply_json(r, 201, pet_vaccination_json(&vac, today));
+    http_reply_json(r, 201, pet_vaccination_json(&vac, today));
 done:
     jv_free(&v);
 }
@@ -448,7 +434,7 @@ static void h_vaccination_list(struct http_req *r)
     char next[PET_VCURSOR_LEN];
     if (more)
         pet_vcursor_format(l.last_given, l.last_id, next);
-    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor", more ? json_string(next) : json_null()));
+    http_reply_page(r, l.items, more ? next : NULL);
 done:
     free(json);
     jv_free(&v);
@@ -527,7 +513,7 @@ static void h_grant_put(struct http_req *r)
     char day[DATE_STR_LEN];
     LOG_I("pet: provider %llu may read pet %llu until %s (order %llu)", (unsigned long long)provider,
           (unsigned long long)id, date_format(until, day), (unsigned long long)order);
-    reply_json(r, 200, grant_json(&g));
+    http_reply_json(r, 200, grant_json(&g));
 done:
     jv_free(&v);
 }
