@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
-
 /* ---------- helpers ---------- */
 
 static void reply_listing(struct http_req *r, int status, const struct listing *l, bool with_private)
@@ -213,7 +211,7 @@ static void h_get(struct http_req *r)
         svc_reply_err(r, e);
         return;
     }
-    http_reply_take(r, 200, JSON_TYPE, body, len);
+    http_reply_json_text(r, 200, body, len);
 }
 
 static void h_patch(struct http_req *r)
@@ -280,8 +278,7 @@ static void h_my_listings(struct http_req *r)
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(items, listing_json(&ls[i], true));
     char next[IDS_STR_LEN];
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
-                                      n > shown ? json_string(ids_format(ls[shown - 1].id, next)) : json_null()));
+    http_reply_page(r, items, n > shown ? ids_format(ls[shown - 1].id, next) : NULL);
     listings_free(ls, n);
 done:
     jv_free(&v);
@@ -304,7 +301,7 @@ static void h_search(struct http_req *r)
         size_t len = 0;
         enum err e = store_search(svc_of(r), &q, &body, &len);
         if (e == ERR_OK)
-            http_reply_take(r, 200, JSON_TYPE, body, len);
+            http_reply_json_text(r, 200, body, len);
         else
             svc_reply_err(r, e);
     }
@@ -483,16 +480,13 @@ static void h_internal_list(struct http_req *r)
         svc_reply_err(r, e);
         goto done;
     }
-    json_t *items = json_array(), *next = json_null();
+    json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, listing_json(&ls[i], true));
-    if (n == (size_t)limit) {
-        char c[48];
-        snprintf(c, sizeof c, "%lld.%llu", (long long)ls[n - 1].submitted_ms, (unsigned long long)ls[n - 1].id);
-        json_decref(next);
-        next = json_string(c);
-    }
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+    char next[48];
+    if (n == (size_t)limit)
+        snprintf(next, sizeof next, "%lld.%llu", (long long)ls[n - 1].submitted_ms, (unsigned long long)ls[n - 1].id);
+    http_reply_page(r, items, n == (size_t)limit ? next : NULL);
     listings_free(ls, n);
 done:
     jv_free(&v);

@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
-
 static void reply_answer(struct http_req *r, struct answer *a)
 {
     if (a->status == 201 && a->order_id) {
@@ -22,13 +20,9 @@ static void reply_answer(struct http_req *r, struct answer *a)
         snprintf(loc, sizeof loc, "/api/v1/orders/%s", ids_format(a->order_id, id));
         http_header_add(r, "Location", loc);
     }
-    if (!a->body) {
-        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
-        return;
-    }
-    if (a->status == 503)
+    if (a->body && a->status == 503)
         http_header_add(r, "Retry-After", "1");
-    http_reply_take(r, a->status, JSON_TYPE, a->body, strlen(a->body));
+    http_reply_json_text(r, a->status, a->body, a->body ? strlen(a->body) : 0);
     a->body = NULL;
 }
 
@@ -184,8 +178,7 @@ static void h_list(struct http_req *r)
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(items, order_json(&os[i], NULL));
     char next[IDS_STR_LEN];
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
-                                      n > shown ? json_string(ids_format(os[shown - 1].id, next)) : json_null()));
+    http_reply_page(r, items, n > shown ? ids_format(os[shown - 1].id, next) : NULL);
     free(os);
 done:
     jv_free(&v);
@@ -280,7 +273,7 @@ static void h_action(struct http_req *r)
         sodium_bin2hex(k.hash, sizeof k.hash, h, sizeof h);
         enum err ie = store_idem_get(s, &k, &st, &status, &body);
         if (ie == ERR_OK && st == IDEM_REPLAY) {
-            http_reply_take(r, status, JSON_TYPE, body, strlen(body));
+            http_reply_json_text(r, status, body, strlen(body));
             goto done;
         }
         free(body);

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
-
 /* SHA-256 (hex) of the request body in canonical form (sorted keys, no spaces): the same
  * request sent twice hashes the same, whatever its formatting. */
 static void body_hash(const json_t *root, char out[65])
@@ -35,7 +33,7 @@ static void reply_body(struct http_req *r, int status, char *body, uint64_t paym
         snprintf(loc, sizeof loc, "/api/v1/payments/%s", ids_format(payment_id, id));
         http_header_add(r, "Location", loc);
     }
-    http_reply_take(r, status, JSON_TYPE, body, strlen(body));
+    http_reply_json_text(r, status, body, body ? strlen(body) : 0);
 }
 
 /* The order being paid for must be the caller's and awaiting payment. */

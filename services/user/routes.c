@@ -80,7 +80,7 @@ static void reply_cached_json(struct http_req *r, enum err e, char *body, size_t
         svc_reply_err(r, e);
         return;
     }
-    http_reply_take(r, 200, "application/json; charset=utf-8", body, len);
+    http_reply_json_text(r, 200, body, len);
 }
 
 /* ---------- /auth ---------- */
@@ -560,14 +560,11 @@ static void h_internal_list(struct http_req *r)
     int64_t now_s = time_now_ms() / 1000;
     for (size_t i = 0; i < n && i < (size_t)limit; i++)
         json_array_append_new(items, account_user_json(&rows[i], VIEW_INTERNAL, now_s));
-    json_t *next = json_null();
-    if (n > (size_t)limit) {
-        char c[48];
-        snprintf(c, sizeof c, "%lld.%llu", (long long)rows[limit - 1].created_ms,
+    char next[48];
+    if (n > (size_t)limit)
+        snprintf(next, sizeof next, "%lld.%llu", (long long)rows[limit - 1].created_ms,
                  (unsigned long long)rows[limit - 1].id);
-        next = json_string(c);
-    }
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+    http_reply_page(r, items, n > (size_t)limit ? next : NULL);
 done:
     free(rows);
     jv_free(&v);
