@@ -314,6 +314,16 @@ void http_reply_page(struct http_req *r, json_t *items, const char *next_cursor)
     http_reply_json(r, 200, http_page_body(items, next_cursor));
 }
 
+void http_reply_page_or_error(struct http_req *r, enum err e, json_t *items, const char *next_cursor)
+{
+    if (e == ERR_OK) {
+        http_reply_page(r, items, next_cursor);
+        return;
+    }
+    json_decref(items);
+    http_reply_error(r, e, NULL, NULL);
+}
+
 /* ---------- Server-Sent Events ---------- */
 
 static int64_t mono_ms(void)

@@ -87,6 +87,9 @@ void http_reply_json_text(struct http_req *r, int status, char *text, size_t len
 /* Reply 200 with the list page of http_page_body (items taken; next_cursor NULL on the last
  * page). */
 void http_reply_page(struct http_req *r, json_t *items, const char *next_cursor);
+/* The answer to a list read into items (taken either way) by a store call that returned e:
+ * ERR_OK, the page of http_reply_page; anything else, e's error (http_reply_error). */
+void http_reply_page_or_error(struct http_req *r, enum err e, json_t *items, const char *next_cursor);
 /* Send body bytes (copied) with a content type. */
 void http_reply_raw(struct http_req *r, int status, const char *content_type, const char *body, size_t len);
 /* Send a body the server frees afterwards (takes ownership). */

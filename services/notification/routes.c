@@ -47,13 +47,8 @@ static void h_list(struct http_req *r)
     struct list_ctx l = {json_array(), 0};
     bool more = false;
     enum err e = store_list(svc_of(r), me.user_id, unread == 0, before, (size_t)limit, add_item, &l, &more);
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        goto done;
-    }
     char next[IDS_STR_LEN];
-    http_reply_page(r, l.items, more ? ids_format(l.last, next) : NULL);
+    http_reply_page_or_error(r, e, l.items, more ? ids_format(l.last, next) : NULL);
 done:
     jv_free(&v);
 }

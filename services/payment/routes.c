@@ -275,24 +275,27 @@ static void h_internal_get(struct http_req *r)
     http_reply_json(r, 200, j);
 }
 
+/* The money of day as the admin dashboard shows it. */
+static json_t *day_money_json(int32_t day, const struct pay_day_stats *st)
+{
+    char date[DATE_STR_LEN];
+    return json_pack("{s:s,s:I,s:I,s:I,s:I}", "date", date_format(day, date), "captured_fen",
+                     (json_int_t)st->captured_fen, "refunded_fen", (json_int_t)st->refunded_fen, "net_fen",
+                     (json_int_t)(st->captured_fen - st->refunded_fen), "payments_succeeded", (json_int_t)st->charges);
+}
+
 /* GET /internal/v1/stats/today: today's money for the admin dashboard. */
 static void h_internal_stats(struct http_req *r)
 {
+    struct pay_day_stats st;
+    int32_t today = date_today();
     if (!svc_internal_or_reply(r))
         return;
-    int32_t today = date_today();
-    struct pay_day_stats st;
     enum err e = store_day_stats(svc_of(r), today, &st);
-    if (e != ERR_OK) {
+    if (e == ERR_OK)
+        http_reply_json(r, 200, day_money_json(today, &st));
+    else
         svc_reply_err(r, e);
-        return;
-    }
-    char date[DATE_STR_LEN];
-    http_reply_json(r, 200,
-                    json_pack("{s:s,s:I,s:I,s:I,s:I}", "date", date_format(today, date), "captured_fen",
-                              (json_int_t)st.captured_fen, "refunded_fen", (json_int_t)st.refunded_fen, "net_fen",
-                              (json_int_t)(st.captured_fen - st.refunded_fen), "payments_succeeded",
-                              (json_int_t)st.charges));
 }
 
 void payment_routes(struct svc *s)

@@ -255,13 +255,8 @@ static void h_list(struct http_req *r)
     enum err e = store_pets_by_owner(svc_of(r), me.user_id, before, (size_t)limit, add_pet, &l, &more);
     if (e == ERR_OK && (l.failed || !l.items))
         e = ERR_NO_MEMORY;
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        goto done;
-    }
     char next[IDS_STR_LEN];
-    http_reply_page(r, l.items, more ? ids_format(l.last, next) : NULL);
+    http_reply_page_or_error(r, e, l.items, more ? ids_format(l.last, next) : NULL);
 done:
     jv_free(&v);
 }
@@ -426,15 +421,11 @@ static void h_vaccination_list(struct http_req *r)
     struct vlist_ctx l = {json_array(), date_today(), 0, 0};
     bool more = false;
     e = store_vaccinations(svc_of(r), id, after_given, after_id, (size_t)limit, add_vaccination, &l, &more);
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        goto done;
-    }
     char next[PET_VCURSOR_LEN];
+    more = more && e == ERR_OK;
     if (more)
         pet_vcursor_format(l.last_given, l.last_id, next);
-    http_reply_page(r, l.items, more ? next : NULL);
+    http_reply_page_or_error(r, e, l.items, more ? next : NULL);
 done:
     free(json);
     jv_free(&v);

@@ -159,13 +159,8 @@ static void reply_page(struct http_req *r, const struct review_filter *f, uint64
     struct list_ctx l = {json_array(), 0, view};
     bool more = false;
     enum err e = store_reviews_page(svc_of(r), f, before, limit, add_review, &l, &more);
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        return;
-    }
     char next[IDS_STR_LEN];
-    http_reply_page(r, l.items, more ? ids_format(l.last, next) : NULL);
+    http_reply_page_or_error(r, e, l.items, more ? ids_format(l.last, next) : NULL);
 }
 
 /* ?cursor= of a list: the id of the last review of the previous page. */
