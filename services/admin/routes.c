@@ -585,17 +585,15 @@ static void h_rules_put(struct http_req *r)
 {
     static const char *const F[] = {"banned_words", "min_price_fen", "max_price_fen", "version", "reason", NULL};
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     json_t *words = NULL;
     int64_t min = 0, max = 0, version = 0;
     const char *reason = NULL, *why, *field;
     char msg[256];
     struct audit_entry a;
     struct rules_state rs = {0};
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_ADMIN, &p))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     if (jv_str_array(&v, "banned_words", JV_REQUIRED, 0, RULES_MAX_WORDS, RULES_MAX_WORD_CHARS, &words) &&

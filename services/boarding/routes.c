@@ -131,12 +131,10 @@ static void h_create(struct http_req *r)
 {
     struct svc *s = svc_of(r);
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     struct fields f = {0};
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, LISTING_FIELDS))
         goto done;
     read_fields(&v, true, &f);
@@ -219,12 +217,10 @@ static void h_patch(struct http_req *r)
     struct svc *s = svc_of(r);
     struct auth_principal p;
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     struct fields f = {0};
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, LISTING_FIELDS))
         goto done;
     read_fields(&v, false, &f);
@@ -376,14 +372,12 @@ static void h_availability_put(struct http_req *r)
     struct svc *s = svc_of(r);
     struct auth_principal p;
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     struct night_change *ch = NULL;
     json_t *days = NULL;
     int32_t today = date_today();
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     size_t n = 0;
@@ -512,10 +506,9 @@ static void h_internal_decide(struct http_req *r)
 {
     static const char *const F[] = {"reason", "expected_updated_at", NULL};
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     const char *reason = NULL, *expected = NULL, *action = http_param(r, "action");
     int64_t expected_ms = 0;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         goto done;
     bool approve = strcmp(action, "approve") == 0;
@@ -523,7 +516,6 @@ static void h_internal_decide(struct http_req *r)
         http_reply_error(r, ERR_NOT_FOUND, "no such action", NULL);
         goto done;
     }
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_str(&v, "reason", (approve ? 0 : JV_REQUIRED) | JV_MULTILINE, 1, 500, &reason);
@@ -553,13 +545,11 @@ static void h_internal_rating(struct http_req *r)
 {
     static const char *const F[] = {"count", "sum", "score", NULL};
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     int64_t count = 0, sum = 0;
     double score = 0;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_int(&v, "count", JV_REQUIRED, 0, 100000000, &count);
@@ -612,12 +602,10 @@ static void h_hold(struct http_req *r)
 {
     static const char *const F[] = {"listing_id", "start_date", "end_date", "pets", NULL};
     struct hold_request h = {0};
-    struct jv v;
+    struct jv v = {0};
     int64_t pets = 0;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "order_id", &h.order_id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_id(&v, "listing_id", JV_REQUIRED, &h.listing_id);

@@ -234,12 +234,11 @@ static void h_action(struct http_req *r)
     struct svc *s = svc_of(r);
     struct auth_principal p;
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     const char *reason = NULL, *key = NULL, *action = http_param(r, "action");
     size_t blen = 0;
     int which = -1;
     char scope[40];
-    jv_init(&v);
     for (size_t i = 0; i < sizeof ACTIONS / sizeof *ACTIONS; i++)
         if (strcmp(ACTIONS[i].path, action) == 0)
             which = (int)i;
@@ -252,7 +251,6 @@ static void h_action(struct http_req *r)
         goto done;
     http_body(r, &blen);
     if (blen) { /* the body is optional: {reason} */
-        jv_free(&v);
         if (!http_json_or_reply(r, &v, F))
             goto done;
         jv_str(&v, "reason", JV_MULTILINE, 1, 500, &reason);
@@ -327,17 +325,15 @@ static void h_care_add(struct http_req *r)
     static const char *const MOODS[] = {"happy", "calm", "anxious", "unwell", NULL};
     struct auth_principal p;
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     struct care_entry in = {.walks = -1};
     uint64_t *photo_ids = NULL;
     size_t nphotos = 0;
     char *photos_json = NULL;
     int64_t walks;
     int mood;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_date(&v, "date", JV_REQUIRED, &in.day);

@@ -66,13 +66,11 @@ static void h_create(struct http_req *r)
     /* amount_fen and currency are accepted and ignored: the amount is the order's */
     static const char *const F[] = {"order_id", "amount_fen", "currency", NULL};
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     struct create_req in = {0};
     struct create_out out = {0};
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_idem_key_or_reply(r, &in.key))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_id(&v, "order_id", JV_REQUIRED, &in.order_id);
@@ -122,13 +120,11 @@ static void h_sandbox(struct http_req *r)
     static const char *const F[] = {"outcome", NULL};
     static const char *const OUTCOMES[] = {"succeed", "fail", NULL};
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     uint64_t id;
     int outcome = -1;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_enum(&v, "outcome", JV_REQUIRED, OUTCOMES, &outcome);

@@ -175,14 +175,12 @@ static bool may_read_or_reply(struct http_req *r, const struct auth_principal *m
 static void h_create(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     struct pet_patch x;
     struct photos_in ph = {0};
     struct pet *p = NULL;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, PET_FIELDS))
         goto done;
     pet_patch_init(&x);
@@ -284,15 +282,13 @@ static void h_get(struct http_req *r)
 static void h_patch(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     struct pet_patch x;
     struct photos_in ph = {0};
     struct pet *p = NULL;
     uint64_t id;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, PET_FIELDS))
         goto done;
     pet_patch_init(&x);
@@ -337,16 +333,14 @@ static void h_delete(struct http_req *r)
 static void h_vaccination_add(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     struct pet_vaccination vac;
     const char *name = NULL, *why;
     uint64_t id;
     int32_t today = date_today();
     memset(&vac, 0, sizeof vac);
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, VACCINATION_FIELDS))
         goto done;
     if (jv_str(&v, "name", JV_REQUIRED, 1, PET_VACCINATION_NAME_MAX, &name) && pet_text_blank(name))
@@ -481,14 +475,12 @@ static json_t *grant_json(const struct pet_grant *g)
 /* PUT /internal/v1/pets/{id}/grants/{order_id} {provider_id, until_date}: create or update. */
 static void h_grant_put(struct http_req *r)
 {
-    struct jv v;
+    struct jv v = {0};
     uint64_t id, order, provider = 0;
     int32_t until = 0;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id) ||
         !http_id_param_or_reply(r, "order_id", &order))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, GRANT_FIELDS))
         goto done;
     jv_id(&v, "provider_id", JV_REQUIRED, &provider);

@@ -107,13 +107,11 @@ static void reply_post_refused(struct http_req *r, enum err e, enum review_refus
 static void h_post(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     struct review rv = {0};
     char name[REVIEW_NAME_MAX * 4 + 1];
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, POST_FIELDS))
         goto done;
     read_review(&v, &rv);
@@ -231,13 +229,11 @@ static void h_rating(struct http_req *r)
 static void h_reply(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     uint64_t id;
     const char *text = NULL;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &me) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, REPLY_FIELDS))
         goto done;
     read_text(&v, "text", REVIEW_REPLY_MAX, &text);
@@ -258,13 +254,11 @@ done:
 
 static void h_hide(struct http_req *r)
 {
-    struct jv v;
+    struct jv v = {0};
     uint64_t id;
     const char *reason = NULL;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, HIDE_FIELDS))
         goto done;
     read_text(&v, "reason", REVIEW_REASON_MAX, &reason);

@@ -399,16 +399,14 @@ static void h_verification_put(struct http_req *r)
 {
     static const char *const F[] = {"documents", "note", NULL};
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     uint64_t *ids = NULL;
     size_t n = 0;
     const char *note = NULL;
     char *documents = NULL;
     struct user *u = NULL;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_id_array(&v, "documents", JV_REQUIRED, 1, ACCOUNT_VERIFICATION_DOCS_MAX, &ids, &n);
@@ -463,9 +461,8 @@ static void h_internal_action(struct http_req *r)
     static const char *const F[] = {"reason", NULL};
     struct svc *s = svc_of(r);
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     const char *reason = NULL;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         goto done;
     int action = account_action_parse(http_param(r, "action"));
@@ -473,7 +470,6 @@ static void h_internal_action(struct http_req *r)
         http_reply_error(r, ERR_NOT_FOUND, "no such action", NULL);
         goto done;
     }
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     bool needs_reason = action == ACT_REJECT || action == ACT_SUSPEND;
