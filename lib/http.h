@@ -73,9 +73,10 @@ json_t *http_error_body(enum err e, const char *message, json_t *fields, const c
 json_t *http_page_body(json_t *items, const char *next_cursor);
 
 /* ---- replies ---- */
-/* Out of memory is answered one way by every reply below: 503 with the error body of
- * ERR_NO_MEMORY (code "unavailable", request_id) and Retry-After: 1, whatever status was
- * asked; only when even that body cannot be made is the 503 sent without a body. */
+/* Out of memory is answered one way by the JSON replies below and http_reply_raw: 503 with
+ * the error body of ERR_NO_MEMORY (code "unavailable", request_id) and Retry-After: 1,
+ * whatever status was asked; only when even that body cannot be made is the 503 sent
+ * without a body. */
 /* Add a response header to the coming reply (copied). */
 void http_header_add(struct http_req *r, const char *name, const char *value);
 /* Send a JSON body (taken, even on error) as http_json_text prints it. NULL means the body
@@ -124,8 +125,9 @@ bool http_replied(const struct http_req *r);
 
 /* ---- validation glue ---- */
 /* Require Content-Type application/json (415), a non-empty body (400), well-formed JSON
- * (400), an object (400), and only allowed fields (422 after jv_ok_or_reply). v must hold
- * nothing (zeroed, or after jv_free): it is overwritten. On false the reply was sent; the
+ * (400), an object (400), and only allowed fields (422 after jv_ok_or_reply). v is
+ * overwritten without being freed: pass one that holds nothing (not yet started, zeroed, or
+ * after jv_free). On false the reply was sent; the
  * caller still calls jv_free. */
 bool http_json_or_reply(struct http_req *r, struct jv *v, const char *const *allowed);
 /* If v recorded problems, reply 400 (type problems) or 422 with the fields and return false. */
