@@ -243,7 +243,7 @@ void http_reply_raw(struct http_req *r, int status, const char *content_type, co
 {
     char *copy = malloc(len + 1);
     if (!copy) {
-        http_reply_take(r, 503, NULL, NULL, 0);
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
         return;
     }
     memcpy(copy, body, len);
@@ -252,29 +252,76 @@ void http_reply_raw(struct http_req *r, int status, const char *content_type, co
 
 void http_reply_empty(struct http_req *r, int status) { http_reply_take(r, status, NULL, NULL, 0); }
 
-void http_reply_json(struct http_req *r, int status, json_t *body)
+char *http_json_text(json_t *j, size_t *len)
 {
-    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (!s) {
-        LOG_E("http: cannot serialise a response body");
-        http_reply_take(r, 500, JSON_TYPE, strdup("{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}"),
-                        sizeof "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}" - 1);
-        return;
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(j);
+    if (len)
+        *len = s ? strlen(s) : 0;
+    return s;
+}
+
+json_t *http_error_body(enum err e, const char *message, json_t *fields, const char *request_id)
+{
+    json_t *err = json_pack("{s:s,s:s,s:s}", "code", err_code(e), "message", message ? message : err_message(e),
+                            "request_id", request_id ? request_id : "");
+    if (err && json_object_size(fields) > 0 && json_object_set(err, "fields", fields) != 0) {
+        json_decref(err);
+        err = NULL;
     }
-    http_reply_take(r, status, JSON_TYPE, s, strlen(s));
+    json_decref(fields);
+    return err ? json_pack("{s:o}", "error", err) : NULL;
+}
+
+json_t *http_page_body(json_t *items, const char *next_cursor)
+{
+    return json_pack("{s:o,s:o}", "items", items, "next_cursor", next_cursor ? json_string(next_cursor) : json_null());
 }
 
 void http_reply_error(struct http_req *r, enum err e, const char *message, json_t *fields)
 {
-    json_t *err = json_pack("{s:s,s:s,s:s}", "code", err_code(e), "message", message ? message : err_message(e),
-                            "request_id", r->rid);
-    if (err && fields && json_object_size(fields) > 0)
-        json_object_set(err, "fields", fields);
-    json_decref(fields);
-    if (e == ERR_UNAVAILABLE || e == ERR_NO_MEMORY || e == ERR_RETRY)
+    size_t len = 0;
+    char *s = http_json_text(http_error_body(e, message, fields, r->rid), &len);
+    if (!s && e != ERR_NO_MEMORY) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return;
+    }
+    int status = err_http_status(e);
+    if (status == 503)
         http_header_add(r, "Retry-After", "1");
-    http_reply_json(r, err_http_status(e), json_pack("{s:o}", "error", err ? err : json_object()));
+    http_reply_take(r, status, s ? JSON_TYPE : NULL, s, len);
+}
+
+void http_reply_json_text(struct http_req *r, int status, char *text, size_t len)
+{
+    if (!text) {
+        LOG_E("http: out of memory building the body of a %d reply to %s %s", status, r->method, r->path);
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return;
+    }
+    http_reply_take(r, status, JSON_TYPE, text, len);
+}
+
+void http_reply_json(struct http_req *r, int status, json_t *body)
+{
+    size_t len = 0;
+    char *s = http_json_text(body, &len);
+    http_reply_json_text(r, status, s, len);
+}
+
+void http_reply_page(struct http_req *r, json_t *items, const char *next_cursor)
+{
+    http_reply_json(r, 200, http_page_body(items, next_cursor));
+}
+
+void http_reply_page_or_error(struct http_req *r, enum err e, json_t *items, const char *next_cursor)
+{
+    if (e == ERR_OK) {
+        http_reply_page(r, items, next_cursor);
+        return;
+    }
+    json_decref(items);
+    http_reply_error(r, e, NULL, NULL);
 }
 
 /* ---------- Server-Sent Events ---------- */

@@ -54,19 +54,51 @@ const char *http_client_ip(const struct http_req *r);
 const struct auth_principal *http_principal(const struct http_req *r);
 void http_set_principal(struct http_req *r, const struct auth_principal *p);
 
+/* ---- JSON bodies ---- */
+/* The text of a JSON body exactly as replies send it: compact, numbers with a fraction at
+ * most 15 significant digits (120.15, never 120.15000000000001: enough for coordinates,
+ * weights and averages). Takes j (even on error; NULL gives NULL). Returns malloc'd text, or
+ * NULL when j is NULL or out of memory; *len (len may be NULL) is its length. Use it for
+ * JSON kept to be sent later (cached pages, stored idempotent answers) too. */
+char *http_json_text(json_t *j, size_t *len);
+/* The documented error body {"error":{code,message,fields?,request_id}} of e: message NULL
+ * uses the default for e; fields (taken) may be NULL, and is left out when empty; request_id
+ * is the request's (http_request_id, or log_request_id where the request is not at hand).
+ * A new reference, NULL when out of memory. http_reply_error sends it; build it here only to
+ * add to it or to keep it as text. */
+json_t *http_error_body(enum err e, const char *message, json_t *fields, const char *request_id);
+/* The documented list page {"items": items, "next_cursor": next_cursor or null}: items
+ * (taken) is the page's array; next_cursor (copied) is NULL on the last page. A new
+ * reference, NULL when out of memory. */
+json_t *http_page_body(json_t *items, const char *next_cursor);
+
 /* ---- replies ---- */
+/* Out of memory is answered one way by the JSON replies below and http_reply_raw: 503 with
+ * the error body of ERR_NO_MEMORY (code "unavailable", request_id) and Retry-After: 1,
+ * whatever status was asked; only when even that body cannot be made is the 503 sent
+ * without a body. */
 /* Add a response header to the coming reply (copied). */
 void http_header_add(struct http_req *r, const char *name, const char *value);
-/* Send a JSON body (takes ownership of body, even on error). */
+/* Send a JSON body (taken, even on error) as http_json_text prints it. NULL means the body
+ * could not be built: the out-of-memory 503 above. */
 void http_reply_json(struct http_req *r, int status, json_t *body);
+/* Send JSON text made by http_json_text (taken; NULL: the out-of-memory 503), e.g. a cached
+ * body; len is its length. */
+void http_reply_json_text(struct http_req *r, int status, char *text, size_t len);
+/* Reply 200 with the list page of http_page_body (items taken; next_cursor NULL on the last
+ * page). */
+void http_reply_page(struct http_req *r, json_t *items, const char *next_cursor);
+/* The answer to a list read into items (taken either way) by a store call that returned e:
+ * ERR_OK, the page of http_reply_page; anything else, e's error (http_reply_error). */
+void http_reply_page_or_error(struct http_req *r, enum err e, json_t *items, const char *next_cursor);
 /* Send body bytes (copied) with a content type. */
 void http_reply_raw(struct http_req *r, int status, const char *content_type, const char *body, size_t len);
 /* Send a body the server frees afterwards (takes ownership). */
 void http_reply_take(struct http_req *r, int status, const char *content_type, char *body, size_t len);
 /* Send a status with no body (204). */
 void http_reply_empty(struct http_req *r, int status);
-/* Send the documented error body {"error":{code,message,fields?,request_id}}; message NULL
- * uses the default for e; fields (taken) may be NULL. */
+/* Send the error body of http_error_body with e's status (every 503 with Retry-After: 1);
+ * message NULL uses the default for e; fields (taken) may be NULL. */
 void http_reply_error(struct http_req *r, enum err e, const char *message, json_t *fields);
 /* ---- Server-Sent Events ---- */
 struct http_stream;
@@ -93,8 +125,10 @@ bool http_replied(const struct http_req *r);
 
 /* ---- validation glue ---- */
 /* Require Content-Type application/json (415), a non-empty body (400), well-formed JSON
- * (400), an object (400), and only allowed fields (422 after jv_ok_or_reply). On false the
- * reply was sent; the caller still calls jv_free. */
+ * (400), an object (400), and only allowed fields (422 after jv_ok_or_reply). v is
+ * overwritten without being freed: pass one that holds nothing (not yet started, zeroed, or
+ * after jv_free). On false the reply was sent; the
+ * caller still calls jv_free. */
 bool http_json_or_reply(struct http_req *r, struct jv *v, const char *const *allowed);
 /* If v recorded problems, reply 400 (type problems) or 422 with the fields and return false. */
 bool http_jv_ok_or_reply(struct http_req *r, struct jv *v);

@@ -35,6 +35,8 @@ enum jv_parse_result jv_parse(struct jv *v, const char *body, size_t len, const 
                               char *msg, size_t msglen);
 /* Start a validator with no document (for query parameters). */
 void jv_init(struct jv *v);
+/* Release what v holds and leave it zeroed. A zeroed jv ({0}) holds nothing: it may be freed,
+ * and a handler that reads only a body may start from one and parse into it. */
 void jv_free(struct jv *v);
 
 /* Readers: return true when the field is present and valid and *out was written.

@@ -208,8 +208,7 @@ static json_t *page_items_or_reply(struct http_req *r, const char *callee, enum 
 /* Reply 200 {items, next_cursor} with items (borrowed) and the callee's next_cursor. */
 static void reply_page(struct http_req *r, json_t *items, const struct httpc_resp *resp)
 {
-    json_t *next = json_object_get(resp->json, "next_cursor");
-    http_reply_json(r, 200, json_pack("{s:O,s:O}", "items", items, "next_cursor", json_is_string(next) ? next : json_null()));
+    http_reply_page(r, json_incref(items), json_string_value(json_object_get(resp->json, "next_cursor")));
 }
 
 static void h_queue(struct http_req *r)
@@ -378,11 +377,15 @@ static void refuse_violations(struct http_req *r, const struct decision *d, json
         if (field && !json_object_get(fields, field))
             json_object_set(fields, field, json_object_get(v, "detail"));
     }
-    json_t *err = json_pack("{s:s,s:s,s:o,s:O,s:I,s:s}", "code", "conflict", "message",
-                            "the listing breaks the platform rules, so it was not approved", "fields", fields,
-                            "violations", violations, "rules_version", (json_int_t)version, "request_id",
-                            http_request_id(r));
-    http_reply_json(r, 409, json_pack("{s:o}", "error", err));
+    json_t *body = http_error_body(ERR_CONFLICT, "the listing breaks the platform rules, so it was not approved",
+                                   fields, http_request_id(r));
+    json_t *err = json_object_get(body, "error");
+    if (json_object_set(err, "violations", violations) != 0 ||
+        json_object_set_new(err, "rules_version", json_integer(version)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
+    http_reply_json(r, err_http_status(ERR_CONFLICT), body);
 }
 
 static void h_listing_approve(struct http_req *r)
@@ -548,8 +551,7 @@ static void h_audit_log(struct http_req *r)
     for (size_t i = 0; i < n && i < (size_t)limit; i++)
         json_array_append_new(items, audit_entry_json(&rows[i]));
     char next[IDS_STR_LEN];
-    json_t *nc = n > (size_t)limit ? json_string(ids_format(rows[limit - 1].id, next)) : json_null();
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", nc));
+    http_reply_page(r, items, n > (size_t)limit ? ids_format(rows[limit - 1].id, next) : NULL);
 done:
     free(rows);
     jv_free(&v);
@@ -583,17 +585,15 @@ static void h_rules_put(struct http_req *r)
 {
     static const char *const F[] = {"banned_words", "min_price_fen", "max_price_fen", "version", "reason", NULL};
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     json_t *words = NULL;
     int64_t min = 0, max = 0, version = 0;
     const char *reason = NULL, *why, *field;
     char msg[256];
     struct audit_entry a;
     struct rules_state rs = {0};
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_ADMIN, &p))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     if (jv_str_array(&v, "banned_words", JV_REQUIRED, 0, RULES_MAX_WORDS, RULES_MAX_WORD_CHARS, &words) &&

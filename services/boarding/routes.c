@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
-
 /* ---------- helpers ---------- */
 
 static void reply_listing(struct http_req *r, int status, const struct listing *l, bool with_private)
@@ -133,12 +131,10 @@ static void h_create(struct http_req *r)
 {
     struct svc *s = svc_of(r);
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     struct fields f = {0};
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, LISTING_FIELDS))
         goto done;
     read_fields(&v, true, &f);
@@ -213,7 +209,7 @@ static void h_get(struct http_req *r)
         svc_reply_err(r, e);
         return;
     }
-    http_reply_take(r, 200, JSON_TYPE, body, len);
+    http_reply_json_text(r, 200, body, len);
 }
 
 static void h_patch(struct http_req *r)
@@ -221,12 +217,10 @@ static void h_patch(struct http_req *r)
     struct svc *s = svc_of(r);
     struct auth_principal p;
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     struct fields f = {0};
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, LISTING_FIELDS))
         goto done;
     read_fields(&v, false, &f);
@@ -280,8 +274,7 @@ static void h_my_listings(struct http_req *r)
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(items, listing_json(&ls[i], true));
     char next[IDS_STR_LEN];
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
-                                      n > shown ? json_string(ids_format(ls[shown - 1].id, next)) : json_null()));
+    http_reply_page(r, items, n > shown ? ids_format(ls[shown - 1].id, next) : NULL);
     listings_free(ls, n);
 done:
     jv_free(&v);
@@ -304,7 +297,7 @@ static void h_search(struct http_req *r)
         size_t len = 0;
         enum err e = store_search(svc_of(r), &q, &body, &len);
         if (e == ERR_OK)
-            http_reply_take(r, 200, JSON_TYPE, body, len);
+            http_reply_json_text(r, 200, body, len);
         else
             svc_reply_err(r, e);
     }
@@ -379,14 +372,12 @@ static void h_availability_put(struct http_req *r)
     struct svc *s = svc_of(r);
     struct auth_principal p;
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     struct night_change *ch = NULL;
     json_t *days = NULL;
     int32_t today = date_today();
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     size_t n = 0;
@@ -483,16 +474,13 @@ static void h_internal_list(struct http_req *r)
         svc_reply_err(r, e);
         goto done;
     }
-    json_t *items = json_array(), *next = json_null();
+    json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, listing_json(&ls[i], true));
-    if (n == (size_t)limit) {
-        char c[48];
-        snprintf(c, sizeof c, "%lld.%llu", (long long)ls[n - 1].submitted_ms, (unsigned long long)ls[n - 1].id);
-        json_decref(next);
-        next = json_string(c);
-    }
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+    char next[48];
+    if (n == (size_t)limit)
+        snprintf(next, sizeof next, "%lld.%llu", (long long)ls[n - 1].submitted_ms, (unsigned long long)ls[n - 1].id);
+    http_reply_page(r, items, n == (size_t)limit ? next : NULL);
     listings_free(ls, n);
 done:
     jv_free(&v);
@@ -518,10 +506,9 @@ static void h_internal_decide(struct http_req *r)
 {
     static const char *const F[] = {"reason", "expected_updated_at", NULL};
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     const char *reason = NULL, *expected = NULL, *action = http_param(r, "action");
     int64_t expected_ms = 0;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         goto done;
     bool approve = strcmp(action, "approve") == 0;
@@ -529,7 +516,6 @@ static void h_internal_decide(struct http_req *r)
         http_reply_error(r, ERR_NOT_FOUND, "no such action", NULL);
         goto done;
     }
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_str(&v, "reason", (approve ? 0 : JV_REQUIRED) | JV_MULTILINE, 1, 500, &reason);
@@ -559,13 +545,11 @@ static void h_internal_rating(struct http_req *r)
 {
     static const char *const F[] = {"count", "sum", "score", NULL};
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     int64_t count = 0, sum = 0;
     double score = 0;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_int(&v, "count", JV_REQUIRED, 0, 100000000, &count);
@@ -618,12 +602,10 @@ static void h_hold(struct http_req *r)
 {
     static const char *const F[] = {"listing_id", "start_date", "end_date", "pets", NULL};
     struct hold_request h = {0};
-    struct jv v;
+    struct jv v = {0};
     int64_t pets = 0;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "order_id", &h.order_id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_id(&v, "listing_id", JV_REQUIRED, &h.listing_id);

@@ -844,9 +844,7 @@ static enum err load_listing(void *arg, char **out, size_t *len)
     enum err e = store_listing_get(x->s, x->id, true, &l);
     if (e != ERR_OK)
         return e;
-    json_t *j = listing_json(&l, false);
-    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
+    char *body = http_json_text(listing_json(&l, false), NULL);
     e = ERR_NO_MEMORY;
     if (body) {
         size_t n = strlen(body);
@@ -1204,7 +1202,8 @@ static enum err render_page(struct svc *s, const struct search *q, const struct 
     struct db_args a = {0};
     struct db_rows *r = NULL;
     enum err e = ERR_OK;
-    json_t *items = json_array(), *next = json_null();
+    json_t *items = json_array();
+    char next[96] = "";
     if (shown) {
         sb(&b, "SELECT " LISTING_COLS ", " DETAIL_COLS
                " FROM listing l JOIN listing_detail d ON d.listing_id = l.id WHERE l.id IN (");
@@ -1238,22 +1237,14 @@ static enum err render_page(struct svc *s, const struct search *q, const struct 
         }
     }
     if (n > (size_t)q->limit) {
-        char cur[96];
         const struct hit *last = &hits[shown - 1];
-        search_cursor_encode(q->sort, sort_key(last, q->sort), last->id, cur, sizeof cur);
-        json_decref(next);
-        next = json_string(cur);
+        search_cursor_encode(q->sort, sort_key(last, q->sort), last->id, next, sizeof next);
     }
-    json_t *page = json_pack("{s:O,s:O}", "items", items, "next_cursor", next);
-    *body = page ? json_dumps(page, JSON_COMPACT) : NULL;
-    json_decref(page);
+    *body = http_json_text(http_page_body(json_incref(items), *next ? next : NULL), len);
     if (!*body)
         e = ERR_NO_MEMORY;
-    else
-        *len = strlen(*body);
 done:
     json_decref(items);
-    json_decref(next);
     db_rows_free(r);
     db_args_free(&a);
     return e;

@@ -303,15 +303,13 @@ static void h_resolve(struct http_req *r)
 {
     struct media rows[STORE_MANY_MAX];
     bool found[STORE_MANY_MAX];
-    struct jv v;
+    struct jv v = {0};
     uint64_t owner = 0, *ids = NULL;
     size_t n = 0;
     int purpose = -1;
     json_t *fields = NULL, *items = NULL;
-    jv_init(&v);
     if (!svc_internal_or_reply(r))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, RESOLVE_FIELDS))
         goto done;
     jv_id(&v, "owner_id", JV_REQUIRED, &owner);

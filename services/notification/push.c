@@ -109,8 +109,7 @@ static void queue_notification(const struct notification *n, void *arg)
     struct stream *x = arg;
     if (x->stalled || n->id <= x->last_id)
         return;
-    json_t *j = store_notification_json(n);
-    char *data = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *data = http_json_text(store_notification_json(n), NULL);
     size_t len = 0;
     char *text = data ? sse_event(n->id, "notification", data, &len) : NULL;
     if (text && sse_queue_push(&x->q, text, len))
@@ -119,7 +118,6 @@ static void queue_notification(const struct notification *n, void *arg)
         x->stalled = true; /* no memory: the next read starts again from here */
     free(text);
     free(data);
-    json_decref(j);
 }
 
 /* Read what the user has newer than what was sent. */

@@ -11,19 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
 static const char *const BOOLS[] = {"true", "false", NULL};
-
-static void reply_json(struct http_req *r, int status, json_t *j)
-{
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (!s) {
-        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
-        return;
-    }
-    http_reply_take(r, status, JSON_TYPE, s, strlen(s));
-}
 
 /* ---------- GET /api/v1/notifications?unread=true&limit=&cursor= ---------- */
 
@@ -59,14 +47,8 @@ static void h_list(struct http_req *r)
     struct list_ctx l = {json_array(), 0};
     bool more = false;
     enum err e = store_list(svc_of(r), me.user_id, unread == 0, before, (size_t)limit, add_item, &l, &more);
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        goto done;
-    }
     char next[IDS_STR_LEN];
-    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
-                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+    http_reply_page_or_error(r, e, l.items, more ? ids_format(l.last, next) : NULL);
 done:
     jv_free(&v);
 }
@@ -94,7 +76,7 @@ static void h_read(struct http_req *r)
         svc_reply_err(r, e);
         return;
     }
-    reply_json(r, 200, n);
+    http_reply_json(r, 200, n);
 }
 
 /* ---------- POST /api/v1/notifications/read-all ---------- */
@@ -110,7 +92,7 @@ static void h_read_all(struct http_req *r)
         svc_reply_err(r, e);
         return;
     }
-    reply_json(r, 200, json_pack("{s:I}", "updated", (json_int_t)changed));
+    http_reply_json(r, 200, json_pack("{s:I}", "updated", (json_int_t)changed));
 }
 
 /* ---------- GET /api/v1/notifications/unread-count ---------- */
@@ -127,7 +109,7 @@ static void h_unread_count(struct http_req *r)
         svc_reply_err(r, e);
         return;
     }
-    reply_json(r, 200, json_pack("{s:I}", "unread", (json_int_t)n));
+    http_reply_json(r, 200, json_pack("{s:I}", "unread", (json_int_t)n));
 }
 
 /* ---------- GET /api/v1/notifications/stream ---------- */

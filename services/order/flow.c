@@ -10,23 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *flow_error_body(enum err e, const char *message, json_t *fields)
-{
-    json_t *err = json_pack("{s:s,s:s,s:s}", "code", err_code(e), "message", message ? message : err_message(e),
-                            "request_id", log_request_id());
-    if (fields && json_object_size(fields))
-        json_object_set(err, "fields", fields);
-    json_decref(fields);
-    json_t *doc = json_pack("{s:o}", "error", err);
-    char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    return s;
-}
-
+/* The documented error answer of e (fields taken), as text that may be stored and replayed. */
 static void answer_error(struct answer *a, enum err e, const char *message, json_t *fields)
 {
     a->status = err_http_status(e);
-    a->body = flow_error_body(e, message, fields);
+    a->body = http_json_text(http_error_body(e, message, fields, log_request_id()), NULL);
 }
 
 /* SHA-256 of what decides a booking, so a reused Idempotency-Key with another request is
@@ -138,14 +126,6 @@ static void answer_no_room(struct answer *a, enum hold_answer h, int pets, const
     }
 }
 
-static char *order_body(const struct order *o)
-{
-    json_t *j = order_json(o, NULL);
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    return s;
-}
-
 void flow_create(struct svc *s, const struct create_in *in, struct answer *a)
 {
     struct idem k = {in->owner_id, "create", in->idem_key, ""};
@@ -194,7 +174,7 @@ void flow_create(struct svc *s, const struct create_in *in, struct answer *a)
         o.updated_ms = time_now_ms();
         if ((e = store_create_reserved(s, &o, in->idem_key ? &k : NULL)) == ERR_OK) {
             a->status = 201;
-            a->body = order_body(&o);
+            a->body = http_json_text(order_json(&o, NULL), NULL);
             a->order_id = o.id;
             return;
         }
@@ -245,9 +225,7 @@ void flow_quote(struct svc *s, const struct create_in *in, struct answer *a)
         answer_no_room(a, h, o.pets, night);
         return;
     }
-    json_t *j = order_quote_json(&o);
-    a->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
+    a->body = http_json_text(order_quote_json(&o), NULL);
     a->status = 200;
 }
 

@@ -46,8 +46,4 @@ enum err flow_change(struct svc *s, uint64_t id, const struct change *ch, struct
 void flow_release(struct svc *s, const struct order *o);
 void flow_grants(struct svc *s, const struct order *o);
 
-/* The standard error body {"error": {...}} as text (for answers that may be stored and
- * replayed). fields is taken and may be NULL. */
-char *flow_error_body(enum err e, const char *message, json_t *fields);
-
 #endif

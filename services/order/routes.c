@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
-
 static void reply_answer(struct http_req *r, struct answer *a)
 {
     if (a->status == 201 && a->order_id) {
@@ -22,13 +20,9 @@ static void reply_answer(struct http_req *r, struct answer *a)
         snprintf(loc, sizeof loc, "/api/v1/orders/%s", ids_format(a->order_id, id));
         http_header_add(r, "Location", loc);
     }
-    if (!a->body) {
-        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
-        return;
-    }
-    if (a->status == 503)
+    if (a->body && a->status == 503)
         http_header_add(r, "Retry-After", "1");
-    http_reply_take(r, a->status, JSON_TYPE, a->body, strlen(a->body));
+    http_reply_json_text(r, a->status, a->body, a->body ? strlen(a->body) : 0);
     a->body = NULL;
 }
 
@@ -102,46 +96,47 @@ done:
 
 /* ---------- reading ---------- */
 
-static void h_get(struct http_req *r)
+/* Authenticate the caller and read the order {id} into *o when the caller may see it: its
+ * owner, or with any_party also its provider and admins. An order not yet visible, or one the
+ * caller may not see, is 404 (another user's order does not exist for them). On false the
+ * reply was sent. */
+static bool order_for_caller_or_reply(struct http_req *r, bool any_party, struct order *o)
 {
-    struct svc *s = svc_of(r);
     struct auth_principal p;
     uint64_t id;
     if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
-        return;
+        return false;
+    enum err e = store_get(svc_of(r), id, o);
+    bool party = o->owner_id == p.user_id ||
+                 (any_party && (p.role == ROLE_ADMIN || o->provider_id == p.user_id));
+    if (e == ERR_OK && (!order_status_visible(o->status) || !party))
+        e = ERR_NOT_FOUND;
+    if (e != ERR_OK)
+        svc_reply_err(r, e);
+    return e == ERR_OK;
+}
+
+static void h_get(struct http_req *r)
+{
     struct order o = {0};
     json_t *history = NULL;
-    enum err e = store_get(s, id, &o);
-    if (e == ERR_OK && (!order_status_visible(o.status) ||
-                        (p.role != ROLE_ADMIN && o.owner_id != p.user_id && o.provider_id != p.user_id)))
-        e = ERR_NOT_FOUND; /* another user's order does not exist for this caller */
-    if (e == ERR_OK)
-        e = store_history(s, &o, &history);
-    if (e != ERR_OK) {
-        svc_reply_err(r, e);
+    if (!order_for_caller_or_reply(r, true, &o))
         return;
-    }
-    http_reply_json(r, 200, order_json(&o, history));
+    enum err e = store_history(svc_of(r), &o, &history);
+    if (e == ERR_OK)
+        http_reply_json(r, 200, order_json(&o, history));
+    else
+        svc_reply_err(r, e);
 }
 
 /* GET /orders/{id}/refund-quote: what the owner's cancellation would refund now, by the
  * policy rows and the code the cancellation itself uses. Anyone but the owner: 404. */
 static void h_refund_quote(struct http_req *r)
 {
-    struct svc *s = svc_of(r);
-    struct auth_principal p;
-    uint64_t id;
-    if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
-        return;
     struct order o = {0};
-    enum err e = store_get(s, id, &o);
-    if (e == ERR_OK && (!order_status_visible(o.status) || o.owner_id != p.user_id))
-        e = ERR_NOT_FOUND; /* another user's order does not exist for this caller */
-    if (e != ERR_OK) {
-        svc_reply_err(r, e);
+    if (!order_for_caller_or_reply(r, false, &o))
         return;
-    }
-    struct order_app *a = order_app(s);
+    struct order_app *a = order_app(svc_of(r));
     http_reply_json(r, 200, order_refund_quote_json(&o, time_now_ms(), a->rules, a->nrules));
 }
 
@@ -184,8 +179,7 @@ static void h_list(struct http_req *r)
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(items, order_json(&os[i], NULL));
     char next[IDS_STR_LEN];
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
-                                      n > shown ? json_string(ids_format(os[shown - 1].id, next)) : json_null()));
+    http_reply_page(r, items, n > shown ? ids_format(os[shown - 1].id, next) : NULL);
     free(os);
 done:
     jv_free(&v);
@@ -240,12 +234,11 @@ static void h_action(struct http_req *r)
     struct svc *s = svc_of(r);
     struct auth_principal p;
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     const char *reason = NULL, *key = NULL, *action = http_param(r, "action");
     size_t blen = 0;
     int which = -1;
     char scope[40];
-    jv_init(&v);
     for (size_t i = 0; i < sizeof ACTIONS / sizeof *ACTIONS; i++)
         if (strcmp(ACTIONS[i].path, action) == 0)
             which = (int)i;
@@ -258,7 +251,6 @@ static void h_action(struct http_req *r)
         goto done;
     http_body(r, &blen);
     if (blen) { /* the body is optional: {reason} */
-        jv_free(&v);
         if (!http_json_or_reply(r, &v, F))
             goto done;
         jv_str(&v, "reason", JV_MULTILINE, 1, 500, &reason);
@@ -280,7 +272,7 @@ static void h_action(struct http_req *r)
         sodium_bin2hex(k.hash, sizeof k.hash, h, sizeof h);
         enum err ie = store_idem_get(s, &k, &st, &status, &body);
         if (ie == ERR_OK && st == IDEM_REPLAY) {
-            http_reply_take(r, status, JSON_TYPE, body, strlen(body));
+            http_reply_json_text(r, status, body, strlen(body));
             goto done;
         }
         free(body);
@@ -333,17 +325,15 @@ static void h_care_add(struct http_req *r)
     static const char *const MOODS[] = {"happy", "calm", "anxious", "unwell", NULL};
     struct auth_principal p;
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     struct care_entry in = {.walks = -1};
     uint64_t *photo_ids = NULL;
     size_t nphotos = 0;
     char *photos_json = NULL;
     int64_t walks;
     int mood;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_date(&v, "date", JV_REQUIRED, &in.day);
@@ -380,25 +370,17 @@ done:
 /* GET /orders/{id}/care-logs: the stay's owner (and its provider, and admins) read it. */
 static void h_care_list(struct http_req *r)
 {
-    struct svc *s = svc_of(r);
-    struct auth_principal p;
-    uint64_t id;
-    if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
-        return;
     struct order o = {0};
     json_t *items = NULL;
-    enum err e = store_get(s, id, &o);
-    if (e == ERR_OK && (!order_status_visible(o.status) ||
-                        (p.role != ROLE_ADMIN && o.owner_id != p.user_id && o.provider_id != p.user_id)))
-        e = ERR_NOT_FOUND;
-    if (e == ERR_OK)
-        e = store_care_list(s, id, &items);
+    if (!order_for_caller_or_reply(r, true, &o))
+        return;
+    enum err e = store_care_list(svc_of(r), o.id, &items);
     if (e != ERR_OK) {
         svc_reply_err(r, e);
         return;
     }
     char oid[IDS_STR_LEN];
-    http_reply_json(r, 200, json_pack("{s:s,s:o}", "order_id", ids_format(id, oid), "items", items));
+    http_reply_json(r, 200, json_pack("{s:s,s:o}", "order_id", ids_format(o.id, oid), "items", items));
 }
 
 /* ---------- internal ---------- */
@@ -418,24 +400,28 @@ static void h_internal_get(struct http_req *r)
         svc_reply_err(r, e);
 }
 
+/* The bookings and stays of day as the admin dashboard shows them. */
+static json_t *day_orders_json(int32_t day, const struct order_day_stats *st)
+{
+    char date[DATE_STR_LEN];
+    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "date", date_format(day, date), "orders_created",
+                     (json_int_t)st->created, "orders_paid", (json_int_t)st->paid, "stays_in_care",
+                     (json_int_t)st->in_care, "arrivals", (json_int_t)st->arrivals, "departures",
+                     (json_int_t)st->departures);
+}
+
 /* GET /internal/v1/stats/today: the figures of today for the admin dashboard. */
 static void h_internal_stats(struct http_req *r)
 {
-    if (!svc_internal_or_reply(r))
-        return;
     int32_t today = date_today();
     struct order_day_stats st;
-    enum err e = store_day_stats(svc_of(r), today, &st);
-    if (e != ERR_OK) {
-        svc_reply_err(r, e);
+    if (!svc_internal_or_reply(r))
         return;
-    }
-    char date[DATE_STR_LEN];
-    http_reply_json(r, 200,
-                    json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "date", date_format(today, date), "orders_created",
-                              (json_int_t)st.created, "orders_paid", (json_int_t)st.paid, "stays_in_care",
-                              (json_int_t)st.in_care, "arrivals", (json_int_t)st.arrivals, "departures",
-                              (json_int_t)st.departures));
+    enum err e = store_day_stats(svc_of(r), today, &st);
+    if (e == ERR_OK)
+        http_reply_json(r, 200, day_orders_json(today, &st));
+    else
+        svc_reply_err(r, e);
 }
 
 void order_routes(struct svc *s)

@@ -443,9 +443,7 @@ static enum err reserved_tx(struct db_conn *c, void *arg)
     if (e == ERR_OK)
         e = add_event(c, "order.created", event_data(o, NULL));
     if (e == ERR_OK && x->k && x->k->key) {
-        json_t *j = order_json(o, NULL);
-        char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
+        char *body = http_json_text(order_json(o, NULL), NULL);
         e = body ? store_idem_put(c, x->k, o->id, 201, body) : ERR_NO_MEMORY;
         free(body);
     }
@@ -851,9 +849,7 @@ static enum err change_tx(struct db_conn *c, void *arg)
         e = add_event(c, EVENT_OF[ch->action], event_data(o, extra));
     }
     if (e == ERR_OK && ch->idem && ch->idem->key) {
-        json_t *j = order_json(o, NULL);
-        char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
+        char *body = http_json_text(order_json(o, NULL), NULL);
         e = body ? store_idem_put(c, ch->idem, o->id, 200, body) : ERR_NO_MEMORY;
         free(body);
     }

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
-
 /* SHA-256 (hex) of the request body in canonical form (sorted keys, no spaces): the same
  * request sent twice hashes the same, whatever its formatting. */
 static void body_hash(const json_t *root, char out[65])
@@ -35,7 +33,7 @@ static void reply_body(struct http_req *r, int status, char *body, uint64_t paym
         snprintf(loc, sizeof loc, "/api/v1/payments/%s", ids_format(payment_id, id));
         http_header_add(r, "Location", loc);
     }
-    http_reply_take(r, status, JSON_TYPE, body, strlen(body));
+    http_reply_json_text(r, status, body, body ? strlen(body) : 0);
 }
 
 /* The order being paid for must be the caller's and awaiting payment. */
@@ -68,13 +66,11 @@ static void h_create(struct http_req *r)
     /* amount_fen and currency are accepted and ignored: the amount is the order's */
     static const char *const F[] = {"order_id", "amount_fen", "currency", NULL};
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     struct create_req in = {0};
     struct create_out out = {0};
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_idem_key_or_reply(r, &in.key))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_id(&v, "order_id", JV_REQUIRED, &in.order_id);
@@ -124,13 +120,11 @@ static void h_sandbox(struct http_req *r)
     static const char *const F[] = {"outcome", NULL};
     static const char *const OUTCOMES[] = {"succeed", "fail", NULL};
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     uint64_t id;
     int outcome = -1;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_enum(&v, "outcome", JV_REQUIRED, OUTCOMES, &outcome);
@@ -277,24 +271,27 @@ static void h_internal_get(struct http_req *r)
     http_reply_json(r, 200, j);
 }
 
+/* The money of day as the admin dashboard shows it. */
+static json_t *day_money_json(int32_t day, const struct pay_day_stats *st)
+{
+    char date[DATE_STR_LEN];
+    return json_pack("{s:s,s:I,s:I,s:I,s:I}", "date", date_format(day, date), "captured_fen",
+                     (json_int_t)st->captured_fen, "refunded_fen", (json_int_t)st->refunded_fen, "net_fen",
+                     (json_int_t)(st->captured_fen - st->refunded_fen), "payments_succeeded", (json_int_t)st->charges);
+}
+
 /* GET /internal/v1/stats/today: today's money for the admin dashboard. */
 static void h_internal_stats(struct http_req *r)
 {
+    struct pay_day_stats st;
+    int32_t today = date_today();
     if (!svc_internal_or_reply(r))
         return;
-    int32_t today = date_today();
-    struct pay_day_stats st;
     enum err e = store_day_stats(svc_of(r), today, &st);
-    if (e != ERR_OK) {
+    if (e == ERR_OK)
+        http_reply_json(r, 200, day_money_json(today, &st));
+    else
         svc_reply_err(r, e);
-        return;
-    }
-    char date[DATE_STR_LEN];
-    http_reply_json(r, 200,
-                    json_pack("{s:s,s:I,s:I,s:I,s:I}", "date", date_format(today, date), "captured_fen",
-                              (json_int_t)st.captured_fen, "refunded_fen", (json_int_t)st.refunded_fen, "net_fen",
-                              (json_int_t)(st.captured_fen - st.refunded_fen), "payments_succeeded",
-                              (json_int_t)st.charges));
 }
 
 void payment_routes(struct svc *s)

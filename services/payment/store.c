@@ -116,10 +116,7 @@ enum err store_get(struct svc *s, uint64_t id, struct payment *out)
 
 static char *payment_body(const struct payment *p)
 {
-    json_t *j = payment_json(p);
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    return s;
+    return http_json_text(payment_json(p), NULL);
 }
 
 /* ---------- creation ---------- */

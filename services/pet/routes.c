@@ -15,21 +15,8 @@ static const char *const PET_FIELDS[] = {"name",      "species",  "breed",      
                                          "weight_kg", "neutered", "description", "photos",     "care",      NULL};
 static const char *const VACCINATION_FIELDS[] = {"name", "given_on", "expires_on", NULL};
 static const char *const GRANT_FIELDS[] = {"provider_id", "until_date", NULL};
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
 
 /* ---------- helpers ---------- */
-
-/* Reply with j (taken), weights printed as typed. */
-static void reply_json(struct http_req *r, int status, json_t *j)
-{
-    size_t len = 0;
-    char *s = pet_dumps(j, &len);
-    if (!s) {
-        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
-        return;
-    }
-    http_reply_take(r, status, JSON_TYPE, s, len);
-}
 
 /* A field that may be left out but, when given, must not be null. */
 static bool not_null(struct jv *v, const char *key)
@@ -155,7 +142,7 @@ static void read_pet(struct jv *v, struct pet_patch *x, bool create, struct phot
 /* The pet as its reader sees it (photos signed now), replied with status. */
 static void reply_pet(struct http_req *r, int status, const struct pet *p, enum pet_view view)
 {
-    reply_json(r, status, pet_json(p, date_today(), time_now_ms() / 1000, view, NULL));
+    http_reply_json(r, status, pet_json(p, date_today(), time_now_ms() / 1000, view, NULL));
 }
 
 /* ?limit= of a list: 1..100, default 20 (a bad value is recorded in v). */
@@ -188,14 +175,12 @@ static bool may_read_or_reply(struct http_req *r, const struct auth_principal *m
 static void h_create(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     struct pet_patch x;
     struct photos_in ph = {0};
     struct pet *p = NULL;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, PET_FIELDS))
         goto done;
     pet_patch_init(&x);
@@ -268,14 +253,8 @@ static void h_list(struct http_req *r)
     enum err e = store_pets_by_owner(svc_of(r), me.user_id, before, (size_t)limit, add_pet, &l, &more);
     if (e == ERR_OK && (l.failed || !l.items))
         e = ERR_NO_MEMORY;
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        goto done;
-    }
     char next[IDS_STR_LEN];
-    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
-                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+    http_reply_page_or_error(r, e, l.items, more ? ids_format(l.last, next) : NULL);
 done:
     jv_free(&v);
 }
@@ -297,21 +276,19 @@ static void h_get(struct http_req *r)
         free(json);
         return;
     }
-    http_reply_take(r, 200, JSON_TYPE, json, len);
+    http_reply_json_text(r, 200, json, len);
 }
 
 static void h_patch(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     struct pet_patch x;
     struct photos_in ph = {0};
     struct pet *p = NULL;
     uint64_t id;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, PET_FIELDS))
         goto done;
     pet_patch_init(&x);
@@ -356,16 +333,14 @@ static void h_delete(struct http_req *r)
 static void h_vaccination_add(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     struct pet_vaccination vac;
     const char *name = NULL, *why;
     uint64_t id;
     int32_t today = date_today();
     memset(&vac, 0, sizeof vac);
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, VACCINATION_FIELDS))
         goto done;
     if (jv_str(&v, "name", JV_REQUIRED, 1, PET_VACCINATION_NAME_MAX, &name) && pet_text_blank(name))
@@ -389,7 +364,7 @@ static void h_vaccination_add(struct http_req *r)
         http_reply_error(r, e, e == ERR_CONFLICT ? msg : NULL, NULL);
         goto done;
     }
-    reply_json(r, 201, pet_vaccination_json(&vac, today));
+    http_reply_json(r, 201, pet_vaccination_json(&vac, today));
 done:
     jv_free(&v);
 }
@@ -440,15 +415,11 @@ static void h_vaccination_list(struct http_req *r)
     struct vlist_ctx l = {json_array(), date_today(), 0, 0};
     bool more = false;
     e = store_vaccinations(svc_of(r), id, after_given, after_id, (size_t)limit, add_vaccination, &l, &more);
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        goto done;
-    }
     char next[PET_VCURSOR_LEN];
+    more = more && e == ERR_OK;
     if (more)
         pet_vcursor_format(l.last_given, l.last_id, next);
-    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor", more ? json_string(next) : json_null()));
+    http_reply_page_or_error(r, e, l.items, more ? next : NULL);
 done:
     free(json);
     jv_free(&v);
@@ -504,14 +475,12 @@ static json_t *grant_json(const struct pet_grant *g)
 /* PUT /internal/v1/pets/{id}/grants/{order_id} {provider_id, until_date}: create or update. */
 static void h_grant_put(struct http_req *r)
 {
-    struct jv v;
+    struct jv v = {0};
     uint64_t id, order, provider = 0;
     int32_t until = 0;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id) ||
         !http_id_param_or_reply(r, "order_id", &order))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, GRANT_FIELDS))
         goto done;
     jv_id(&v, "provider_id", JV_REQUIRED, &provider);
@@ -527,7 +496,7 @@ static void h_grant_put(struct http_req *r)
     char day[DATE_STR_LEN];
     LOG_I("pet: provider %llu may read pet %llu until %s (order %llu)", (unsigned long long)provider,
           (unsigned long long)id, date_format(until, day), (unsigned long long)order);
-    reply_json(r, 200, grant_json(&g));
+    http_reply_json(r, 200, grant_json(&g));
 done:
     jv_free(&v);
 }

@@ -261,13 +261,3 @@ json_t *pet_vaccination_json(const struct pet_vaccination *v, int32_t today)
                      "expired", pet_vaccination_expired(v->has_expires, v->expires_on, today), "created_at",
                      time_format_ms(v->created_ms, created));
 }
-
-char *pet_dumps(json_t *j, size_t *len)
-{
-    /* 12 significant digits: grams of up to 150 kg print exactly, binary noise never shows */
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
-    json_decref(j);
-    if (s)
-        *len = strlen(s);
-    return s;
-}

@@ -162,8 +162,5 @@ enum pet_view {
 json_t *pet_json(const struct pet *p, int32_t today, int64_t now_s, enum pet_view view, bool *signed_any);
 /* A vaccination record as JSON, with "expired" computed as of today. */
 json_t *pet_vaccination_json(const struct pet_vaccination *v, int32_t today);
-/* Serialise compactly with weights printed as typed (4.2, not 4.2000000000000002). Takes
- * j (even on failure). Returns malloc'd text or NULL; *len its length. */
-char *pet_dumps(json_t *j, size_t *len);
 
 #endif

@@ -263,7 +263,7 @@ static enum err load_view(void *arg, char **out, size_t *len)
     size_t jlen = 0;
     bool signed_any = false;
     if (e == ERR_OK &&
-        !(json = pet_dumps(pet_json(p, x->today, x->now_s, PET_VIEW_PUBLIC, &signed_any), &jlen)))
+        !(json = http_json_text(pet_json(p, x->today, x->now_s, PET_VIEW_PUBLIC, &signed_any), &jlen)))
         e = ERR_NO_MEMORY;
     if (e == ERR_OK) {
         size_t cap = jlen + 72;

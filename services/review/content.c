@@ -178,12 +178,3 @@ json_t *review_admin_json(const struct review *r, bool intact)
     json_object_set_new(j, "moderated_original", original);
     return j;
 }
-
-char *review_dumps(json_t *j, size_t *len)
-{
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
-    json_decref(j);
-    if (s)
-        *len = strlen(s);
-    return s;
-}

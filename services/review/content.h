@@ -85,8 +85,4 @@ json_t *review_json(const struct review *r, bool intact);
  * The public fields keep their public values, so a client can show both side by side. */
 json_t *review_admin_json(const struct review *r, bool intact);
 
-/* Serialise j (taken) compactly with reals at 12 significant digits (4.33, never
- * 4.3300000000000001); *len set. NULL on no memory. */
-char *review_dumps(json_t *j, size_t *len);
-
 #endif

@@ -15,23 +15,10 @@
 static const char *const POST_FIELDS[] = {"order_id", "rating", "care", "communication", "cleanliness", "text", NULL};
 static const char *const REPLY_FIELDS[] = {"text", NULL};
 static const char *const HIDE_FIELDS[] = {"reason", NULL};
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
 
 /* ---------- helpers ---------- */
 
 static struct review_app *app_of(struct http_req *r) { return svc_of(r)->app; }
-
-/* Reply with j (taken). */
-static void reply_json(struct http_req *r, int status, json_t *j)
-{
-    size_t len = 0;
-    char *s = review_dumps(j, &len);
-    if (!s) {
-        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
-        return;
-    }
-    http_reply_take(r, status, JSON_TYPE, s, len);
-}
 
 /* Whether a stored review matches its hashes: a mismatch is logged as an error and counted
  * in pb_review_integrity_failures_total (every view then shows it as failing the check). */
@@ -64,7 +51,7 @@ static void reply_stored(struct http_req *r, int status, uint64_t id)
     if (e != ERR_OK)
         svc_reply_err(r, e);
     else
-        reply_json(r, status, j);
+        http_reply_json(r, status, j);
 }
 
 static bool blank(const char *s)
@@ -120,13 +107,11 @@ static void reply_post_refused(struct http_req *r, enum err e, enum review_refus
 static void h_post(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     struct review rv = {0};
     char name[REVIEW_NAME_MAX * 4 + 1];
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, POST_FIELDS))
         goto done;
     read_review(&v, &rv);
@@ -145,7 +130,7 @@ static void h_post(struct http_req *r)
     }
     LOG_I("review: %llu of order %llu posted by owner %llu (%d stars)", (unsigned long long)rv.id,
           (unsigned long long)rv.order_id, (unsigned long long)me.user_id, rv.rating);
-    reply_json(r, 201, render(&rv));
+    http_reply_json(r, 201, render(&rv));
 done:
     jv_free(&v);
 }
@@ -172,14 +157,8 @@ static void reply_page(struct http_req *r, const struct review_filter *f, uint64
     struct list_ctx l = {json_array(), 0, view};
     bool more = false;
     enum err e = store_reviews_page(svc_of(r), f, before, limit, add_review, &l, &more);
-    if (e != ERR_OK) {
-        json_decref(l.items);
-        svc_reply_err(r, e);
-        return;
-    }
     char next[IDS_STR_LEN];
-    reply_json(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next_cursor",
-                                 more ? json_string(ids_format(l.last, next)) : json_null()));
+    http_reply_page_or_error(r, e, l.items, more ? ids_format(l.last, next) : NULL);
 }
 
 /* ?cursor= of a list: the id of the last review of the previous page. */
@@ -242,7 +221,7 @@ static void h_rating(struct http_req *r)
     if (e != ERR_OK)
         svc_reply_err(r, e);
     else
-        http_reply_take(r, 200, JSON_TYPE, body, len);
+        http_reply_json_text(r, 200, body, len);
 }
 
 /* ---------- POST /api/v1/reviews/{id}/reply ---------- */
@@ -250,13 +229,11 @@ static void h_rating(struct http_req *r)
 static void h_reply(struct http_req *r)
 {
     struct auth_principal me;
-    struct jv v;
+    struct jv v = {0};
     uint64_t id;
     const char *text = NULL;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &me) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, REPLY_FIELDS))
         goto done;
     read_text(&v, "text", REVIEW_REPLY_MAX, &text);
@@ -277,13 +254,11 @@ done:
 
 static void h_hide(struct http_req *r)
 {
-    struct jv v;
+    struct jv v = {0};
     uint64_t id;
     const char *reason = NULL;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, HIDE_FIELDS))
         goto done;
     read_text(&v, "reason", REVIEW_REASON_MAX, &reason);

@@ -436,7 +436,7 @@ static enum err load_rating(void *arg, char **out, size_t *len)
     for (int k = 0; k < 5 && db_rows_count(r) == 1; k++)
         rating_agg_add(&agg, k + 1, (long)db_rows_i64(r, 0, (size_t)k));
     db_rows_free(r);
-    *out = review_dumps(rating_json(x->listing_id, &agg, &app_of(x->s)->prior), len);
+    *out = http_json_text(rating_json(x->listing_id, &agg, &app_of(x->s)->prior), len);
     return *out ? ERR_OK : ERR_NO_MEMORY;
 }
 

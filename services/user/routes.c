@@ -80,7 +80,7 @@ static void reply_cached_json(struct http_req *r, enum err e, char *body, size_t
         svc_reply_err(r, e);
         return;
     }
-    http_reply_take(r, 200, "application/json; charset=utf-8", body, len);
+    http_reply_json_text(r, 200, body, len);
 }
 
 /* ---------- /auth ---------- */
@@ -399,16 +399,14 @@ static void h_verification_put(struct http_req *r)
 {
     static const char *const F[] = {"documents", "note", NULL};
     struct auth_principal p;
-    struct jv v;
+    struct jv v = {0};
     uint64_t *ids = NULL;
     size_t n = 0;
     const char *note = NULL;
     char *documents = NULL;
     struct user *u = NULL;
-    jv_init(&v);
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p))
         goto done;
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_id_array(&v, "documents", JV_REQUIRED, 1, ACCOUNT_VERIFICATION_DOCS_MAX, &ids, &n);
@@ -463,9 +461,8 @@ static void h_internal_action(struct http_req *r)
     static const char *const F[] = {"reason", NULL};
     struct svc *s = svc_of(r);
     uint64_t id;
-    struct jv v;
+    struct jv v = {0};
     const char *reason = NULL;
-    jv_init(&v);
     if (!svc_internal_or_reply(r) || !http_id_param_or_reply(r, "id", &id))
         goto done;
     int action = account_action_parse(http_param(r, "action"));
@@ -473,7 +470,6 @@ static void h_internal_action(struct http_req *r)
         http_reply_error(r, ERR_NOT_FOUND, "no such action", NULL);
         goto done;
     }
-    jv_free(&v);
     if (!http_json_or_reply(r, &v, F))
         goto done;
     bool needs_reason = action == ACT_REJECT || action == ACT_SUSPEND;
@@ -560,14 +556,11 @@ static void h_internal_list(struct http_req *r)
     int64_t now_s = time_now_ms() / 1000;
     for (size_t i = 0; i < n && i < (size_t)limit; i++)
         json_array_append_new(items, account_user_json(&rows[i], VIEW_INTERNAL, now_s));
-    json_t *next = json_null();
-    if (n > (size_t)limit) {
-        char c[48];
-        snprintf(c, sizeof c, "%lld.%llu", (long long)rows[limit - 1].created_ms,
+    char next[48];
+    if (n > (size_t)limit)
+        snprintf(next, sizeof next, "%lld.%llu", (long long)rows[limit - 1].created_ms,
                  (unsigned long long)rows[limit - 1].id);
-        next = json_string(c);
-    }
-    http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+    http_reply_page(r, items, n > (size_t)limit ? next : NULL);
 done:
     free(rows);
     jv_free(&v);

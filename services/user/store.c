@@ -737,9 +737,7 @@ static enum err load_view(void *arg, char **out, size_t *len)
     if (!u)
         return ERR_NO_MEMORY;
     enum err e = store_user_get(x->s, x->id, x->view != VIEW_PUBLIC, u);
-    json_t *j = e == ERR_OK ? account_user_json(u, x->view, x->now_s) : NULL;
-    char *json = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
+    char *json = e == ERR_OK ? http_json_text(account_user_json(u, x->view, x->now_s), NULL) : NULL;
     if (e == ERR_OK && !json)
         e = ERR_NO_MEMORY;
     if (e == ERR_OK && x->view == VIEW_SELF) {

@@ -1,7 +1,8 @@
 /* Listings through the gateway: provider -> review -> search path, edits and the status
  * machine, availability, authorization, the detail cache (invalidation, stampede), and
  * photos: the provider's own listing photos by media id, shown with their public URLs in the
- * detail, search, the provider's list and the admin's review queue. */
+ * detail, search, the provider's list and the admin's review queue; coordinates read back as
+ * written. */
 #include "harness.h"
 
 #include <stdio.h>
@@ -35,6 +36,36 @@ static bool search_finds(const char *query, const char *id)
         found |= strcmp(json_string_value(json_object_get(json_array_get(items, i), "id")), id) == 0;
     e2e_resp_free(r);
     return found;
+}
+
+/* Whether body prints lat and lng exactly as the test wrote them. */
+static bool coordinates_as_written(const char *body)
+{
+    return strstr(body, "\"lat\":30.27,") && strstr(body, "\"lng\":120.15,");
+}
+
+/* Coordinates read back as written (120.15, never 120.15000000000001): in the detail as built
+ * and as cached, and in the search page. */
+static void coordinates_read_back_as_written(void **state)
+{
+    (void)state;
+    struct e2e_user p;
+    e2e_provider_approved(&p);
+    char city[24], q[96], id[24];
+    e2e_unique_name(city, sizeof city, "C");
+    e2e_listing_new(&p, json_pack("{s:s,s:f,s:f}", "city", city, "lat", 30.27, "lng", 120.15), true, id);
+    for (int i = 0; i < 2; i++) { /* the first read fills the detail cache, the second reads it */
+        struct resp *r = get_listing(id, NULL);
+        EXPECT_STATUS(r, 200);
+        assert_true(coordinates_as_written(r->body));
+        e2e_resp_free(r);
+    }
+    snprintf(q, sizeof q, "/api/v1/listings?city=%s", city);
+    struct resp *r = e2e_call("GET", q, NULL, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "items")), 1);
+    assert_true(coordinates_as_written(r->body));
+    e2e_resp_free(r);
 }
 
 static void provider_review_search_path(void **state)
@@ -658,6 +689,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(provider_review_search_path),
+        cmocka_unit_test(coordinates_read_back_as_written),
         cmocka_unit_test(edits_and_the_status_machine),
         cmocka_unit_test(photos_are_the_providers_listing_photos),
         cmocka_unit_test(who_may_create),

@@ -2,6 +2,7 @@
  * dates and expiry, cursors, who may read a pet, applying edits, rendering (photos signed). */
 #include "unit.h"
 #include "dates.h"
+#include "http.h"
 #include "mediaurl.h"
 #include "rules.h"
 
@@ -215,7 +216,7 @@ static void rendering(void **state)
     p.created_ms = p.updated_ms = 1767225600000LL;
     size_t len = 0;
     bool signed_any = true;
-    char *s = pet_dumps(pet_json(&p, today, NOW_S, PET_VIEW_PUBLIC, &signed_any), &len);
+    char *s = http_json_text(pet_json(&p, today, NOW_S, PET_VIEW_PUBLIC, &signed_any), &len);
     assert_false(signed_any); /* no photos: nothing that expires */
     assert_non_null(s);
     assert_int_equal(strlen(s), len);
