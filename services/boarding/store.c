@@ -152,27 +152,20 @@ enum err store_listing_create(struct svc *s, const struct listing *l)
     return e;
 }
 
+/* Row readers of db_get_one: a listing without / with its detail. */
+static void fill_brief(const struct db_rows *r, size_t i, void *l) { row_to_listing(r, i, false, l); }
+static void fill_detail(const struct db_rows *r, size_t i, void *l) { row_to_listing(r, i, true, l); }
+
 enum err get_on(struct db_conn *c, uint64_t id, bool detail, bool lock, struct listing *out)
 {
-    struct db_rows *r = NULL;
     const char *sql = lock ? SQL_GET_DETAIL_LOCK : detail ? SQL_GET_DETAIL : SQL_GET;
-    enum err e = db_query(c, &r, sql, "u", id);
-    if (e == ERR_OK && db_rows_count(r) == 0)
-        e = ERR_NOT_FOUND;
-    if (e == ERR_OK)
-        row_to_listing(r, 0, detail || lock, out);
-    db_rows_free(r);
-    return e;
+    return db_get_one(c, detail || lock ? fill_detail : fill_brief, out, sql, "u", id);
 }
 
 enum err store_listing_get(struct svc *s, uint64_t id, bool with_detail, struct listing *out)
 {
-    struct db_conn *c = db_acquire(s->db);
-    if (!c)
-        return ERR_UNAVAILABLE;
-    enum err e = get_on(c, id, with_detail, false, out);
-    db_release(c);
-    return e;
+    return db_get_one1(s->db, with_detail ? fill_detail : fill_brief, out, with_detail ? SQL_GET_DETAIL : SQL_GET,
+                       "u", id);
 }
 
 /* ---------- update ---------- */

@@ -172,20 +172,16 @@ void row_to_order(const struct db_rows *r, size_t i, struct order *o)
     o->updated_ms = db_rows_i64(r, i, 23);
 }
 
+/* The row reader of db_get_one. */
+static void fill_order(const struct db_rows *r, size_t i, void *o) { row_to_order(r, i, o); }
+
 enum err get_on(struct db_conn *c, uint64_t id, bool lock, struct order *out)
 {
     char table[32], sql[640];
     if (!order_id_plausible(id, time_now_ms()))
         return ERR_NOT_FOUND;
     orders_table(id, table, sizeof table);
-    struct db_rows *r = NULL;
-    enum err e = db_query(c, &r, sql1(sql, sizeof sql, lock ? SQL_GET_LOCK : SQL_GET, table), "u", id);
-    if (e == ERR_OK && db_rows_count(r) == 0)
-        e = ERR_NOT_FOUND;
-    if (e == ERR_OK)
-        row_to_order(r, 0, out);
-    db_rows_free(r);
-    return e;
+    return db_get_one(c, fill_order, out, sql1(sql, sizeof sql, lock ? SQL_GET_LOCK : SQL_GET, table), "u", id);
 }
 
 enum err store_get(struct svc *s, uint64_t id, struct order *out)
