@@ -139,7 +139,7 @@ void store_set_lock_wait(long ms) { s_lock_wait_ms = ms; }
 struct hold_ctx {
     const struct hold_request *h;
     enum hold_result res;
-    char city[20 * 4 + 1];
+    char city[sizeof ((struct listing *)0)->city];
 };
 
 static enum err hold_tx(struct db_conn *c, void *arg)

@@ -18,6 +18,13 @@ static const char SQL_GEO_ALL[] =
     "SELECT id, lat, lng FROM listing WHERE status = 'published' AND provider_suspended = 0";
 static const struct aside_opts SEARCH_CACHE = {.name = "search", .ttl_ms = 30000, .negative_ttl_ms = 5000};
 
+/* The most listings a near-search considers: the nearest, read from the geo index. */
+#define GEO_MAX_CANDIDATES 2000
+/* A search word escaped for LIKE (each byte may gain a backslash) with its NUL, and the
+ * pattern %<escaped word>% that matches it anywhere. */
+#define LIKE_ESCAPED_CAP ((SEARCH_WORD_CAP - 1) * 2 + 1)
+#define LIKE_PATTERN_CAP (LIKE_ESCAPED_CAP + 2)
+
 enum err store_geo_rebuild(struct svc *s)
 {
     struct db_rows *r = NULL;
@@ -82,15 +89,16 @@ static bool after_cursor(const struct hit *h, const struct search *q)
     return hit_cmp_sort(h, &c, q->sort) > 0;
 }
 
-/* Geo candidates: ids within the radius, nearest first (at most 2000). */
+/* Geo candidates: ids within the radius, nearest first (at most GEO_MAX_CANDIDATES). */
 static enum err geo_candidates(struct svc *s, const struct search *q, struct hit **out, size_t *n)
 {
-    char lng[32], lat[32], rad[32];
+    char lng[32], lat[32], rad[32], count[16];
     snprintf(lng, sizeof lng, "%.7f", q->lng);
     snprintf(lat, sizeof lat, "%.7f", q->lat);
     snprintf(rad, sizeof rad, "%.3f", q->radius_km);
-    redisReply *r = cache_cmd(s->cache, "GEOSEARCH %s FROMLONLAT %s %s BYRADIUS %s km ASC WITHDIST COUNT 2000",
-                              GEO_KEY, lng, lat, rad);
+    snprintf(count, sizeof count, "%d", GEO_MAX_CANDIDATES);
+    redisReply *r = cache_cmd(s->cache, "GEOSEARCH %s FROMLONLAT %s %s BYRADIUS %s km ASC WITHDIST COUNT %s",
+                              GEO_KEY, lng, lat, rad, count);
     if (!r)
         return ERR_UNAVAILABLE;
     *n = 0;
@@ -113,7 +121,7 @@ static enum err geo_candidates(struct svc *s, const struct search *q, struct hit
 }
 
 /* Build the WHERE clause shared by both search paths; values go to args. */
-static void where_clause(struct sqlb *b, struct db_args *a, const struct search *q, char (*like)[20 * 8 + 3])
+static void where_clause(struct sqlb *b, struct db_args *a, const struct search *q, char (*like)[LIKE_PATTERN_CAP])
 {
     sb(b, " WHERE l.status = 'published' AND l.provider_suspended = 0");
     if (q->city[0]) {
@@ -188,72 +196,46 @@ static void keyset_clause(struct sqlb *b, struct db_args *a, const struct search
     db_args_u(a, q->cursor_id);
 }
 
-/* Find the page: limit+1 hits in order (the extra one says whether a next page exists). */
-static enum err find_hits(struct svc *s, const struct search *q, struct hit **out, size_t *n)
+/* The statement that finds a page's hits (id, price, score) into b and a: by the filters and,
+ * for a near-search, among the geo candidates (ordered and cut in memory); otherwise in the
+ * sort order from the cursor on, limit+1 rows. like holds the words' LIKE patterns. */
+static void hits_query(struct sqlb *b, struct db_args *a, const struct search *q, char (*like)[LIKE_PATTERN_CAP],
+                       const char *start, const char *end, const struct hit *geo, size_t ngeo)
 {
-    struct sqlb b = {.n = 0};
-    struct db_args a = {0};
-    struct hit *geo = NULL;
-    size_t ngeo = 0;
-    struct db_rows *r = NULL;
-    char like[SEARCH_MAX_WORDS][20 * 8 + 3], start[DATE_STR_LEN], end[DATE_STR_LEN];
-    enum err e = ERR_OK;
-    for (int i = 0; i < q->nwords; i++) {
-        char esc[20 * 8 + 1];
-        like_escape(q->words[i], esc, sizeof esc);
-        snprintf(like[i], sizeof like[i], "%%%s%%", esc);
-    }
-    date_format(q->start, start);
-    date_format(q->end, end);
-    *out = NULL;
-    *n = 0;
-    if (q->has_near) {
-        if ((e = geo_candidates(s, q, &geo, &ngeo)) != ERR_OK || ngeo == 0)
-            goto done;
-    }
-    sb(&b, "SELECT l.id, l.price_per_night_fen, l.rating_score_milli FROM listing l");
+    sb(b, "SELECT l.id, l.price_per_night_fen, l.rating_score_milli FROM listing l");
     if (q->nwords)
-        sb(&b, " JOIN listing_detail d ON d.listing_id = l.id");
-    where_clause(&b, &a, q, like);
-    dates_clause(&b, &a, q, start, end);
+        sb(b, " JOIN listing_detail d ON d.listing_id = l.id");
+    where_clause(b, a, q, like);
+    dates_clause(b, a, q, start, end);
     if (q->has_near) {
-        sb(&b, " AND l.id IN (");
+        sb(b, " AND l.id IN (");
         for (size_t i = 0; i < ngeo; i++) {
-            sb(&b, i ? ",?" : "?");
-            db_args_u(&a, geo[i].id);
+            sb(b, i ? ",?" : "?");
+            db_args_u(a, geo[i].id);
         }
-        sb(&b, ")");
+        sb(b, ")");
     } else {
         static const char *const order[] = {
             [SORT_RATING] = " ORDER BY l.rating_score_milli DESC, l.id DESC",
             [SORT_PRICE_ASC] = " ORDER BY l.price_per_night_fen ASC, l.id ASC",
             [SORT_PRICE_DESC] = " ORDER BY l.price_per_night_fen DESC, l.id DESC",
         };
-        keyset_clause(&b, &a, q);
-        sb(&b, order[q->sort]);
-        sb(&b, " LIMIT ?");
-        db_args_i(&a, q->limit + 1);
+        keyset_clause(b, a, q);
+        sb(b, order[q->sort]);
+        sb(b, " LIMIT ?");
+        db_args_i(a, q->limit + 1);
     }
-    if (b.overflow || a.failed) {
-        e = b.overflow ? ERR_INTERNAL : ERR_NO_MEMORY;
-        goto done;
-    }
-    struct db_conn *c = db_acquire(s->db);
-    if (!c) {
-        e = ERR_UNAVAILABLE;
-        goto done;
-    }
-    e = db_execv(c, NULL, &r, b.buf, a.p, a.n);
-    db_release(c);
-    if (e != ERR_OK)
-        goto done;
-    size_t rows = db_rows_count(r);
+}
+
+/* The rows of hits_query as hits in *out (caller frees), *n of them: for a near-search with
+ * their distance, after the cursor, sorted and cut to limit+1. */
+static enum err rows_to_hits(const struct db_rows *r, const struct search *q, const struct hit *geo, size_t ngeo,
+                             struct hit **out, size_t *n)
+{
+    size_t rows = db_rows_count(r), k = 0;
     struct hit *hits = calloc(rows ? rows : 1, sizeof *hits);
-    if (!hits) {
-        e = ERR_NO_MEMORY;
-        goto done;
-    }
-    size_t k = 0;
+    if (!hits)
+        return ERR_NO_MEMORY;
     for (size_t i = 0; i < rows; i++) {
         struct hit h = {.id = db_rows_u64(r, i, 0), .price = db_rows_i64(r, i, 1), .score = db_rows_i64(r, i, 2)};
         if (q->has_near) { /* attach the distance, then apply the cursor in memory */
@@ -268,7 +250,7 @@ static enum err find_hits(struct svc *s, const struct search *q, struct hit **ou
         hits[k++] = h;
     }
     if (q->has_near) {
-        /* insertion sort keeps this reentrant (no global comparator state); n <= 2000 */
+        /* insertion sort keeps this reentrant (no global comparator state); k <= GEO_MAX_CANDIDATES */
         for (size_t i = 1; i < k; i++) {
             struct hit h = hits[i];
             size_t j = i;
@@ -283,6 +265,44 @@ static enum err find_hits(struct svc *s, const struct search *q, struct hit **ou
     }
     *out = hits;
     *n = k;
+    return ERR_OK;
+}
+
+/* Find the page: limit+1 hits in order (the extra one says whether a next page exists). */
+static enum err find_hits(struct svc *s, const struct search *q, struct hit **out, size_t *n)
+{
+    struct sqlb b = {.n = 0};
+    struct db_args a = {0};
+    struct hit *geo = NULL;
+    size_t ngeo = 0;
+    struct db_rows *r = NULL;
+    struct db_conn *c = NULL;
+    char like[SEARCH_MAX_WORDS][LIKE_PATTERN_CAP], start[DATE_STR_LEN], end[DATE_STR_LEN];
+    enum err e = ERR_OK;
+    *out = NULL;
+    *n = 0;
+    for (int i = 0; i < q->nwords; i++) {
+        char esc[LIKE_ESCAPED_CAP];
+        like_escape(q->words[i], esc, sizeof esc);
+        snprintf(like[i], sizeof like[i], "%%%s%%", esc);
+    }
+    date_format(q->start, start);
+    date_format(q->end, end);
+    if (q->has_near && ((e = geo_candidates(s, q, &geo, &ngeo)) != ERR_OK || ngeo == 0))
+        goto done; /* no listing near: an empty page */
+    hits_query(&b, &a, q, like, start, end, geo, ngeo);
+    if (b.overflow || a.failed) {
+        e = b.overflow ? ERR_INTERNAL : ERR_NO_MEMORY;
+        goto done;
+    }
+    if (!(c = db_acquire(s->db))) {
+        e = ERR_UNAVAILABLE;
+        goto done;
+    }
+    e = db_execv(c, NULL, &r, b.buf, a.p, a.n);
+    db_release(c);
+    if (e == ERR_OK)
+        e = rows_to_hits(r, q, geo, ngeo, out, n);
 done:
     db_rows_free(r);
     db_args_free(&a);
