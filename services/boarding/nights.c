@@ -64,7 +64,7 @@ static enum err nights_tx(struct db_conn *c, void *arg)
 {
     struct nights_ctx *x = arg;
     listing_clear(&x->l);
-    enum err e = get_on(c, x->id, false, false, &x->l);
+    enum err e = listing_get_on(c, x->id, false, false, &x->l);
     if (e != ERR_OK)
         return e;
     if (x->l.provider_id != x->provider_id)
@@ -177,9 +177,9 @@ static enum err hold_tx(struct db_conn *c, void *arg)
     struct db_args a = {0};
     int nights = h->end - h->start;
     char days[SEARCH_MAX_NIGHTS][DATE_STR_LEN];
-    sb(&b, "INSERT IGNORE INTO listing_day (listing_id, day) VALUES ");
+    sql_add(&b, "INSERT IGNORE INTO listing_day (listing_id, day) VALUES ");
     for (int i = 0; i < nights && i < SEARCH_MAX_NIGHTS; i++) {
-        sb(&b, i ? ",(?, ?)" : "(?, ?)");
+        sql_add(&b, i ? ",(?, ?)" : "(?, ?)");
         db_args_u(&a, h->listing_id);
         db_args_s(&a, date_format(h->start + i, days[i]));
     }

@@ -52,7 +52,7 @@ enum err store_geo_rebuild(struct svc *s)
     else
         e = ERR_UNAVAILABLE;
     if (e == ERR_OK) {
-        bump(s, false, NULL, NULL);
+        bump_generations(s, false, NULL, NULL);
         LOG_I("boarding: geo index rebuilt with %zu listings", n);
     }
     return e;
@@ -123,40 +123,40 @@ static enum err geo_candidates(struct svc *s, const struct search *q, struct hit
 /* Build the WHERE clause shared by both search paths; values go to args. */
 static void where_clause(struct sqlb *b, struct db_args *a, const struct search *q, char (*like)[LIKE_PATTERN_CAP])
 {
-    sb(b, " WHERE l.status = 'published' AND l.provider_suspended = 0");
+    sql_add(b, " WHERE l.status = 'published' AND l.provider_suspended = 0");
     if (q->city[0]) {
-        sb(b, " AND l.city = ?");
+        sql_add(b, " AND l.city = ?");
         db_args_s(a, q->city);
     }
     if (q->district[0]) {
-        sb(b, " AND l.district = ?");
+        sql_add(b, " AND l.district = ?");
         db_args_s(a, q->district);
     }
     if (q->species_mask) {
-        sb(b, " AND (l.species_mask & ?) <> 0");
+        sql_add(b, " AND (l.species_mask & ?) <> 0");
         db_args_i(a, q->species_mask);
     }
     if (q->has_min_price) {
-        sb(b, " AND l.price_per_night_fen >= ?");
+        sql_add(b, " AND l.price_per_night_fen >= ?");
         db_args_i(a, q->min_price);
     }
     if (q->has_max_price) {
-        sb(b, " AND l.price_per_night_fen <= ?");
+        sql_add(b, " AND l.price_per_night_fen <= ?");
         db_args_i(a, q->max_price);
     }
     if (q->has_min_rating) {
-        sb(b, " AND l.rating_score_milli >= ?");
+        sql_add(b, " AND l.rating_score_milli >= ?");
         db_args_i(a, q->min_rating_milli);
     }
     for (int i = 0; i < q->nwords; i++) {
         /* Latin letters match in any case: compare under a case-insensitive collation */
-        sb(b, " AND (l.title COLLATE utf8mb4_unicode_ci LIKE ? ESCAPE '\\\\' OR "
-              "d.description COLLATE utf8mb4_unicode_ci LIKE ? ESCAPE '\\\\')");
+        sql_add(b, " AND (l.title COLLATE utf8mb4_unicode_ci LIKE ? ESCAPE '\\\\' OR "
+                   "d.description COLLATE utf8mb4_unicode_ci LIKE ? ESCAPE '\\\\')");
         db_args_s(a, like[i]);
         db_args_s(a, like[i]);
     }
     if (!q->has_dates) {
-        sb(b, " AND l.capacity >= ?");
+        sql_add(b, " AND l.capacity >= ?");
         db_args_i(a, q->pets);
     }
 }
@@ -168,10 +168,10 @@ static void dates_clause(struct sqlb *b, struct db_args *a, const struct search 
 {
     if (!q->has_dates)
         return;
-    sb(b, " AND NOT EXISTS (SELECT 1 FROM listing_day n WHERE n.listing_id = l.id AND n.day >= ? AND n.day < ?"
-          " AND (n.closed = 1 OR COALESCE(n.capacity, l.capacity) - n.reserved < ?))"
-          " AND (l.capacity >= ? OR (SELECT COUNT(*) FROM listing_day m WHERE m.listing_id = l.id AND m.day >= ?"
-          " AND m.day < ? AND m.capacity IS NOT NULL) = ?)");
+    sql_add(b, " AND NOT EXISTS (SELECT 1 FROM listing_day n WHERE n.listing_id = l.id AND n.day >= ? AND n.day < ?"
+               " AND (n.closed = 1 OR COALESCE(n.capacity, l.capacity) - n.reserved < ?))"
+               " AND (l.capacity >= ? OR (SELECT COUNT(*) FROM listing_day m WHERE m.listing_id = l.id AND m.day >= ?"
+               " AND m.day < ? AND m.capacity IS NOT NULL) = ?)");
     db_args_s(a, start);
     db_args_s(a, end);
     db_args_i(a, q->pets);
@@ -190,7 +190,7 @@ static void keyset_clause(struct sqlb *b, struct db_args *a, const struct search
         [SORT_PRICE_ASC] = " AND (l.price_per_night_fen > ? OR (l.price_per_night_fen = ? AND l.id > ?))",
         [SORT_PRICE_DESC] = " AND (l.price_per_night_fen < ? OR (l.price_per_night_fen = ? AND l.id < ?))",
     };
-    sb(b, frag[q->sort]);
+    sql_add(b, frag[q->sort]);
     db_args_i(a, q->cursor_key);
     db_args_i(a, q->cursor_key);
     db_args_u(a, q->cursor_id);
@@ -202,18 +202,18 @@ static void keyset_clause(struct sqlb *b, struct db_args *a, const struct search
 static void hits_query(struct sqlb *b, struct db_args *a, const struct search *q, char (*like)[LIKE_PATTERN_CAP],
                        const char *start, const char *end, const struct hit *geo, size_t ngeo)
 {
-    sb(b, "SELECT l.id, l.price_per_night_fen, l.rating_score_milli FROM listing l");
+    sql_add(b, "SELECT l.id, l.price_per_night_fen, l.rating_score_milli FROM listing l");
     if (q->nwords)
-        sb(b, " JOIN listing_detail d ON d.listing_id = l.id");
+        sql_add(b, " JOIN listing_detail d ON d.listing_id = l.id");
     where_clause(b, a, q, like);
     dates_clause(b, a, q, start, end);
     if (q->has_near) {
-        sb(b, " AND l.id IN (");
+        sql_add(b, " AND l.id IN (");
         for (size_t i = 0; i < ngeo; i++) {
-            sb(b, i ? ",?" : "?");
+            sql_add(b, i ? ",?" : "?");
             db_args_u(a, geo[i].id);
         }
-        sb(b, ")");
+        sql_add(b, ")");
     } else {
         static const char *const order[] = {
             [SORT_RATING] = " ORDER BY l.rating_score_milli DESC, l.id DESC",
@@ -221,8 +221,8 @@ static void hits_query(struct sqlb *b, struct db_args *a, const struct search *q
             [SORT_PRICE_DESC] = " ORDER BY l.price_per_night_fen DESC, l.id DESC",
         };
         keyset_clause(b, a, q);
-        sb(b, order[q->sort]);
-        sb(b, " LIMIT ?");
+        sql_add(b, order[q->sort]);
+        sql_add(b, " LIMIT ?");
         db_args_i(a, q->limit + 1);
     }
 }
@@ -321,13 +321,13 @@ static enum err render_page(struct svc *s, const struct search *q, const struct 
     enum err e = ERR_OK;
     json_t *items = json_array(), *next = json_null();
     if (shown) {
-        sb(&b, "SELECT " LISTING_COLS ", " DETAIL_COLS
-               " FROM listing l JOIN listing_detail d ON d.listing_id = l.id WHERE l.id IN (");
+        sql_add(&b, "SELECT " LISTING_COLS ", " DETAIL_COLS
+                    " FROM listing l JOIN listing_detail d ON d.listing_id = l.id WHERE l.id IN (");
         for (size_t i = 0; i < shown; i++) {
-            sb(&b, i ? ",?" : "?");
+            sql_add(&b, i ? ",?" : "?");
             db_args_u(&a, hits[i].id);
         }
-        sb(&b, ")");
+        sql_add(&b, ")");
         struct db_conn *c = a.failed ? NULL : db_acquire(s->db);
         if (!c) {
             e = a.failed ? ERR_NO_MEMORY : ERR_UNAVAILABLE;
@@ -399,8 +399,8 @@ enum err store_search(struct svc *s, const struct search *q, char **body, size_t
     search_canonical(q, canon, sizeof canon);
     crypto_generichash(h, sizeof h, (const unsigned char *)canon, strlen(canon), NULL, 0);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    key_gen(g1, sizeof g1, false, q->city[0] ? q->city : NULL);
-    key_gen(g2, sizeof g2, true, q->city[0] ? q->city : NULL);
+    key_generation(g1, sizeof g1, false, q->city[0] ? q->city : NULL);
+    key_generation(g2, sizeof g2, true, q->city[0] ? q->city : NULL);
     /* the generations are read before the database: a write that commits after this read
      * bumps them, so its effect can only land in a page no later reader will ask for */
     redisReply *r = cache_cmd(s->cache, "MGET %s %s", g1, g2);

@@ -60,7 +60,7 @@ static void key_listing(char *buf, size_t cap, uint64_t id)
 
 /* Generation counters: "content" changes (text, price, status, location, rating) and
  * "availability" changes (nights), per city and for all cities. */
-void key_gen(char *buf, size_t cap, bool avail, const char *city)
+void key_generation(char *buf, size_t cap, bool avail, const char *city)
 {
     snprintf(buf, cap, "pb:search:%s:%s%s", avail ? "avail" : "gen", city ? "city:" : "all", city ? city : "");
 }
@@ -156,7 +156,7 @@ enum err store_listing_create(struct svc *s, const struct listing *l)
 static void fill_brief(const struct db_rows *r, size_t i, void *l) { row_to_listing(r, i, false, l); }
 static void fill_detail(const struct db_rows *r, size_t i, void *l) { row_to_listing(r, i, true, l); }
 
-enum err get_on(struct db_conn *c, uint64_t id, bool detail, bool lock, struct listing *out)
+enum err listing_get_on(struct db_conn *c, uint64_t id, bool detail, bool lock, struct listing *out)
 {
     const char *sql = lock ? SQL_GET_DETAIL_LOCK : detail ? SQL_GET_DETAIL : SQL_GET;
     return db_get_one(c, detail || lock ? fill_detail : fill_brief, out, sql, "u", id);
@@ -235,7 +235,7 @@ static enum err update_tx(struct db_conn *c, void *arg)
     struct listing *l = x->after;
     listing_clear(l);
     listing_clear(x->before);
-    enum err e = get_on(c, x->id, true, true, l);
+    enum err e = listing_get_on(c, x->id, true, true, l);
     if (e != ERR_OK)
         return e;
     if (l->provider_id != x->provider_id)
@@ -308,7 +308,7 @@ static enum err decide_tx(struct db_conn *c, void *arg)
 {
     struct decide_ctx *x = arg;
     listing_clear(x->after);
-    enum err e = get_on(c, x->id, true, true, x->after);
+    enum err e = listing_get_on(c, x->id, true, true, x->after);
     if (e != ERR_OK)
         return e;
     *x->before = *x->after; /* hot fields only: the detail pointers stay owned by after */
@@ -441,7 +441,7 @@ enum err store_listings_by_status(struct svc *s, enum listing_status st, int64_t
 }
 
 /* Append a constant fragment of SQL (never a value: values are bound). */
-void sb(struct sqlb *b, const char *frag)
+void sql_add(struct sqlb *b, const char *frag)
 {
     size_t len = strlen(frag);
     if (b->n + len + 1 > sizeof b->buf) {
@@ -510,12 +510,12 @@ enum err store_listing_json_cached(struct svc *s, uint64_t id, char **out, size_
 
 static const char BUMP_LUA[] = "for i, k in ipairs(KEYS) do redis.call('incr', k) end return #KEYS";
 
-void bump(struct svc *s, bool avail, const char *city_a, const char *city_b)
+void bump_generations(struct svc *s, bool avail, const char *city_a, const char *city_b)
 {
     char all[128], a[160], b[160];
-    key_gen(all, sizeof all, avail, NULL);
-    key_gen(a, sizeof a, avail, city_a);
-    key_gen(b, sizeof b, avail, city_b ? city_b : city_a);
+    key_generation(all, sizeof all, avail, NULL);
+    key_generation(a, sizeof a, avail, city_a);
+    key_generation(b, sizeof b, avail, city_b ? city_b : city_a);
     /* durable: a bump lost in a Redis failover would bring back pages of the old generation */
     redisReply *r = cache_cmd_durable(s->cache, "EVAL %s 3 %s %s %s", BUMP_LUA, all, a, b);
     if (r)
@@ -529,7 +529,7 @@ void store_after_change(struct svc *s, const struct listing *before, const struc
     char key[64], id[IDS_STR_LEN];
     key_listing(key, sizeof key, after->id);
     aside_invalidate(s->cache, key);
-    bump(s, false, after->city, before ? before->city : NULL);
+    bump_generations(s, false, after->city, before ? before->city : NULL);
     ids_format(after->id, id);
     redisReply *r;
     if (listing_visible(after)) {
@@ -546,5 +546,5 @@ void store_after_change(struct svc *s, const struct listing *before, const struc
         LOG_E("boarding: geo index not updated for %s (rebuilt at the next start)", id);
 }
 
-void store_after_nights_change(struct svc *s, const struct listing *l) { bump(s, true, l->city, NULL); }
+void store_after_nights_change(struct svc *s, const struct listing *l) { bump_generations(s, true, l->city, NULL); }
 

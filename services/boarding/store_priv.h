@@ -19,16 +19,16 @@
 
 /* The key of a search generation counter: content (avail false) or availability changes,
  * of one city or of all cities (city NULL). */
-void key_gen(char *buf, size_t cap, bool avail, const char *city);
+void key_generation(char *buf, size_t cap, bool avail, const char *city);
 /* Bump the search generations (content or availability) of all cities and of the given
  * ones (city_b may be NULL), durably; a failure is logged (the pages expire by TTL). */
-void bump(struct svc *s, bool avail, const char *city_a, const char *city_b);
+void bump_generations(struct svc *s, bool avail, const char *city_a, const char *city_b);
 
 /* Row i of LISTING_COLS (then DETAIL_COLS when detail) into *l (detail strings owned). */
 void row_to_listing(const struct db_rows *r, size_t i, bool detail, struct listing *l);
 /* Read one listing on c (with its detail when detail or lock; FOR UPDATE when lock).
  * ERR_NOT_FOUND if absent. */
-enum err get_on(struct db_conn *c, uint64_t id, bool detail, bool lock, struct listing *out);
+enum err listing_get_on(struct db_conn *c, uint64_t id, bool detail, bool lock, struct listing *out);
 
 /* A statement assembled from constant fragments (never values: those are bound). */
 struct sqlb {
@@ -37,6 +37,8 @@ struct sqlb {
     bool overflow;
 };
 
-void sb(struct sqlb *b, const char *frag);
+/* Append a constant fragment of SQL to b (never a value: values are bound); a fragment that
+ * does not fit sets b->overflow instead, and the caller refuses the statement. */
+void sql_add(struct sqlb *b, const char *frag);
 
 #endif

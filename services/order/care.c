@@ -54,7 +54,7 @@ static enum err care_tx(struct db_conn *c, void *arg)
     struct order o;
     json_decref(x->out); /* a retried transaction starts over */
     x->out = NULL;
-    enum err e = get_on(c, x->id, true, &o);
+    enum err e = order_get_on(c, x->id, true, &o);
     if (e != ERR_OK)
         return e;
     if (o.provider_id != x->provider_id || !order_status_visible(o.status))

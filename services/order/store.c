@@ -70,7 +70,7 @@ const char *sql1(char *buf, size_t cap, const char *fmt, const char *table)
 }
 
 void orders_table(uint64_t id, char *buf, size_t cap) { order_month_table(id, "orders", buf, cap); }
-void history_table(uint64_t id, char *buf, size_t cap) { order_month_table(id, "order_history", buf, cap); }
+static void history_table(uint64_t id, char *buf, size_t cap) { order_month_table(id, "order_history", buf, cap); }
 
 void index_table(struct svc *s, enum actor role, uint64_t user, char *buf, size_t cap)
 {
@@ -175,7 +175,7 @@ void row_to_order(const struct db_rows *r, size_t i, struct order *o)
 /* The row reader of db_get_one. */
 static void fill_order(const struct db_rows *r, size_t i, void *o) { row_to_order(r, i, o); }
 
-enum err get_on(struct db_conn *c, uint64_t id, bool lock, struct order *out)
+enum err order_get_on(struct db_conn *c, uint64_t id, bool lock, struct order *out)
 {
     char table[32], sql[640];
     if (!order_id_plausible(id, time_now_ms()))
@@ -189,7 +189,7 @@ enum err store_get(struct svc *s, uint64_t id, struct order *out)
     struct db_conn *c = db_acquire(s->db);
     if (!c)
         return ERR_UNAVAILABLE;
-    enum err e = get_on(c, id, false, out);
+    enum err e = order_get_on(c, id, false, out);
     db_release(c);
     return e;
 }
@@ -354,7 +354,7 @@ enum err store_create_begin(struct svc *s, const struct order *o, const struct i
 }
 
 /* The event data of an order: the order object plus extra fields (taken). */
-json_t *event_data(const struct order *o, json_t *extra)
+static json_t *event_data(const struct order *o, json_t *extra)
 {
     json_t *d = json_pack("{s:o}", "order", order_json(o, NULL));
     if (extra) {
@@ -375,7 +375,7 @@ static const char SQL_HISTORY_NEXT[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM %s
 
 /* Append to an order's history. Callers hold the order's row lock, which serialises every
  * writer of its history, so reading the next sequence number first is safe. */
-enum err add_history(struct db_conn *c, const struct order *o, const char *status, int64_t at, enum actor who,
+static enum err add_history(struct db_conn *c, const struct order *o, const char *status, int64_t at, enum actor who,
                             uint64_t by_user, const char *reason)
 {
     char table[40], sql[512];
@@ -516,7 +516,7 @@ static enum err change_tx(struct db_conn *c, void *arg)
     const struct change *ch = x->ch;
     struct order *o = x->o;
     char table[40], sql[640];
-    enum err e = get_on(c, x->id, true, o);
+    enum err e = order_get_on(c, x->id, true, o);
     if (e != ERR_OK)
         return e;
     if (!order_status_visible(o->status) || (ch->who == ACTOR_OWNER && o->owner_id != ch->by_user) ||
@@ -632,7 +632,7 @@ enum err store_late_payment(struct db_conn *c, struct svc *s, uint64_t id, uint6
     struct order o;
     char table[32], sql[256], oid[IDS_STR_LEN], own[IDS_STR_LEN], pay[IDS_STR_LEN];
     int64_t now = time_now_ms();
-    enum err e = get_on(c, id, true, &o);
+    enum err e = order_get_on(c, id, true, &o);
     if (e != ERR_OK)
         return e;
     orders_table(id, table, sizeof table);
@@ -661,7 +661,7 @@ enum err store_refunded(struct db_conn *c, struct svc *s, uint64_t id, int64_t a
     struct order o;
     char table[32], sql[200];
     int64_t now = time_now_ms();
-    enum err e = get_on(c, id, true, &o);
+    enum err e = order_get_on(c, id, true, &o);
     if (e != ERR_OK)
         return e;
     orders_table(id, table, sizeof table);
@@ -675,7 +675,7 @@ enum err store_payment_failed(struct db_conn *c, struct svc *s, uint64_t id, con
 {
     (void)s;
     struct order o;
-    enum err e = get_on(c, id, false, &o);
+    enum err e = order_get_on(c, id, false, &o);
     if (e == ERR_OK)
         e = add_history(c, &o, "payment_failed", time_now_ms(), ACTOR_SYSTEM, 0, reason);
     return e;

@@ -1,6 +1,6 @@
 /* Private to the order storage files (store.c: orders, their changes and idempotency; lists.c;
  * stats.c; care.c): the order columns, the table names of an id or a user, reading an order
- * and writing its history and events. */
+ * and adding its events. */
 #ifndef ORDER_STORE_PRIV_H
 #define ORDER_STORE_PRIV_H
 
@@ -14,23 +14,16 @@
 
 /* Format a statement with one table name (a month or shard table from a closed set); returns buf. */
 const char *sql1(char *buf, size_t cap, const char *fmt, const char *table);
-/* The monthly orders / history table of an order id ("orders_YYYYMM"). */
+/* The monthly orders table of an order id ("orders_YYYYMM"). */
 void orders_table(uint64_t id, char *buf, size_t cap);
-void history_table(uint64_t id, char *buf, size_t cap);
 /* The index table of a user in a role (its shard of order_by_owner_N / order_by_provider_N). */
 void index_table(struct svc *s, enum actor role, uint64_t user, char *buf, size_t cap);
 
 /* Row i of ORDER_COLS into *o. */
 void row_to_order(const struct db_rows *r, size_t i, struct order *o);
 /* Read order id on c (FOR UPDATE when lock). ERR_NOT_FOUND for an unknown id or month. */
-enum err get_on(struct db_conn *c, uint64_t id, bool lock, struct order *out);
+enum err order_get_on(struct db_conn *c, uint64_t id, bool lock, struct order *out);
 
-/* The event data of an order: the order object plus extra fields (extra is taken). */
-json_t *event_data(const struct order *o, json_t *extra);
 /* Add an "order" event of type with data (taken; NULL: ERR_NO_MEMORY) to the outbox on c. */
 enum err add_event(struct db_conn *c, const char *type, json_t *data);
-/* Append to an order's history on c; the caller holds the order's row lock. by_user 0: the system. */
-enum err add_history(struct db_conn *c, const struct order *o, const char *status, int64_t at, enum actor who,
-                     uint64_t by_user, const char *reason);
-
 #endif
