@@ -174,96 +174,105 @@ static bool bypass(void)
     return v == 1;
 }
 
-enum err aside_get(struct cache *c, const char *key, const struct aside_opts *in, aside_load_fn load, void *ctx,
-                   char **out, size_t *len)
+/* A load without the cache (Redis down, or a rebuild waited for in vain): *out and *len are
+ * written only when it succeeds. */
+static enum err load_direct(const struct aside_opts *o, aside_load_fn load, void *ctx, char **out, size_t *len)
 {
-    struct aside_opts o;
-    defaults(in, &o);
-    if (bypass()) {
-        count(&o, "bypass");
-        return do_load(&o, load, ctx, out, len);
-    }
-    char *raw = NULL, ver[32], lk[256];
-    size_t rawlen = 0;
-    long long soft = 0;
-    char kind = 0;
-    const char *payload = NULL;
-    size_t plen = 0;
-    enum err e;
-
-    if (!read_both(c, key, &raw, &rawlen, ver, sizeof ver)) {
-        count(&o, "redis_down");
-        char *val = NULL;
-        size_t vlen = 0;
-        e = do_load(&o, load, ctx, &val, &vlen);
-        if (e == ERR_OK) {
-            *out = val;
-            *len = vlen;
-        }
-        return e;
-    }
-    bool have = raw && aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) == 0;
-    if (have && soft > time_now_ms()) {
-        count(&o, kind == 'N' ? "hit_negative" : "hit");
-        e = deliver(kind, payload, plen, out, len);
-        free(raw);
-        return e;
-    }
-    lock_key(lk, sizeof lk, key);
-    struct cache_lock lock;
-    if (cache_lock(c, lk, o.lock_ttl_ms, 0, &lock) == ERR_OK) {
-        /* double-check: a rebuild may have finished between our read and our lock */
-        char *raw2 = NULL, ver2[32];
-        size_t raw2len = 0;
-        memcpy(ver2, ver, sizeof ver2); /* the re-read refreshes it; both precede the load */
-        if (read_both(c, key, &raw2, &raw2len, ver2, sizeof ver2) && raw2 &&
-            aside_decode(raw2, raw2len, &soft, &kind, &payload, &plen) == 0 && soft > time_now_ms()) {
-            cache_unlock(c, &lock);
-            count(&o, "hit_after_wait");
-            e = deliver(kind, payload, plen, out, len);
-            free(raw2);
-            free(raw);
-            return e;
-        }
-        free(raw2);
-        count(&o, have ? "refresh" : "miss");
-        e = rebuild(c, key, &o, load, ctx, ver2, out, len);
-        cache_unlock(c, &lock);
-        free(raw);
-        return e;
-    }
-    if (have) { /* someone is refreshing: the soft-expired copy is still correct (writes delete) */
-        count(&o, "stale");
-        e = deliver(kind, payload, plen, out, len);
-        free(raw);
-        return e;
-    }
-    free(raw);
-    raw = NULL;
-    /* cold key being rebuilt by someone else: wait for its result */
-    for (long waited = 0; waited < o.wait_ms; waited += 5) {
-        struct timespec ts = {0, 5 * 1000000L};
-        nanosleep(&ts, NULL);
-        char v2[32];
-        if (!read_both(c, key, &raw, &rawlen, v2, sizeof v2))
-            break;
-        if (raw && aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) == 0) {
-            count(&o, "hit_after_wait");
-            e = deliver(kind, payload, plen, out, len);
-            free(raw);
-            return e;
-        }
-        free(raw);
-        raw = NULL;
-    }
-    count(&o, "wait_timeout");
     char *val = NULL;
     size_t vlen = 0;
-    e = do_load(&o, load, ctx, &val, &vlen);
+    enum err e = do_load(o, load, ctx, &val, &vlen);
     if (e == ERR_OK) {
         *out = val;
         *len = vlen;
     }
+    return e;
+}
+
+/* A cold key that another caller is rebuilding: poll for its result for up to o->wait_ms.
+ * true when it came (then *e is what delivering it gave); false when the wait ran out or
+ * Redis stopped answering. */
+static bool wait_for_rebuild(struct cache *c, const char *key, const struct aside_opts *o, char **out, size_t *len,
+                             enum err *e)
+{
+    bool got = false;
+    for (long waited = 0; waited < o->wait_ms && !got; waited += 5) {
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+        char *raw = NULL, ver[32], kind = 0;
+        size_t rawlen = 0, plen = 0;
+        long long soft = 0;
+        const char *payload = NULL;
+        if (!read_both(c, key, &raw, &rawlen, ver, sizeof ver))
+            break;
+        if (raw && aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) == 0) {
+            *e = deliver(kind, payload, plen, out, len);
+            got = true;
+        }
+        free(raw);
+    }
+    return got;
+}
+
+enum err aside_get(struct cache *c, const char *key, const struct aside_opts *in, aside_load_fn load, void *ctx,
+                   char **out, size_t *len)
+{
+    struct aside_opts o;
+    struct cache_lock lock;
+    char *raw = NULL, *raw2 = NULL, ver[32], ver2[32], lk[256];
+    size_t rawlen = 0, raw2len = 0, plen = 0;
+    long long soft = 0;
+    char kind = 0;
+    const char *payload = NULL;
+    bool have;
+    enum err e;
+
+    defaults(in, &o);
+    if (bypass()) {
+        count(&o, "bypass");
+        e = do_load(&o, load, ctx, out, len);
+        goto done;
+    }
+    if (!read_both(c, key, &raw, &rawlen, ver, sizeof ver)) {
+        count(&o, "redis_down");
+        e = load_direct(&o, load, ctx, out, len);
+        goto done;
+    }
+    have = raw && aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) == 0;
+    if (have && soft > time_now_ms()) {
+        count(&o, kind == 'N' ? "hit_negative" : "hit");
+        e = deliver(kind, payload, plen, out, len);
+        goto done;
+    }
+    lock_key(lk, sizeof lk, key);
+    if (cache_lock(c, lk, o.lock_ttl_ms, 0, &lock) == ERR_OK) {
+        /* double-check: a rebuild may have finished between our read and our lock */
+        memcpy(ver2, ver, sizeof ver2); /* the re-read refreshes it; both precede the load */
+        if (read_both(c, key, &raw2, &raw2len, ver2, sizeof ver2) && raw2 &&
+            aside_decode(raw2, raw2len, &soft, &kind, &payload, &plen) == 0 && soft > time_now_ms()) {
+            count(&o, "hit_after_wait");
+            e = deliver(kind, payload, plen, out, len);
+        } else {
+            count(&o, have ? "refresh" : "miss");
+            e = rebuild(c, key, &o, load, ctx, ver2, out, len);
+        }
+        cache_unlock(c, &lock);
+        goto done;
+    }
+    if (have) { /* someone is refreshing: the soft-expired copy is still correct (writes delete) */
+        count(&o, "stale");
+        e = deliver(kind, payload, plen, out, len);
+        goto done;
+    }
+    /* cold key being rebuilt by someone else: wait for its result */
+    if (wait_for_rebuild(c, key, &o, out, len, &e)) {
+        count(&o, "hit_after_wait");
+    } else {
+        count(&o, "wait_timeout");
+        e = load_direct(&o, load, ctx, out, len);
+    }
+done:
+    free(raw2);
+    free(raw);
     return e;
 }
 

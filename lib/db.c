@@ -681,6 +681,40 @@ enum err db_exec1(struct db *db, uint64_t *affected, const char *sql, const char
     return e;
 }
 
+static enum err get_one(struct db_conn *c, db_row_fn fill, void *out, const char *sql, const char *types, va_list ap)
+{
+    struct db_rows *r = NULL;
+    enum err e = db_vexec(c, NULL, &r, sql, types, ap);
+    if (e == ERR_OK && db_rows_count(r) == 0)
+        e = ERR_NOT_FOUND;
+    if (e == ERR_OK)
+        fill(r, 0, out);
+    db_rows_free(r);
+    return e;
+}
+
+enum err db_get_one(struct db_conn *c, db_row_fn fill, void *out, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    enum err e = get_one(c, fill, out, sql, types, ap);
+    va_end(ap);
+    return e;
+}
+
+enum err db_get_one1(struct db *db, db_row_fn fill, void *out, const char *sql, const char *types, ...)
+{
+    struct db_conn *c = db_acquire(db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    va_list ap;
+    va_start(ap, types);
+    enum err e = get_one(c, fill, out, sql, types, ap);
+    va_end(ap);
+    db_release(c);
+    return e;
+}
+
 static enum err simple(struct db_conn *c, const char *sql)
 {
     if (c->broken || !c->my)

@@ -108,6 +108,17 @@ enum err db_tx(struct db *db, enum err (*fn)(struct db_conn *c, void *ctx), void
 enum err db_query1(struct db *db, struct db_rows **out, const char *sql, const char *types, ...);
 enum err db_exec1(struct db *db, uint64_t *affected, const char *sql, const char *types, ...);
 
+/* Fills the caller's record (out, as given to db_get_one) from row i of r; the cells are valid
+ * only during the call, so it copies what it keeps. */
+typedef void (*db_row_fn)(const struct db_rows *r, size_t i, void *out);
+
+/* Read one record on c: run a query (values bound, as db_query) and hand its first row to
+ * fill with out. ERR_NOT_FOUND when no row matches; other errors as db_query. out is
+ * untouched unless ERR_OK; the rows are freed before it returns. */
+enum err db_get_one(struct db_conn *c, db_row_fn fill, void *out, const char *sql, const char *types, ...);
+/* The same on a pooled connection (no transaction); ERR_UNAVAILABLE when none can be had. */
+enum err db_get_one1(struct db *db, db_row_fn fill, void *out, const char *sql, const char *types, ...);
+
 /* SELECT 1 on a pooled connection: ERR_OK or ERR_UNAVAILABLE. */
 enum err db_ping(struct db *db);
 /* Connections currently borrowed (a gauge). */

@@ -146,7 +146,7 @@ static void parse_words(struct jv *v, struct search *q, const char *s)
             jv_fail(v, "q", "at most 5 words");
             return;
         }
-        if (n < 1 || n > 20) {
+        if (n < 1 || n > SEARCH_WORD_MAX_CHARS) {
             jv_fail(v, "q", "words must be 1 to 20 characters");
             return;
         }
@@ -154,10 +154,7 @@ static void parse_words(struct jv *v, struct search *q, const char *s)
     }
 }
 
-void search_parse(struct jv *v, struct search *q, int32_t today, const char *city, const char *district,
-                  const char *species, const char *min_price, const char *max_price, const char *start_date,
-                  const char *end_date, const char *pets, const char *near, const char *radius_km,
-                  const char *min_rating, const char *words, const char *sort, const char *limit, const char *cursor)
+void search_parse(struct jv *v, struct search *q, int32_t today, const struct search_params *p)
 {
     const char *s;
     int idx;
@@ -166,22 +163,22 @@ void search_parse(struct jv *v, struct search *q, int32_t today, const char *cit
     memset(q, 0, sizeof *q);
     q->pets = 1;
     q->limit = 20;
-    if (jv_q_str(v, "city", city, 0, 1, 20, &s))
+    if (jv_q_str(v, "city", p->city, 0, 1, 20, &s))
         snprintf(q->city, sizeof q->city, "%s", s);
-    if (jv_q_str(v, "district", district, 0, 1, 20, &s))
+    if (jv_q_str(v, "district", p->district, 0, 1, 20, &s))
         snprintf(q->district, sizeof q->district, "%s", s);
-    if (district && !city)
+    if (p->district && !p->city)
         jv_fail(v, "district", "requires city");
-    if (jv_q_enum(v, "species", species, 0, SPECIES_NAMES, &idx))
+    if (jv_q_enum(v, "species", p->species, 0, SPECIES_NAMES, &idx))
         q->species_mask = 1u << idx;
-    q->has_min_price = jv_q_int(v, "min_price_fen", min_price, 0, 0, LISTING_MAX_PRICE_FEN, &q->min_price);
-    q->has_max_price = jv_q_int(v, "max_price_fen", max_price, 0, 0, LISTING_MAX_PRICE_FEN, &q->max_price);
+    q->has_min_price = jv_q_int(v, "min_price_fen", p->min_price_fen, 0, 0, LISTING_MAX_PRICE_FEN, &q->min_price);
+    q->has_max_price = jv_q_int(v, "max_price_fen", p->max_price_fen, 0, 0, LISTING_MAX_PRICE_FEN, &q->max_price);
     if (q->has_min_price && q->has_max_price && q->max_price < q->min_price)
         jv_fail(v, "max_price_fen", "must not be below min_price_fen");
-    bool hs = jv_q_date(v, "start_date", start_date, 0, &q->start);
-    bool he = jv_q_date(v, "end_date", end_date, 0, &q->end);
-    if ((start_date != NULL) != (end_date != NULL))
-        jv_fail(v, start_date ? "end_date" : "start_date", "start_date and end_date go together");
+    bool hs = jv_q_date(v, "start_date", p->start_date, 0, &q->start);
+    bool he = jv_q_date(v, "end_date", p->end_date, 0, &q->end);
+    if ((p->start_date != NULL) != (p->end_date != NULL))
+        jv_fail(v, p->start_date ? "end_date" : "start_date", "start_date and end_date go together");
     if (hs && he) {
         q->has_dates = true;
         if (q->start < today)
@@ -193,11 +190,11 @@ void search_parse(struct jv *v, struct search *q, int32_t today, const char *cit
         else if (q->end > today + 366)
             jv_fail(v, "end_date", "must be within a year");
     }
-    if (jv_q_int(v, "pets", pets, 0, 1, 10, &n))
+    if (jv_q_int(v, "pets", p->pets, 0, 1, 10, &n))
         q->pets = (int)n;
-    if (near) {
+    if (p->near) {
         char buf[96], *comma;
-        snprintf(buf, sizeof buf, "%s", near);
+        snprintf(buf, sizeof buf, "%s", p->near);
         comma = strchr(buf, ',');
         if (!comma) {
             jv_fail(v, "near", "must be lat,lng");
@@ -209,27 +206,27 @@ void search_parse(struct jv *v, struct search *q, int32_t today, const char *cit
         }
         q->radius_km = 10;
     }
-    if (jv_q_num(v, "radius_km", radius_km, 0, 0.1, SEARCH_MAX_RADIUS_KM, &d)) {
-        if (!near)
+    if (jv_q_num(v, "radius_km", p->radius_km, 0, 0.1, SEARCH_MAX_RADIUS_KM, &d)) {
+        if (!p->near)
             jv_fail(v, "radius_km", "requires near");
         q->radius_km = d;
     }
-    if (jv_q_num(v, "min_rating", min_rating, 0, 0, 5, &d)) {
+    if (jv_q_num(v, "min_rating", p->min_rating, 0, 0, 5, &d)) {
         q->has_min_rating = true;
         q->min_rating_milli = (int)lround(d * 1000);
     }
-    if (jv_q_str(v, "q", words, 0, 1, 50, &s))
+    if (jv_q_str(v, "q", p->words, 0, 1, 50, &s))
         parse_words(v, q, s);
-    q->sort = near ? SORT_DISTANCE : SORT_RATING;
-    if (jv_q_enum(v, "sort", sort, 0, SORT_NAMES, &idx)) {
+    q->sort = p->near ? SORT_DISTANCE : SORT_RATING;
+    if (jv_q_enum(v, "sort", p->sort, 0, SORT_NAMES, &idx)) {
         q->sort = (enum search_sort)idx;
-        if (q->sort == SORT_DISTANCE && !near)
+        if (q->sort == SORT_DISTANCE && !p->near)
             jv_fail(v, "sort", "distance requires near");
     }
-    if (jv_q_int(v, "limit", limit, 0, 1, 100, &n))
+    if (jv_q_int(v, "limit", p->limit, 0, 1, 100, &n))
         q->limit = (int)n;
-    if (cursor) {
-        if (!search_cursor_decode(cursor, q->sort, &q->cursor_key, &q->cursor_id))
+    if (p->cursor) {
+        if (!search_cursor_decode(p->cursor, q->sort, &q->cursor_key, &q->cursor_id))
             jv_fail(v, "cursor", "is not a cursor of this search");
         else
             q->has_cursor = true;

@@ -71,6 +71,8 @@ enum search_sort { SORT_RATING = 0, SORT_PRICE_ASC, SORT_PRICE_DESC, SORT_DISTAN
 extern const char *const SORT_NAMES[];
 
 #define SEARCH_MAX_WORDS 5
+#define SEARCH_WORD_MAX_CHARS 20                       /* characters of one word of q */
+#define SEARCH_WORD_CAP (SEARCH_WORD_MAX_CHARS * 4 + 1) /* its bytes: UTF-8 and a NUL */
 #define SEARCH_MAX_NIGHTS 60
 #define SEARCH_MAX_RADIUS_KM 100.0
 
@@ -87,7 +89,7 @@ struct search {
     bool has_min_rating;
     int min_rating_milli;               /* compared with rating_score_milli */
     int nwords;
-    char words[SEARCH_MAX_WORDS][20 * 4 + 1];
+    char words[SEARCH_MAX_WORDS][SEARCH_WORD_CAP];
     enum search_sort sort;
     int limit;
     bool has_cursor;
@@ -95,12 +97,16 @@ struct search {
     uint64_t cursor_id;
 };
 
-/* Fill q from query-string values (any may be NULL = absent), recording every problem in v
- * (422 naming the field). today is the current day number. */
-void search_parse(struct jv *v, struct search *q, int32_t today, const char *city, const char *district,
-                  const char *species, const char *min_price, const char *max_price, const char *start_date,
-                  const char *end_date, const char *pets, const char *near, const char *radius_km,
-                  const char *min_rating, const char *words, const char *sort, const char *limit, const char *cursor);
+/* The query-string values of a search as given (borrowed; NULL: absent), named after their
+ * parameters (words is q). */
+struct search_params {
+    const char *city, *district, *species, *min_price_fen, *max_price_fen, *start_date, *end_date, *pets, *near,
+        *radius_km, *min_rating, *words, *sort, *limit, *cursor;
+};
+
+/* Fill q from the query-string values in p, recording every problem in v (422 naming the
+ * field). today is the current day number. */
+void search_parse(struct jv *v, struct search *q, int32_t today, const struct search_params *p);
 
 /* A canonical text of everything that decides a result page (filters, sort, limit, cursor),
  * so equal queries written differently share one cache entry. */

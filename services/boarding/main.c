@@ -1,48 +1,10 @@
 /* The boarding service: listings, their details, per-night capacity, search and the geo index. */
 #include "config.h"
+#include "consumers.h"
 #include "events.h"
-#include "ids.h"
 #include "log.h"
 #include "routes.h"
 #include "store.h"
-
-#include <math.h>
-
-/* rating.updated: the review service's new aggregate for a listing, written in the
- * consumer's transaction; after_rating refreshes the listing's caches once it committed. */
-static enum err on_rating(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
-{
-    (void)arg;
-    (void)s;
-    uint64_t id;
-    const json_t *l = json_object_get(ev->data, "listing");
-    if (ev->version != 1 || !ids_parse(json_string_value(json_object_get(ev->data, "listing_id")), &id) ||
-        !json_is_object(l)) {
-        LOG_W("boarding: ignoring %s v%d without a listing aggregate", ev->type, ev->version);
-        return ERR_OK;
-    }
-    long count = (long)json_integer_value(json_object_get(l, "count"));
-    long sum = (long)json_integer_value(json_object_get(l, "sum"));
-    long score = lround(json_number_value(json_object_get(l, "score")) * 1000);
-    return store_listing_rating_tx(c, id, count, sum, score);
-}
-
-static void after_rating(struct svc *s, const struct event *ev)
-{
-    uint64_t id;
-    struct listing l = {0};
-    if (ids_parse(json_string_value(json_object_get(ev->data, "listing_id")), &id) &&
-        store_listing_get(s, id, false, &l) == ERR_OK)
-        store_after_change(s, &l, &l);
-    listing_clear(&l);
-}
-
-static struct events_consumer rating_consumer = {
-    .durable = "boarding-rating",
-    .filter = "petboarding.rating.updated",
-    .handler = on_rating,
-    .after_commit = after_rating,
-};
 
 static enum err init(struct svc *s)
 {
@@ -51,7 +13,7 @@ static enum err init(struct svc *s)
      * missed update (Redis down during a write) heals on the next start of any replica */
     if (store_geo_rebuild(s) != ERR_OK)
         LOG_W("boarding: geo index not rebuilt (Redis or MariaDB unavailable); near-searches may miss listings");
-    return events_relay_start(s) == 0 && events_consume_start(s, &rating_consumer) == 0 ? ERR_OK : ERR_INTERNAL;
+    return events_relay_start(s) == 0 && consumers_start(s) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 int main(int argc, char **argv)

@@ -287,11 +287,14 @@ static void h_search(struct http_req *r)
     struct jv v;
     struct search q;
     jv_init(&v);
-#define Q(name) http_query(r, name)
-    search_parse(&v, &q, date_today(), Q("city"), Q("district"), Q("species"), Q("min_price_fen"), Q("max_price_fen"),
-                 Q("start_date"), Q("end_date"), Q("pets"), Q("near"), Q("radius_km"), Q("min_rating"), Q("q"),
-                 Q("sort"), Q("limit"), Q("cursor"));
+#define Q(name) .name = http_query(r, #name)
+    const struct search_params p = {
+        Q(city), Q(district), Q(species), Q(min_price_fen), Q(max_price_fen), Q(start_date), Q(end_date), Q(pets),
+        Q(near), Q(radius_km), Q(min_rating), Q(sort), Q(limit), Q(cursor),
+        .words = http_query(r, "q"),
+    };
 #undef Q
+    search_parse(&v, &q, date_today(), &p);
     if (http_jv_ok_or_reply(r, &v)) {
         char *body = NULL;
         size_t len = 0;

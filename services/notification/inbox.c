@@ -1,4 +1,5 @@
-/* Inbox writers: the event consumer and the reminder job, with their after-commit effects. */
+/* Inbox writers: the event handler (registered in consumers.c) and the reminder job, with
+ * their after-commit effects. */
 #include "inbox.h"
 #include "dates.h"
 #include "events.h"
@@ -156,7 +157,7 @@ static bool known_elsewhere(const char *type)
            strncmp(type, "dlq.", 4) == 0;
 }
 
-static enum err on_event(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
+enum err inbox_on_event(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
 {
     (void)arg;
     pend_begin(s, ev->id);
@@ -200,25 +201,10 @@ static enum err on_event(struct svc *s, struct db_conn *c, const struct event *e
     return e;
 }
 
-static void after_event(struct svc *s, const struct event *ev)
+void inbox_after_event(struct svc *s, const struct event *ev)
 {
     if (pend.key == ev->id)
         pend_commit(s);
-}
-
-static struct events_consumer consumer = {
-    .durable = "notification",
-    .filter = "petboarding.>",
-    .handler = on_event,
-    .after_commit = after_event,
-    .ack_wait_ms = 10000, /* a killed replica's unacknowledged events come back within 10 s */
-};
-
-int inbox_consumer_start(struct svc *s)
-{
-    metrics_describe("pb_notifications_created_total", "notifications written, by type");
-    metrics_describe("pb_notification_events_skipped_total", "consumed events that produced no notification");
-    return events_consume_start(s, &consumer);
 }
 
 /* ---------- reminders ---------- */

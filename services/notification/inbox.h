@@ -5,10 +5,15 @@
 #ifndef NOTIFICATION_INBOX_H
 #define NOTIFICATION_INBOX_H
 
+#include "events.h"
 #include "svc.h"
 
-/* Start the durable consumer "notification" over petboarding.> (call from init). */
-int inbox_consumer_start(struct svc *s);
+/* The handler of the consumer "notification" (consumers.c): write the notifications an event
+ * calls for inside the consumer's transaction c, and mark the recipients' unread counters
+ * busy before it commits (events_handler of lib/events.h). */
+enum err inbox_on_event(struct svc *s, struct db_conn *c, const struct event *ev, void *arg);
+/* Its after-commit step: move the unread counters and wake the recipients' streams. */
+void inbox_after_event(struct svc *s, const struct event *ev);
 
 /* Start the reminder job (leader-elected, a round every interval_ms). */
 int inbox_reminders_start(struct svc *s, long interval_ms);

@@ -1,6 +1,7 @@
 /* The notification service: inboxes written from platform events and reminders, read over
  * the API and pushed to clients as Server-Sent Events. */
 #include "config.h"
+#include "consumers.h"
 #include "inbox.h"
 #include "log.h"
 #include "push.h"
@@ -20,7 +21,7 @@ static enum err init(struct svc *s)
         return e;
     if (app.unread_from_db)
         LOG_W("notification: PB_NOTIFICATION_UNREAD_FROM_DB=1: unread counts are counted in MariaDB");
-    if (!(app.push = push_new(app.heartbeat_ms)) || push_start(s, app.push) != 0 || inbox_consumer_start(s) != 0 ||
+    if (!(app.push = push_new(app.heartbeat_ms)) || push_start(s, app.push) != 0 || consumers_start(s) != 0 ||
         inbox_reminders_start(s, remind_ms) != 0)
         return ERR_INTERNAL;
     return ERR_OK;

@@ -5,22 +5,14 @@
 #ifndef NOTIFICATION_REMINDER_H
 #define NOTIFICATION_REMINDER_H
 
+#include "orderstatus.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-/* Order statuses as the order service names them (API.md "Order status"). */
-enum order_status {
-    OS_UNKNOWN = 0,
-    OS_PENDING_PAYMENT,
-    OS_PAID,
-    OS_CONFIRMED,
-    OS_IN_CARE,
-    OS_COMPLETED,
-    OS_EXPIRED,
-    OS_REJECTED,
-    OS_CANCELLED,
-};
+/* Order statuses are lib/orderstatus.h's; this service only ever sees those the order
+ * events report (never OS_CREATING or OS_FAILED, which it treats as unknown). */
 
 /* "pending_payment" -> OS_PENDING_PAYMENT ...; OS_UNKNOWN for anything else. */
 static inline enum order_status order_status_parse(const char *s)
@@ -49,7 +41,10 @@ static inline const char *order_status_name(enum order_status st)
     case OS_EXPIRED: return "expired";
     case OS_REJECTED: return "rejected";
     case OS_CANCELLED: return "cancelled";
-    case OS_UNKNOWN: break;
+    case OS_UNKNOWN:
+    case OS_CREATING:
+    case OS_FAILED:
+    case OS__COUNT: break;
     }
     return "unknown";
 }
@@ -69,7 +64,10 @@ static inline int order_status_rank(enum order_status st)
     case OS_EXPIRED:
     case OS_REJECTED:
     case OS_CANCELLED: return 9;
-    case OS_UNKNOWN: break;
+    case OS_UNKNOWN:
+    case OS_CREATING:
+    case OS_FAILED:
+    case OS__COUNT: break;
     }
     return 0;
 }

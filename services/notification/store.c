@@ -184,26 +184,17 @@ static void row_to_order(const struct db_rows *r, size_t i, struct order_view *o
     o->completed_ms = db_rows_i64(r, i, 11);
 }
 
+/* The row reader of db_get_one. */
+static void fill_order(const struct db_rows *r, size_t i, void *o) { row_to_order(r, i, o); }
+
 enum err store_order_get_tx(struct db_conn *c, uint64_t id, bool lock, struct order_view *out)
 {
-    struct db_rows *r = NULL;
-    enum err e = db_query(c, &r, lock ? SQL_ORDER_LOCK : SQL_ORDER_GET, "u", id);
-    if (e == ERR_OK && db_rows_count(r) == 0)
-        e = ERR_NOT_FOUND;
-    if (e == ERR_OK)
-        row_to_order(r, 0, out);
-    db_rows_free(r);
-    return e;
+    return db_get_one(c, fill_order, out, lock ? SQL_ORDER_LOCK : SQL_ORDER_GET, "u", id);
 }
 
 enum err store_order_get(struct svc *s, uint64_t id, struct order_view *out)
 {
-    struct db_conn *c = db_acquire(s->db);
-    if (!c)
-        return ERR_UNAVAILABLE;
-    enum err e = store_order_get_tx(c, id, false, out);
-    db_release(c);
-    return e;
+    return db_get_one1(s->db, fill_order, out, SQL_ORDER_GET, "u", id);
 }
 
 /* Optional values as bound parameters: NULL (SQL NULL) when unknown. */

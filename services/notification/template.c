@@ -451,7 +451,10 @@ static enum notif_plan_result plan_order(struct notif_plan *p, const char *type,
         add(p, o->owner_id, NK_ORDER_COMPLETED_OWNER);
         add(p, o->provider_id, NK_ORDER_COMPLETED_PROVIDER);
         break;
-    case OS_UNKNOWN: return PLAN_IGNORED;
+    case OS_UNKNOWN:
+    case OS_CREATING:
+    case OS_FAILED:
+    case OS__COUNT: return PLAN_IGNORED;
     }
     return PLAN_OK;
 }

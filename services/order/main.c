@@ -1,12 +1,12 @@
 /* The order service: bookings, the stay state machine, the booking saga, care logs. */
 #include "config.h"
+#include "consumers.h"
 #include "dates.h"
 #include "events.h"
 #include "flow.h"
 #include "jobs.h"
 #include "log.h"
 #include "routes.h"
-#include "saga.h"
 #include "store.h"
 
 static struct order_app app;
@@ -65,7 +65,7 @@ static enum err init(struct svc *s)
     if (e != ERR_OK)
         return e;
     long every = config_long("PB_JOB_INTERVAL_MS", 1000, 50, 600000);
-    if (events_relay_start(s) != 0 || saga_start(s) != 0 ||
+    if (events_relay_start(s) != 0 || consumers_start(s) != 0 ||
         jobs_start(s, "order_timers", every, every * 5 + 2000, timers, NULL) != 0)
         return ERR_INTERNAL;
     return ERR_OK;

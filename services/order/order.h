@@ -6,27 +6,17 @@
 #define ORDER_ORDER_H
 
 #include "errors.h"
+#include "orderstatus.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* CREATING and FAILED are internal: such orders are never shown to users. */
-enum order_status {
-    OS_CREATING = 0,
-    OS_PENDING_PAYMENT,
-    OS_PAID,
-    OS_CONFIRMED,
-    OS_IN_CARE,
-    OS_COMPLETED,
-    OS_EXPIRED,
-    OS_REJECTED,
-    OS_CANCELLED,
-    OS_FAILED,
-    OS__COUNT
-};
+/* The statuses are lib/orderstatus.h's: CREATING and FAILED are internal, such orders are
+ * never shown to users. The name of each status, indexed by it (OS_CREATING..OS_FAILED). */
 extern const char *const ORDER_STATUS_NAMES[]; /* NULL-terminated */
+/* The status of a name, -1 for an unknown one. */
 int order_status_parse(const char *s);
 /* Whether the status holds capacity and pet nights (a "live" stay). */
 bool order_status_live(enum order_status s);

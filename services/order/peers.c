@@ -31,16 +31,25 @@ static enum err call(const char *service, const char *method, const char *path, 
     return call_within(service, method, path, body, TIMEOUT_MS, out);
 }
 
-enum err peer_listing(uint64_t id, struct listing_info *out)
+/* GET the internal resource prefix<id> of service into *r: ERR_OK when it answered 200 with
+ * a JSON object, ERR_NOT_FOUND for 404, ERR_UNAVAILABLE for any other answer or none. The
+ * caller frees *r whatever the result. */
+static enum err get_object(const char *service, const char *prefix, uint64_t id, struct httpc_resp *r)
 {
     char path[96], sid[IDS_STR_LEN];
-    struct httpc_resp r;
-    snprintf(path, sizeof path, "/internal/v1/listings/%s", ids_format(id, sid));
-    enum err e = call("boarding", "GET", path, NULL, &r);
-    if (e == ERR_OK && r.status == 404)
+    snprintf(path, sizeof path, "%s%s", prefix, ids_format(id, sid));
+    enum err e = call(service, "GET", path, NULL, r);
+    if (e == ERR_OK && r->status == 404)
         e = ERR_NOT_FOUND;
-    else if (e == ERR_OK && (r.status != 200 || !json_is_object(r.json)))
+    else if (e == ERR_OK && (r->status != 200 || !json_is_object(r->json)))
         e = ERR_UNAVAILABLE;
+    return e;
+}
+
+enum err peer_listing(uint64_t id, struct listing_info *out)
+{
+    struct httpc_resp r;
+    enum err e = get_object("boarding", "/internal/v1/listings/", id, &r);
     if (e == ERR_OK) {
         memset(out, 0, sizeof *out);
         ids_parse(json_string_value(json_object_get(r.json, "provider_id")), &out->provider_id);
@@ -62,14 +71,8 @@ enum err peer_listing(uint64_t id, struct listing_info *out)
 
 enum err peer_pet(uint64_t id, struct pet_info *out)
 {
-    char path[96], sid[IDS_STR_LEN];
     struct httpc_resp r;
-    snprintf(path, sizeof path, "/internal/v1/pets/%s", ids_format(id, sid));
-    enum err e = call("pet", "GET", path, NULL, &r);
-    if (e == ERR_OK && r.status == 404)
-        e = ERR_NOT_FOUND;
-    else if (e == ERR_OK && (r.status != 200 || !json_is_object(r.json)))
-        e = ERR_UNAVAILABLE;
+    enum err e = get_object("pet", "/internal/v1/pets/", id, &r);
     if (e == ERR_OK) {
         memset(out, 0, sizeof *out);
         ids_parse(json_string_value(json_object_get(r.json, "owner_id")), &out->owner_id);

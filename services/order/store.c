@@ -1,14 +1,13 @@
-/* Order storage: monthly tables, index tables by user, pet nights, idempotency, outbox. */
+/* Order storage of orders: the monthly tables, reading an order, idempotency keys, creation and
+ * changes (each with its index rows, history, pet nights and outbox event). */
 #include "store.h"
-#include "config.h"
+#include "store_priv.h"
 #include "dates.h"
 #include "events.h"
 #include "ids.h"
 #include "log.h"
-#include "mediaref.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +15,6 @@
 struct order_app *order_app(struct svc *s) { return s->app; }
 
 /* ---------- SQL (table names come from the month of an id or the shard of a user) ---------- */
-
-#define ORDER_COLS                                                                                         \
-    "id, listing_id, listing_title, owner_id, provider_id, pet_ids, pets, start_date, end_date, nights, " \
-    "price_per_night_fen, total_fen, status, hold, grants, note, pay_before_ms, accept_before_ms, "       \
-    "payment_id, paid_fen, refund_fen, refunded_fen, created_ms, updated_ms"
 
 static const char SQL_SHARDS[] = "SELECT v FROM schema_meta WHERE k = 'shards'";
 static const char SQL_POLICY[] = "SELECT min_hours, percent FROM refund_policy ORDER BY min_hours DESC";
@@ -52,13 +46,6 @@ static const char SQL_INDEX_STATUS[] = "UPDATE %s SET status = ? WHERE user_id =
  * day it left, not until the booked end (the order itself keeps the dates it was booked for). */
 static const char SQL_INDEX_CHECKED_OUT[] =
     "UPDATE %s SET status = ?, end_date = LEAST(end_date, ?) WHERE user_id = ? AND order_id = ?";
-static const char SQL_INDEX_PAGE[] =
-    "SELECT order_id FROM %s WHERE user_id = ? AND order_id < ? ORDER BY order_id DESC LIMIT ?";
-static const char SQL_INDEX_PAGE_STATUS[] =
-    "SELECT order_id FROM %s WHERE user_id = ? AND status = ? AND order_id < ? ORDER BY order_id DESC LIMIT ?";
-static const char SQL_STAYS[] =
-    "SELECT order_id, start_date, end_date, pets, status FROM %s WHERE user_id = ? AND end_date >= ? "
-    "AND start_date <= ? AND status IN ('paid', 'confirmed', 'in_care', 'completed')";
 static const char SQL_PET_NIGHTS_FREE[] = "DELETE FROM pet_night WHERE order_id = ?";
 static const char SQL_PET_BUSY[] =
     "SELECT pet_id, MIN(day) FROM pet_night WHERE pet_id = ? AND day >= ? AND day < ? GROUP BY pet_id";
@@ -76,16 +63,16 @@ static const char SQL_IDEM_FORGET_ORDER[] = "DELETE FROM idempotency WHERE order
 static const char SQL_IDEM_FORGET[] = "DELETE FROM idempotency WHERE user_id = ? AND scope = ? AND idem_key = ?";
 
 /* Format a statement with one table name (a month or shard table from a closed set). */
-static const char *sql1(char *buf, size_t cap, const char *fmt, const char *table)
+const char *sql1(char *buf, size_t cap, const char *fmt, const char *table)
 {
     snprintf(buf, cap, fmt, table);
     return buf;
 }
 
-static void orders_table(uint64_t id, char *buf, size_t cap) { order_month_table(id, "orders", buf, cap); }
+void orders_table(uint64_t id, char *buf, size_t cap) { order_month_table(id, "orders", buf, cap); }
 static void history_table(uint64_t id, char *buf, size_t cap) { order_month_table(id, "order_history", buf, cap); }
 
-static void index_table(struct svc *s, enum actor role, uint64_t user, char *buf, size_t cap)
+void index_table(struct svc *s, enum actor role, uint64_t user, char *buf, size_t cap)
 {
     snprintf(buf, cap, "order_by_%s_%u", role == ACTOR_PROVIDER ? "provider" : "owner",
              ids_shard(user, order_app(s)->shards));
@@ -156,7 +143,7 @@ static void parse_pet_ids(const char *s, struct order *o)
     json_decref(a);
 }
 
-static void row_to_order(const struct db_rows *r, size_t i, struct order *o)
+void row_to_order(const struct db_rows *r, size_t i, struct order *o)
 {
     memset(o, 0, sizeof *o);
     o->id = db_rows_u64(r, i, 0);
@@ -185,20 +172,16 @@ static void row_to_order(const struct db_rows *r, size_t i, struct order *o)
     o->updated_ms = db_rows_i64(r, i, 23);
 }
 
-static enum err get_on(struct db_conn *c, uint64_t id, bool lock, struct order *out)
+/* The row reader of db_get_one. */
+static void fill_order(const struct db_rows *r, size_t i, void *o) { row_to_order(r, i, o); }
+
+enum err order_get_on(struct db_conn *c, uint64_t id, bool lock, struct order *out)
 {
     char table[32], sql[640];
     if (!order_id_plausible(id, time_now_ms()))
         return ERR_NOT_FOUND;
     orders_table(id, table, sizeof table);
-    struct db_rows *r = NULL;
-    enum err e = db_query(c, &r, sql1(sql, sizeof sql, lock ? SQL_GET_LOCK : SQL_GET, table), "u", id);
-    if (e == ERR_OK && db_rows_count(r) == 0)
-        e = ERR_NOT_FOUND;
-    if (e == ERR_OK)
-        row_to_order(r, 0, out);
-    db_rows_free(r);
-    return e;
+    return db_get_one(c, fill_order, out, sql1(sql, sizeof sql, lock ? SQL_GET_LOCK : SQL_GET, table), "u", id);
 }
 
 enum err store_get(struct svc *s, uint64_t id, struct order *out)
@@ -206,7 +189,7 @@ enum err store_get(struct svc *s, uint64_t id, struct order *out)
     struct db_conn *c = db_acquire(s->db);
     if (!c)
         return ERR_UNAVAILABLE;
-    enum err e = get_on(c, id, false, out);
+    enum err e = order_get_on(c, id, false, out);
     db_release(c);
     return e;
 }
@@ -381,7 +364,7 @@ static json_t *event_data(const struct order *o, json_t *extra)
     return d;
 }
 
-static enum err add_event(struct db_conn *c, const char *type, json_t *data)
+enum err add_event(struct db_conn *c, const char *type, json_t *data)
 {
     enum err e = data ? events_outbox_add(c, "order", type, 1, data, NULL) : ERR_NO_MEMORY;
     json_decref(data);
@@ -490,254 +473,6 @@ enum err store_create_failed(struct svc *s, const struct order *o, const char *h
     return db_tx(s->db, failed_tx, &x);
 }
 
-/* ---------- lists ---------- */
-
-static int cmp_desc(const void *a, const void *b)
-{
-    const struct order *x = a, *y = b;
-    return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
-}
-
-enum err store_list(struct svc *s, uint64_t user_id, enum actor role, int status, uint64_t before, int limit,
-                    struct order **out, size_t *n)
-{
-    char table[40], sql[640];
-    struct db_rows *r = NULL;
-    enum err e;
-    index_table(s, role, user_id, table, sizeof table);
-    uint64_t upper = before ? before : (uint64_t)INT64_MAX;
-    if (status >= 0)
-        e = db_query1(s->db, &r, sql1(sql, sizeof sql, SQL_INDEX_PAGE_STATUS, table), "usui", user_id,
-                      ORDER_STATUS_NAMES[status], upper, (int64_t)limit);
-    else
-        e = db_query1(s->db, &r, sql1(sql, sizeof sql, SQL_INDEX_PAGE, table), "uui", user_id, upper, (int64_t)limit);
-    if (e != ERR_OK)
-        return e;
-    size_t count = db_rows_count(r);
-    *out = calloc(count ? count : 1, sizeof **out);
-    *n = 0;
-    if (!*out) {
-        db_rows_free(r);
-        return ERR_NO_MEMORY;
-    }
-    /* a page spans one or two months: read each month's rows with one IN query */
-    bool *done = calloc(count ? count : 1, sizeof *done);
-    struct db_conn *c = done ? db_acquire(s->db) : NULL;
-    e = !done ? ERR_NO_MEMORY : !c ? ERR_UNAVAILABLE : ERR_OK;
-    for (size_t i = 0; e == ERR_OK && i < count; i++) {
-        if (done[i])
-            continue;
-        char month[32];
-        orders_table(db_rows_u64(r, i, 0), month, sizeof month);
-        char q[4096];
-        size_t qn = (size_t)snprintf(q, sizeof q, "SELECT " ORDER_COLS " FROM %s WHERE id IN (", month);
-        struct db_args a = {0};
-        for (size_t j = i; j < count; j++) {
-            char mj[32];
-            orders_table(db_rows_u64(r, j, 0), mj, sizeof mj);
-            if (strcmp(mj, month) != 0)
-                continue;
-            done[j] = true;
-            qn += (size_t)snprintf(q + qn, sizeof q - qn, "%s?", a.n ? "," : "");
-            db_args_u(&a, db_rows_u64(r, j, 0));
-        }
-        snprintf(q + qn, sizeof q - qn, ")");
-        struct db_rows *rows = NULL;
-        e = a.failed ? ERR_NO_MEMORY : db_execv(c, NULL, &rows, q, a.p, a.n);
-        for (size_t k = 0; e == ERR_OK && k < db_rows_count(rows); k++)
-            row_to_order(rows, k, &(*out)[(*n)++]);
-        db_rows_free(rows);
-        db_args_free(&a);
-    }
-    db_release(c);
-    free(done);
-    db_rows_free(r);
-    qsort(*out, *n, sizeof **out, cmp_desc);
-    return e;
-}
-
-enum err store_stays(struct svc *s, uint64_t provider_id, int32_t from, int32_t to, struct stay **out, size_t *n)
-{
-    char table[40], sql[400], f[DATE_STR_LEN], t[DATE_STR_LEN];
-    struct db_rows *r = NULL;
-    index_table(s, ACTOR_PROVIDER, provider_id, table, sizeof table);
-    enum err e = db_query1(s->db, &r, sql1(sql, sizeof sql, SQL_STAYS, table), "uss", provider_id, date_format(from, f),
-                           date_format(to, t));
-    if (e != ERR_OK)
-        return e;
-    *n = db_rows_count(r);
-    *out = calloc(*n ? *n : 1, sizeof **out);
-    if (!*out) {
-        db_rows_free(r);
-        return ERR_NO_MEMORY;
-    }
-    for (size_t i = 0; i < *n; i++) {
-        (*out)[i].order_id = db_rows_u64(r, i, 0);
-        date_parse(db_rows_str(r, i, 1), &(*out)[i].start);
-        date_parse(db_rows_str(r, i, 2), &(*out)[i].end);
-        (*out)[i].pets = (int)db_rows_i64(r, i, 3);
-        int st = order_status_parse(db_rows_str(r, i, 4));
-        (*out)[i].status = st < 0 ? OS_FAILED : (enum order_status)st;
-    }
-    db_rows_free(r);
-    return ERR_OK;
-}
-
-enum err store_due(struct svc *s, enum due_kind kind, int64_t now, int months, uint64_t *ids, size_t max, size_t *n)
-{
-    static const char *const where[] = {
-        [DUE_EXPIRE] = "status = 'pending_payment' AND pay_before_ms <= ?",
-        [DUE_ACCEPT_TIMEOUT] = "status = 'paid' AND accept_before_ms <= ?",
-        [DUE_STALE_CREATING] = "status = 'creating' AND created_ms <= ?",
-        [DUE_RELEASE] = "hold = 'releasing' AND updated_ms <= ?",
-        [DUE_GRANTS] = "grants IN ('wanted', 'revoke') AND updated_ms <= ?",
-    };
-    /* a creation takes well under a second; one still "creating" after this long lost its
-     * process, and a client retrying with the same Idempotency-Key waits for this clean-up */
-    int64_t bound = kind == DUE_STALE_CREATING ? now - config_long("PB_ORDER_STALE_CREATING_MS", 10000, 1000, 600000)
-                                               : now;
-    *n = 0;
-    /* the current month and the ones before it (deadlines are at most days after creation) */
-    int y;
-    unsigned m, d;
-    date_to_civil((int32_t)(now / 86400000), &y, &m, &d);
-    for (int k = 0; k < months && *n < max; k++) {
-        int yy = y, mm = (int)m - k;
-        while (mm < 1) {
-            mm += 12;
-            yy--;
-        }
-        char sql[256];
-        snprintf(sql, sizeof sql, "SELECT id FROM orders_%04d%02d WHERE %s LIMIT ?", yy % 10000, mm % 100, where[kind]);
-        struct db_rows *r = NULL;
-        enum err e = db_query1(s->db, &r, sql, "ii", bound, (int64_t)(max - *n));
-        if (e == ERR_NOT_FOUND)
-            continue; /* no orders that month */
-        if (e != ERR_OK)
-            return e;
-        for (size_t i = 0; i < db_rows_count(r) && *n < max; i++)
-            ids[(*n)++] = db_rows_u64(r, i, 0);
-        db_rows_free(r);
-    }
-    return ERR_OK;
-}
-
-/* ---------- figures of a day ---------- */
-
-static const char SQL_MONTH_TABLES[] =
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'orders_%'";
-static const char SQL_DAY_CREATED[] =
-    "SELECT COUNT(*) FROM %s WHERE id >= ? AND id < ? AND status NOT IN ('creating', 'failed')";
-static const char SQL_DAY_PAID[] =
-    "SELECT COUNT(DISTINCT order_id) FROM %s WHERE order_id >= ? AND status = 'paid' AND at_ms >= ? AND at_ms < ?";
-static const char SQL_DAY_STAYS[] =
-    "SELECT SUM(status = 'in_care'), SUM(start_date = ?), SUM(end_date = ?) FROM %s "
-    "WHERE status IN ('paid', 'confirmed', 'in_care', 'completed')";
-static const char SQL_IN_CARE[] = "SELECT COUNT(*) FROM %s WHERE status = 'in_care'";
-
-/* "YYYYMM" of a day number, as a number (202611) for comparisons and table names. */
-static int month_of(int32_t day)
-{
-    int y;
-    unsigned m, d;
-    date_to_civil(day, &y, &m, &d);
-    return (y % 10000) * 100 + (int)m;
-}
-
-/* Whether name is a monthly orders table ("orders_" and six digits); *month receives them. */
-static bool month_table(const char *name, int *month)
-{
-    if (!name || strncmp(name, "orders_", 7) != 0 || strlen(name) != 13)
-        return false;
-    for (const char *p = name + 7; *p; p++)
-        if (*p < '0' || *p > '9')
-            return false;
-    *month = atoi(name + 7);
-    return true;
-}
-
-/* One COUNT-like query on one month table; a table that does not exist counts nothing. */
-static enum err count_in(struct db_conn *c, const char *fmt, const char *table, int64_t *out, const char *types, ...)
-{
-    char sql[400];
-    struct db_rows *r = NULL;
-    va_list ap;
-    va_start(ap, types);
-    enum err e = db_vexec(c, NULL, &r, sql1(sql, sizeof sql, fmt, table), types, ap);
-    va_end(ap);
-    if (e == ERR_OK)
-        *out += db_rows_i64(r, 0, 0);
-    db_rows_free(r);
-    return e == ERR_NOT_FOUND ? ERR_OK : e;
-}
-
-/* Stays over every month table: in care now, arriving and leaving on day. */
-static enum err day_stays(struct db_conn *c, int32_t day, struct order_day_stats *out)
-{
-    struct db_rows *tables = NULL, *r = NULL;
-    char date[DATE_STR_LEN], sql[400];
-    date_format(day, date);
-    int horizon = month_of(day - 400);
-    enum err e = db_query(c, &tables, SQL_MONTH_TABLES, "");
-    for (size_t i = 0; e == ERR_OK && i < db_rows_count(tables); i++) {
-        int month;
-        const char *name = db_rows_str(tables, i, 0);
-        if (!month_table(name, &month))
-            continue;
-        if (month < horizon) { /* too old to arrive or leave today, but a stay may still go on */
-            e = count_in(c, SQL_IN_CARE, name, &out->in_care, "");
-            continue;
-        }
-        e = db_query(c, &r, sql1(sql, sizeof sql, SQL_DAY_STAYS, name), "ss", date, date);
-        if (e == ERR_OK) {
-            out->in_care += db_rows_i64(r, 0, 0);
-            out->arrivals += db_rows_i64(r, 0, 1);
-            out->departures += db_rows_i64(r, 0, 2);
-        }
-        db_rows_free(r);
-        r = NULL;
-        if (e == ERR_NOT_FOUND) /* dropped (archived) meanwhile */
-            e = ERR_OK;
-    }
-    db_rows_free(tables);
-    return e;
-}
-
-enum err store_day_stats(struct svc *s, int32_t day, struct order_day_stats *out)
-{
-    struct order_day_stats st = {0};
-    /* a platform day (UTC+8 by default) runs from 16:00 UTC the day before; the monthly tables
-     * are named by the UTC month of the ids, so the day may straddle two of them */
-    int64_t from = date_start_ms(day), to = from + 86400000;
-    int32_t first = (int32_t)(from / 86400000), last = (int32_t)((to - 1) / 86400000);
-    char table[32];
-    struct db_conn *c = db_acquire(s->db);
-    if (!c)
-        return ERR_UNAVAILABLE;
-    enum err e = ERR_OK;
-    int created[2] = {month_of(first), month_of(last)};
-    for (size_t i = 0; e == ERR_OK && i < 2; i++) {
-        if (i > 0 && created[i] == created[i - 1])
-            continue;
-        snprintf(table, sizeof table, "orders_%06d", created[i]);
-        e = count_in(c, SQL_DAY_CREATED, table, &st.created, "uu", ids_compose(from, 0, 0), ids_compose(to, 0, 0));
-    }
-    /* the history of the orders made from two days before: their UTC months, in order */
-    int months[4] = {month_of(first - 2), month_of(first - 1), month_of(first), month_of(last)};
-    for (size_t i = 0; e == ERR_OK && i < 4; i++) {
-        if (i > 0 && months[i] == months[i - 1])
-            continue;
-        snprintf(table, sizeof table, "order_history_%06d", months[i]);
-        e = count_in(c, SQL_DAY_PAID, table, &st.paid, "uii", ids_compose(from - 2 * 86400000LL, 0, 0), from, to);
-    }
-    if (e == ERR_OK)
-        e = day_stays(c, day, &st);
-    db_release(c);
-    if (e == ERR_OK)
-        *out = st;
-    return e;
-}
-
 /* ---------- changes ---------- */
 
 struct change_ctx {
@@ -779,7 +514,7 @@ static enum err change_tx(struct db_conn *c, void *arg)
     const struct change *ch = x->ch;
     struct order *o = x->o;
     char table[40], sql[640];
-    enum err e = get_on(c, x->id, true, o);
+    enum err e = order_get_on(c, x->id, true, o);
     if (e != ERR_OK)
         return e;
     if (!order_status_visible(o->status) || (ch->who == ACTOR_OWNER && o->owner_id != ch->by_user) ||
@@ -893,7 +628,7 @@ enum err store_late_payment(struct db_conn *c, struct svc *s, uint64_t id, uint6
     struct order o;
     char table[32], sql[256], oid[IDS_STR_LEN], own[IDS_STR_LEN], pay[IDS_STR_LEN];
     int64_t now = time_now_ms();
-    enum err e = get_on(c, id, true, &o);
+    enum err e = order_get_on(c, id, true, &o);
     if (e != ERR_OK)
         return e;
     orders_table(id, table, sizeof table);
@@ -922,7 +657,7 @@ enum err store_refunded(struct db_conn *c, struct svc *s, uint64_t id, int64_t a
     struct order o;
     char table[32], sql[200];
     int64_t now = time_now_ms();
-    enum err e = get_on(c, id, true, &o);
+    enum err e = order_get_on(c, id, true, &o);
     if (e != ERR_OK)
         return e;
     orders_table(id, table, sizeof table);
@@ -936,7 +671,7 @@ enum err store_payment_failed(struct db_conn *c, struct svc *s, uint64_t id, con
 {
     (void)s;
     struct order o;
-    enum err e = get_on(c, id, false, &o);
+    enum err e = order_get_on(c, id, false, &o);
     if (e == ERR_OK)
         e = add_history(c, &o, "payment_failed", time_now_ms(), ACTOR_SYSTEM, 0, reason);
     return e;
@@ -956,122 +691,3 @@ enum err store_set_grants(struct svc *s, uint64_t id, const char *from, const ch
     return db_exec1(s->db, NULL, sql1(sql, sizeof sql, SQL_SET_GRANTS, table), "sius", to, time_now_ms(), id, from);
 }
 
-/* ---------- care logs ---------- */
-
-static const char SQL_CARE_ADD[] =
-    "INSERT INTO care_log (id, order_id, provider_id, day, meals, walks, medication, mood, notes, photos, created_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_CARE_LIST[] =
-    "SELECT id, day, meals, walks, medication, mood, notes, photos, created_ms FROM care_log WHERE order_id = ? "
-    "ORDER BY day, id";
-
-/* A care-log entry as its readers see it; its photos (media ids, or URL strings from before
- * photos were media ids) rendered with URLs signed at now_s (lib/mediaref.h). */
-static json_t *care_json(const struct db_rows *r, size_t i, int64_t now_s)
-{
-    char at[TIME_STR_LEN];
-    json_t *stored = json_loads(db_rows_str(r, i, 7) ? db_rows_str(r, i, 7) : "[]", 0, NULL);
-    json_t *photos = mediaref_render(stored, now_s, NULL);
-    json_decref(stored);
-    if (!photos)
-        return NULL;
-    json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "id", db_rows_str(r, i, 0), "date",
-                          db_rows_str(r, i, 1),
-                          "meals", db_rows_null(r, i, 2) ? json_null() : json_string(db_rows_str(r, i, 2)), "walks",
-                          db_rows_null(r, i, 3) ? json_null() : json_integer(db_rows_i64(r, i, 3)), "medication_given",
-                          db_rows_null(r, i, 4) ? json_null() : json_string(db_rows_str(r, i, 4)), "mood",
-                          db_rows_null(r, i, 5) ? json_null() : json_string(db_rows_str(r, i, 5)), "notes",
-                          db_rows_null(r, i, 6) ? json_null() : json_string(db_rows_str(r, i, 6)), "photos",
-                          photos, "created_at", time_format_ms(db_rows_i64(r, i, 8), at));
-    return j;
-}
-
-struct care_ctx {
-    uint64_t id, provider_id;
-    const struct care_entry *in;
-    json_t *out;
-    const char *why;
-    bool bad_date;
-};
-
-static enum err care_tx(struct db_conn *c, void *arg)
-{
-    struct care_ctx *x = arg;
-    struct order o;
-    json_decref(x->out); /* a retried transaction starts over */
-    x->out = NULL;
-    enum err e = get_on(c, x->id, true, &o);
-    if (e != ERR_OK)
-        return e;
-    if (o.provider_id != x->provider_id || !order_status_visible(o.status))
-        return ERR_NOT_FOUND;
-    int32_t today = date_today();
-    if ((x->why = order_care_window_problem(o.status, o.end, today)))
-        return ERR_CONFLICT;
-    if ((x->why = order_care_date_problem(o.start, o.end, x->in->day, today))) {
-        x->bad_date = true;
-        return ERR_INVALID;
-    }
-    const struct care_entry *in = x->in;
-    uint64_t entry = ids_next();
-    int64_t now = time_now_ms();
-    char day[DATE_STR_LEN], eid[IDS_STR_LEN];
-    struct db_param p[11] = {
-        {.type = 'u', .v.u = entry}, {.type = 'u', .v.u = o.id}, {.type = 'u', .v.u = o.provider_id},
-        {.type = 's', .v.s = date_format(in->day, day)}, {.type = 's', .v.s = in->meals}, {.type = 'n'},
-        {.type = 's', .v.s = in->medication}, {.type = 's', .v.s = in->mood}, {.type = 's', .v.s = in->notes},
-        {.type = 's', .v.s = in->photos_json ? in->photos_json : "[]"}, {.type = 'i', .v.i = now}};
-    if (in->walks >= 0)
-        p[5] = (struct db_param){.type = 'i', .v.i = in->walks};
-    if ((e = db_execv(c, NULL, NULL, SQL_CARE_ADD, p, 11)) != ERR_OK)
-        return e;
-    char oid[IDS_STR_LEN], own[IDS_STR_LEN], prov[IDS_STR_LEN], summary[160];
-    snprintf(summary, sizeof summary, "%.150s", in->notes ? in->notes : in->meals ? in->meals : "");
-    e = add_event(c, "care_log.added",
-                  json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", ids_format(o.id, oid), "owner_id",
-                            ids_format(o.owner_id, own), "provider_id", ids_format(o.provider_id, prov), "entry_id",
-                            ids_format(entry, eid), "date", day, "summary", summary));
-    if (e != ERR_OK)
-        return e;
-    struct db_rows *r = NULL;
-    if ((e = db_query(c, &r, "SELECT id, day, meals, walks, medication, mood, notes, photos, created_ms FROM care_log "
-                             "WHERE id = ?", "u", entry)) == ERR_OK && db_rows_count(r))
-        x->out = care_json(r, 0, now / 1000);
-    db_rows_free(r);
-    return e == ERR_OK && !x->out ? ERR_NO_MEMORY : e;
-}
-
-enum err store_care_add(struct svc *s, uint64_t id, uint64_t provider_id, const struct care_entry *in, json_t **out,
-                        const char **why)
-{
-    struct care_ctx x = {id, provider_id, in, NULL, NULL, false};
-    enum err e = db_tx(s->db, care_tx, &x);
-    *why = x.why;
-    if (e == ERR_OK) {
-        *out = x.out;
-        events_relay_nudge();
-    } else {
-        json_decref(x.out);
-    }
-    return e;
-}
-
-enum err store_care_list(struct svc *s, uint64_t id, json_t **out)
-{
-    struct db_rows *r = NULL;
-    enum err e = db_query1(s->db, &r, SQL_CARE_LIST, "u", id);
-    if (e != ERR_OK)
-        return e;
-    json_t *a = json_array();
-    int64_t now_s = time_now_ms() / 1000;
-    for (size_t i = 0; a && i < db_rows_count(r); i++)
-        if (json_array_append_new(a, care_json(r, i, now_s)) != 0) {
-            json_decref(a);
-            a = NULL;
-        }
-    db_rows_free(r);
-    if (!a)
-        return ERR_NO_MEMORY;
-    *out = a;
-    return ERR_OK;
-}

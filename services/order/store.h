@@ -1,11 +1,16 @@
 /* Storage of the order service: orders in monthly tables (orders_YYYYMM, with their
  * history in order_history_YYYYMM), "my orders" index tables split by user id, pet nights,
  * idempotency keys and the outbox. Every state change writes the order, both index rows,
- * the history, the pet nights and the event in one transaction. */
+ * the history, the pet nights and the event in one transaction (store.c). The lists of a user's
+ * orders, a provider's stays and the orders due (lists.h), the figures of a day (stats.h) and
+ * care logs (care.h) have their own files; including store.h brings them all. */
 #ifndef ORDER_STORE_H
 #define ORDER_STORE_H
 
+#include "care.h"
+#include "lists.h"
 #include "order.h"
+#include "stats.h"
 #include "svc.h"
 
 struct order_app {
@@ -62,33 +67,6 @@ enum err store_create_failed(struct svc *s, const struct order *o, const char *h
 enum err store_get(struct svc *s, uint64_t id, struct order *out);
 /* The status history of an order, oldest first, as a JSON array. */
 enum err store_history(struct svc *s, const struct order *o, json_t **out);
-/* A page of a user's orders (role ACTOR_OWNER or ACTOR_PROVIDER), newest first, before
- * order id `before` (0: from the newest), optional status filter (-1: any visible). */
-enum err store_list(struct svc *s, uint64_t user_id, enum actor role, int status, uint64_t before, int limit,
-                    struct order **out, size_t *n);
-/* A provider's live stays overlapping from..to. */
-enum err store_stays(struct svc *s, uint64_t provider_id, int32_t from, int32_t to, struct stay **out, size_t *n);
-/* Ids of orders due for a job (see order_due in jobs.c): orders of the last `months`
- * monthly tables matching the job's condition at now, at most limit. */
-enum due_kind { DUE_EXPIRE, DUE_ACCEPT_TIMEOUT, DUE_STALE_CREATING, DUE_RELEASE, DUE_GRANTS };
-enum err store_due(struct svc *s, enum due_kind kind, int64_t now, int months, uint64_t *ids, size_t max, size_t *n);
-
-/* ---- figures of a day (the admin dashboard) ---- */
-struct order_day_stats {
-    int64_t created;    /* orders made that day that got past the reservation (not creating or failed) */
-    int64_t paid;       /* orders whose status became paid that day */
-    int64_t in_care;    /* stays in care now */
-    int64_t arrivals;   /* paid, confirmed, in-care or completed stays starting that day */
-    int64_t departures; /* the same, ending that day */
-};
-/* The figures of day (a platform day, UTC+8 by default, lib/dates.h). Orders made that day
- * live in the monthly tables of the UTC months the day spans (their snowflake ids bound the
- * range); a payment comes at most
- * a day after its order, so "paid" reads the history of that day's and the two days before's
- * months; stays are looked for in every month table (in care: by its status index; arrivals
- * and departures: in the tables of the last 400 days, since bookings start at most a year
- * ahead). */
-enum err store_day_stats(struct svc *s, int32_t day, struct order_day_stats *out);
 
 /* ---- changes ---- */
 struct change {
@@ -121,21 +99,6 @@ enum err store_late_payment(struct db_conn *c, struct svc *s, uint64_t id, uint6
 enum err store_refunded(struct db_conn *c, struct svc *s, uint64_t id, int64_t amount_fen, const char *note);
 /* A payment failed: note it in the order's history, inside c. */
 enum err store_payment_failed(struct db_conn *c, struct svc *s, uint64_t id, const char *reason);
-
-/* ---- care logs ---- */
-struct care_entry {
-    int32_t day;
-    const char *meals, *medication, *mood, *notes, *photos_json; /* borrowed; NULL = not given */
-    int walks;                                                   /* -1 = not given */
-};
-/* Add an entry for order id by its provider (checked under the order's lock: the provider,
- * the stay's window and the date). ERR_NOT_FOUND when it is not the provider's order;
- * ERR_CONFLICT (*why) outside the window; ERR_INVALID (*why) for a date outside the stay.
- * The care_log.added event is written in the same transaction. *out is the entry as JSON. */
-enum err store_care_add(struct svc *s, uint64_t id, uint64_t provider_id, const struct care_entry *in, json_t **out,
-                        const char **why);
-/* The entries of an order, by day then time, as a JSON array. */
-enum err store_care_list(struct svc *s, uint64_t id, json_t **out);
 
 /* Record that the hold or the grants reached their target ("released", "given", "none"). */
 enum err store_set_hold(struct svc *s, uint64_t id, const char *from, const char *to);

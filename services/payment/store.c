@@ -91,27 +91,18 @@ static void row_to_payment(const struct db_rows *r, size_t i, struct payment *p)
     p->updated_ms = db_rows_i64(r, i, 8);
 }
 
+/* The row reader of db_get_one. */
+static void fill_payment(const struct db_rows *r, size_t i, void *p) { row_to_payment(r, i, p); }
+
 /* One payment by a query with one id parameter; ERR_NOT_FOUND when there is none. */
 static enum err get_on(struct db_conn *c, const char *sql, uint64_t id, struct payment *out)
 {
-    struct db_rows *r = NULL;
-    enum err e = db_query(c, &r, sql, "u", id);
-    if (e == ERR_OK && db_rows_count(r) == 0)
-        e = ERR_NOT_FOUND;
-    if (e == ERR_OK)
-        row_to_payment(r, 0, out);
-    db_rows_free(r);
-    return e;
+    return db_get_one(c, fill_payment, out, sql, "u", id);
 }
 
 enum err store_get(struct svc *s, uint64_t id, struct payment *out)
 {
-    struct db_conn *c = db_acquire(s->db);
-    if (!c)
-        return ERR_UNAVAILABLE;
-    enum err e = get_on(c, SQL_GET, id, out);
-    db_release(c);
-    return e;
+    return db_get_one1(s->db, fill_payment, out, SQL_GET, "u", id);
 }
 
 static char *payment_body(const struct payment *p)

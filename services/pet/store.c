@@ -190,27 +190,18 @@ enum err store_pet_create(struct svc *s, const struct pet *p)
 
 /* ---------- read ---------- */
 
+/* The row reader of db_get_one. */
+static void fill_pet(const struct db_rows *r, size_t i, void *p) { row_to_pet(r, i, p); }
+
 static enum err get_on(struct db_conn *c, uint64_t id, bool lock, struct pet *out)
 {
-    struct db_rows *r = NULL;
-    enum err e = db_query(c, &r, lock ? SQL_PET_LOCK : SQL_PET_GET, "u", id);
-    if (e == ERR_OK && db_rows_count(r) == 0)
-        e = ERR_NOT_FOUND;
-    if (e == ERR_OK)
-        row_to_pet(r, 0, out);
-    db_rows_free(r);
-    return e;
+    return db_get_one(c, fill_pet, out, lock ? SQL_PET_LOCK : SQL_PET_GET, "u", id);
 }
 
 enum err store_pet_get(struct svc *s, uint64_t id, struct pet *out)
 {
     pet_init(out);
-    struct db_conn *c = db_acquire(s->db);
-    if (!c)
-        return ERR_UNAVAILABLE;
-    enum err e = get_on(c, id, false, out);
-    db_release(c);
-    return e;
+    return db_get_one1(s->db, fill_pet, out, SQL_PET_GET, "u", id);
 }
 
 enum err store_pets_by_owner(struct svc *s, uint64_t owner, uint64_t before_id, size_t limit,

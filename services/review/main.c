@@ -3,6 +3,7 @@
  * Who may review what comes from order.completed events, never from a call to the order
  * service. */
 #include "config.h"
+#include "consumers.h"
 #include "content.h"
 #include "events.h"
 #include "log.h"
@@ -11,30 +12,6 @@
 #include "store.h"
 
 static struct review_app app;
-
-/* order.completed: the owner of the order may now review it (for window_days). */
-static enum err on_order_completed(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
-{
-    (void)s;
-    (void)arg;
-    if (ev->version != 1) {
-        LOG_W("review: ignoring %s version %d (only version 1 is known)", ev->type, ev->version);
-        return ERR_OK;
-    }
-    struct review_eligible e;
-    if (!review_parse_completed(ev->data, &e)) {
-        /* never valid on a later delivery either: after the retries it is parked on the DLQ */
-        LOG_E("review: %s event %llu lacks order ids or completed_at", ev->type, (unsigned long long)ev->id);
-        return ERR_INVALID;
-    }
-    return store_eligible_add(c, &e, ev->id);
-}
-
-static struct events_consumer completed_consumer = {
-    .durable = "review-order-completed",
-    .filter = "petboarding.order.completed",
-    .handler = on_order_completed,
-};
 
 /* A decimal setting (PB_RATING_PRIOR_*): def when unset; false when malformed. */
 static bool config_number(const char *name, double def, double *out)
@@ -65,7 +42,7 @@ static enum err init(struct svc *s)
     app.user_timeout_ms = config_long("PB_REVIEW_USER_TIMEOUT_MS", 1000, 50, 30000);
     metrics_describe("pb_review_integrity_failures_total",
                      "reviews shown as hidden because their content does not match its SHA-256");
-    if (events_relay_start(s) != 0 || events_consume_start(s, &completed_consumer) != 0)
+    if (events_relay_start(s) != 0 || consumers_start(s) != 0)
         return ERR_INTERNAL;
     LOG_I("review: score prior mean %.3g weight %.3g, review window %d days", app.prior.mean, app.prior.weight,
           app.window_days);

@@ -56,8 +56,9 @@ static int parse(struct search *q, const char *const kv[][2], size_t n, const ch
                 v[k] = kv[i][1];
     struct jv jv;
     jv_init(&jv);
-    search_parse(&jv, q, TODAY, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                 v[13], v[14]);
+    const struct search_params p = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
+                                    v[13], v[14]}; /* in the order of names[] and of the struct */
+    search_parse(&jv, q, TODAY, &p);
     int failed = jv_failed(&jv);
     static char field[64];
     const char *key;

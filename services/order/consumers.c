@@ -1,5 +1,5 @@
 /* Payment and refund events applied to orders, each in the consumer's transaction. */
-#include "saga.h"
+#include "consumers.h"
 #include "dates.h"
 #include "events.h"
 #include "flow.h"
@@ -94,7 +94,7 @@ static struct events_consumer refunds = {
     .handler = on_refund,
 };
 
-int saga_start(struct svc *s)
+int consumers_start(struct svc *s)
 {
     return events_consume_start(s, &payments) == 0 && events_consume_start(s, &refunds) == 0 ? 0 : -1;
 }

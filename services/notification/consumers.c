@@ -1,0 +1,21 @@
+/* The events the notification service consumes: every event of the platform, through one
+ * durable consumer whose handler (inbox.c) writes the notifications each one calls for. */
+#include "consumers.h"
+#include "events.h"
+#include "inbox.h"
+#include "metrics.h"
+
+static struct events_consumer consumer = {
+    .durable = "notification",
+    .filter = "petboarding.>",
+    .handler = inbox_on_event,
+    .after_commit = inbox_after_event,
+    .ack_wait_ms = 10000, /* a killed replica's unacknowledged events come back within 10 s */
+};
+
+int consumers_start(struct svc *s)
+{
+    metrics_describe("pb_notifications_created_total", "notifications written, by type");
+    metrics_describe("pb_notification_events_skipped_total", "consumed events that produced no notification");
+    return events_consume_start(s, &consumer);
+}

@@ -1,0 +1,14 @@
+/* The review service's event consumers (consumers.c): order.completed from the order service
+ * lets the order's owner review the stay. */
+#ifndef REVIEW_CONSUMERS_H
+#define REVIEW_CONSUMERS_H
+
+#include "svc.h"
+
+/* Start every event consumer of the service (call from init, once). Each is a durable
+ * JetStream consumer whose handler runs in one MariaDB transaction that also records the
+ * event as processed (lib/events.h), so a redelivered event changes nothing. 0, or -1 when
+ * one could not be started. */
+int consumers_start(struct svc *s);
+
+#endif
