@@ -25,6 +25,7 @@
 #   PB_VIDEO_FAILOVER_REPORT   the report of make test-cluster (default /tmp/pb-failover-report.md,
 #                              which tests/cluster/run.sh writes; without it the table of
 #                              docs/deploy.md is shown, named as such)
+#   PB_VIDEO_JOBS              frames drawn at once (default: the number of CPUs)
 #   PB_GATEWAY                 the platform (default http://127.0.0.1:$PB_PORT_BASE)
 #   PB_DEMO_PASSWORD           password of the demo accounts (default PetDemo2024)
 set -euo pipefail
@@ -139,7 +140,12 @@ fi
 for tool in ffmpeg ffprobe chromium curl jq; do
     command -v "$tool" >/dev/null || pb_die "$tool is not installed: scripts/deps.sh video installs what make video needs"
 done
-((VOICE == 0)) || command -v espeak-ng >/dev/null || pb_die "PB_VIDEO_VOICE=1 but espeak-ng is not installed (scripts/deps.sh video)"
+if ((VOICE)); then
+    command -v espeak-ng >/dev/null || pb_die "PB_VIDEO_VOICE=1 but espeak-ng is not installed (scripts/deps.sh video)"
+    # Mandarin: cmn, called zh by older espeak-ng
+    VOICE_NAME=cmn
+    espeak-ng --voices=cmn | grep -q cmn || VOICE_NAME=zh
+fi
 [[ -d $SHOTS ]] || pb_die "no screenshots in $SHOTS: the browser tests write them (make test, or scripts/browser-test.sh against a running stack)"
 
 # the captions' font: Noto Sans CJK SC through fontconfig (the simplified Chinese glyphs of the
@@ -307,10 +313,14 @@ storm() {
     LISTING=$(jq -r '[.items[] | select(.status == "published" and ((.species // ["dog"]) | index("dog")))] | last | .id // empty' <<<"$API_BODY")
     [[ -n $LISTING ]] || pb_die "demo_provider_sh has no published listing for dogs (scripts/seed-demo.sh loads one)"
     TITLE=$(jq -r --arg id "$LISTING" '.items[] | select(.id == $id) | .title' <<<"$API_BODY")
-    # a night far ahead that nobody holds: nothing of the demo or of earlier runs is touched
+    local default_cap
+    default_cap=$(jq -r --arg id "$LISTING" '.items[] | select(.id == $id) | .capacity' <<<"$API_BODY")
+    # a night far ahead that nobody holds and nobody changed: the storm touches nothing of the
+    # demo or of earlier runs, and the night is put back to the listing's capacity afterwards
     api GET "/api/v1/listings/$LISTING/availability?from=$(pb_day 200)&to=$(pb_day 360)"
     expect 200 "the listing's calendar"
-    NIGHT=$(jq -r '(if type == "array" then . else .items end) | [.[] | select(.reserved == 0 and (.closed | not))][0].date // empty' <<<"$API_BODY")
+    NIGHT=$(jq -r --argjson cap "$default_cap" '(if type == "array" then . else .items end) |
+        [.[] | select(.reserved == 0 and (.closed | not) and .capacity == $cap)][0].date // empty' <<<"$API_BODY")
     [[ -n $NIGHT ]] || pb_die "listing $LISTING has no free night 200 to 360 days ahead"
     NIGHT_END=$(date -u -d "$NIGHT + 1 day" +%F)
     api PUT "/api/v1/listings/$LISTING/availability" "$provider" \
@@ -410,7 +420,10 @@ failover_card() {
         source="make test-cluster（tests/cluster/run.sh）在本机记录的结果文件 $FAILOVER_REPORT，写于 $(date -u -d "@$(($(stat -c %Y "$file") + 28800))" '+%Y-%m-%d %H:%M') 北京时间"
     else
         file=docs/deploy.md
-        source="docs/deploy.md「Failover tests: results」一节记录的 make test-cluster 运行（$(grep -o 'Run of [0-9-]* [0-9:]*Z' "$file" | head -n 1)）；本机没有更新的结果文件"
+        local run
+        # "Run of <date> <time>Z", wrapped anywhere
+        run=$(tr '\n' ' ' <"$file" | grep -o 'Run of *[0-9-]* *[0-9:]*Z' | head -n 1 | tr -s ' ') || true
+        source="docs/deploy.md「Failover tests: results」一节记录的 make test-cluster 运行（${run:-日期见该文档}）；本机没有更新的结果文件 $FAILOVER_REPORT"
     fi
     pb_say "failover results from $file"
     # the table's rows: | fault | process killed | down s | rejoined ms | failed GETs | POSTs retried | POSTs failed | requests | last error |
@@ -421,7 +434,9 @@ failover_card() {
                            printf "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", $3, $4, $5, $9, $6, $7, $8; next }
         intable { exit }' "$file")
     [[ -n $rows ]] || pb_die "no failover table (| fault | process killed | down s | ...) in $file"
-    whole=$(grep -m 1 '^Whole run:' "$file" | sed 's/\*\*//g') || true
+    # the first sentence of the paragraph "Whole run: ...", however wrapped, without Markdown
+    whole=$(awk '/^Whole run:/ { on = 1 } on && /^$/ { exit } on { printf "%s ", $0 }' "$file" |
+        sed -E 's/\*\*|`//g; s/\. .*/./; s/ +$//')
     card failover <<EOF
 <h1>负载下 kill -9：每种进程轮流被杀，请求零失败</h1>
 <div class="sub" style="margin-bottom:14px">每个服务两个实例的集群（Galera、Redis Sentinel、NATS 集群）持续承受混合负载，每种进程轮流被 kill -9、停约 5 秒、重启并重新加入</div>
@@ -462,11 +477,10 @@ drawtext=$FONT_OPT:text='$((i + 1))/${#SRC[@]}':fontcolor=0x9aa0a6:fontsize=$FS2
 
 # narration of a caption: 【角色】 is read as "角色："
 speak() {
-    local text=$1 out=$2 voice=cmn
+    local text=$1 out=$2
     text=${text//【/}
     text=${text//】/：}
-    espeak-ng --voices=cmn | grep -q cmn || voice=zh
-    espeak-ng -v "$voice" -s 180 -w "$out" "$text" || pb_die "espeak-ng could not speak: $text"
+    espeak-ng -v "$VOICE_NAME" -s 210 -w "$out" "$text" || pb_die "espeak-ng could not speak: $text"
 }
 
 # the length of espeak-ng's WAV file (a 44-byte header, then 16-bit samples at its byte rate)
