@@ -6,7 +6,7 @@ SHELL := /bin/bash
 RELEASE_DIR ?= $(if $(PB_BUILD_DIR),$(PB_BUILD_DIR),build/release)
 TEST_DIR ?= build/test
 
-.PHONY: help up down status logs restart build test unit bench demo docs clean cluster-up cluster-down cluster-status cluster-logs test-cluster
+.PHONY: help up down status logs restart build test unit bench demo docs video clean cluster-up cluster-down cluster-status cluster-logs test-cluster
 
 help: ## list the targets
 	@echo "Pet boarding platform: make <target>"
@@ -52,6 +52,9 @@ demo: ## a guided tour of one whole stay through the API, step by step, on the r
 
 docs: ## the diagrams (docs/diagrams/*.dot → SVG, PNG) and the PDFs of the Chinese documents in build/docs/
 	scripts/docs.sh
+
+video: ## a demo video (build/video/demo.mp4): the browser tests' screenshots with Chinese captions, a booking storm on the running platform, the failover results (docs/demo.md)
+	scripts/video.sh
 
 cluster-up: ## the same platform as a cluster on loopback: 2 instances per service, Galera, Sentinel, NATS cluster (gateway :9080)
 	scripts/cluster.sh up

@@ -26,6 +26,11 @@ fi
 if [[ ${1:-} == docs ]]; then
     PACKAGES+=(graphviz pandoc chromium fonts-noto-cjk python3)
 fi
+# `scripts/deps.sh video` (make video): the encoder (ffmpeg, with ffprobe), the optional
+# narration (espeak-ng), Chromium for the result cards and the CJK font of the captions
+if [[ ${1:-} == video ]]; then
+    PACKAGES+=(ffmpeg espeak-ng chromium fonts-noto-cjk)
+fi
 
 command -v dpkg-query >/dev/null || { echo "deps.sh: dpkg-query not found: this script needs Debian/Ubuntu" >&2; exit 1; }
 

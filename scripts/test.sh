@@ -5,7 +5,9 @@
 # the service and gateway logs are printed and the temporary PB_HOME is kept.
 #
 #   PB_TEST_FILTER=<regex>   run only the e2e tests whose name matches (ctest -R); the browser
-#                            tests run without a filter or when it contains "browser"
+#                            tests run without a filter or when it contains "browser", make demo
+#                            when it contains "demo", make video when it contains "video" (it
+#                            needs the other two: e.g. "browser|demo|video")
 #   PB_BROWSER_OUT           where the browser tests write screenshots (default build/browser,
 #                            emptied first; kept after the run for scripts/screenshots.sh)
 #   PB_TEST_BUILD_DIR        the sanitizer build folder (default build/test)
@@ -43,6 +45,8 @@ python3 docs/api/merge.py --check
 # the documents name only what exists and stand alone; the diagrams are what their sources render to
 python3 scripts/check-docs.py
 scripts/docs.sh check
+# the storyboard docs/demo.md lists the scenes make video makes
+scripts/video.sh check
 
 echo "==> unit tests"
 unit_filter=()
@@ -164,5 +168,26 @@ if [[ -z ${PB_TEST_FILTER:-} || ${PB_TEST_FILTER:-} == *demo* ]]; then
         exit 1
     }
     echo "    6 tours from booking to review; the last one opened a place when tonight was full"
+fi
+
+# `make video` works, quickly: a few seconds of small frames from the browser tests' screenshots,
+# with the booking storm run on the test stack (it needs the demo data loaded just above)
+if [[ ${PB_WEB:-1} == 1 && (-z ${PB_TEST_FILTER:-} || ${PB_TEST_FILTER:-} == *video*) ]]; then
+    echo "==> make video (low resolution)"
+    video=$PB_HOME/video-test.mp4
+    PB_VIDEO_SIZE=320x180 PB_VIDEO_SCENE_S=0.2 PB_VIDEO_OUT=$video scripts/video.sh >"$PB_HOME/video.log" 2>&1 || {
+        tail -n 20 "$PB_HOME/video.log"
+        echo "error: make video failed (log: $PB_HOME/video.log)" >&2
+        exit 1
+    }
+    probe=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height:format=duration -of json "$video")
+    size=$(jq -r '"\(.streams[0].width)x\(.streams[0].height)"' <<<"$probe")
+    seconds=$(jq -r '.format.duration // 0' <<<"$probe")
+    if [[ $size != 320x180 ]] || ! awk -v d="$seconds" 'BEGIN { exit !(d > 1) }'; then
+        echo "error: $video is $size and $seconds s long: a 320x180 video stream longer than 1 s was expected" >&2
+        exit 1
+    fi
+    grep -E '^    [0-9]+ requested' "$PB_HOME/video.log" || true
+    echo "    $video: ${size}, $seconds s"
 fi
 result=0
