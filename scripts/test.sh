@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# What `make test` runs: a sanitizer build in build/test, the unit tests, then a throwaway
+# What `make test` runs: a sanitizer build in build/test, a release build (compile check),
+# shellcheck and cppcheck (scripts/lint.sh), the offline checks of deploy/ and docs/api/,
+# the unit tests, then a throwaway
 # stack (its own PB_HOME in /tmp and its own ports) and the end-to-end tests against it.
 # The stack is always stopped; a sanitizer report of any service fails the run. On failure
 # the service and gateway logs are printed and the temporary PB_HOME is kept.
@@ -33,6 +35,9 @@ cmake -S "$REPO" -B "$RELEASE" -DCMAKE_BUILD_TYPE=Release -DPB_BUILD_TESTS=OFF >
 release_targets=$(tr ' ' '\n' <<<"${PB_TEST_TARGETS:-}" | grep '^pb-' | paste -sd' ' || true)
 # shellcheck disable=SC2086 # a list of target names
 cmake --build "$RELEASE" -j2 ${release_targets:+--target $release_targets}
+
+echo "==> static analysis: shellcheck and cppcheck (scripts/lint.sh)"
+scripts/lint.sh
 
 echo "==> deployment files, alert rules and API documents (offline checks)"
 scripts/check-deploy.sh
