@@ -93,7 +93,7 @@ bool http_replied(const struct http_req *r);
 
 /* ---- validation glue ---- */
 /* Require Content-Type application/json (415), a non-empty body (400), well-formed JSON
- * (400), an object (400), and only allowed fields (422 after jv_ok_or_reply). On false the
+ * (400), an object (400), and only allowed fields (422, as http_jv_ok_or_reply). On false the
  * reply was sent; the caller still calls jv_free. */
 bool http_json_or_reply(struct http_req *r, struct jv *v, const char *const *allowed);
 /* If v recorded problems, reply 400 (type problems) or 422 with the fields and return false. */
