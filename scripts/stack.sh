@@ -22,6 +22,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source-path=SCRIPTDIR source=migrate-core.sh
+source "$(dirname "${BASH_SOURCE[0]}")/migrate-core.sh"
 # ${var//pattern/"$value"} must insert the value literally
 shopt -u patsub_replacement 2>/dev/null || true
 
@@ -212,11 +214,7 @@ mariadb_provision() {
     for s in "${PB_SERVICES[@]}"; do
         pw=$(<"$SEC/db-$s.pw")
         [[ $pw =~ ^[0-9a-f]+$ ]] || pb_die "$SEC/db-$s.pw must hold a hex password"
-        sql+="CREATE DATABASE IF NOT EXISTS \`pb_$s\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS 'pb_$s'@'%' IDENTIFIED BY '$pw';
-ALTER USER 'pb_$s'@'%' IDENTIFIED BY '$pw';
-GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LOCK TABLES,
-      CREATE TEMPORARY TABLES ON \`pb_$s\`.* TO 'pb_$s'@'%';
+        sql+="$(pb_migrate_provision_sql "$s" "$pw")
 "
     done
     pb_mariadb --batch <<<"$sql" || pb_die "creating the service databases and users failed"
