@@ -42,10 +42,8 @@ unit: ## sanitizer build and unit tests only
 	cmake --build $(TEST_DIR) -j2
 	ctest --test-dir $(TEST_DIR) -L unit --output-on-failure
 
-bench: ## run the benchmarks (bench/run.sh, when it exists) against the running stack
-	@if [[ -x bench/run.sh ]]; then bench/run.sh; \
-	elif [[ -f bench/run.sh ]]; then bash bench/run.sh; \
-	else echo "bench/run.sh does not exist yet: nothing to run"; fi
+bench: ## run the benchmarks (bench/run.sh) on a throwaway stack on ports 28080+ (PB_BENCH_USE_RUNNING=1: the running one)
+	bench/run.sh
 
 demo: ## a guided tour of one whole stay through the API, step by step, on the running platform
 	scripts/demo.sh

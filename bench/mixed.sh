@@ -76,8 +76,6 @@ mixed_run "single node" "$GW" "http://127.0.0.1:$((PB_PORT_BASE + 1))" "http://1
 mixed_cluster_note=""
 if [[ ${PB_BENCH_CLUSTER:-0} != 1 ]]; then
     mixed_cluster_note="cluster: skipped (set PB_BENCH_CLUSTER=1 to measure the cluster in the same run)"
-elif [[ ! -x $REPO/scripts/cluster.sh ]]; then
-    mixed_cluster_note="cluster: skipped (scripts/cluster.sh does not exist yet)"
 else
     export PB_CLUSTER_HOME=${PB_CLUSTER_HOME:-/tmp/pb-bench-cluster}
     export PB_CLUSTER_PORT_BASE=${PB_CLUSTER_PORT_BASE:-29080}

@@ -41,7 +41,7 @@ C=$PB_BENCH_CONNECTIONS
 db=pb_sysbench
 mariadb --no-defaults -uroot --socket="$PB_HOME/mariadb/mysqld.sock" -e "CREATE DATABASE IF NOT EXISTS $db"
 sb=(sysbench oltp_write_only --db-driver=mysql --mysql-socket="$PB_HOME/mariadb/mysqld.sock" --mysql-user=root
-    --mysql-db=$db --tables=4 --table-size=10000 --threads="$C" --time="$PB_BENCH_DURATION" --report-interval=0)
+    --mysql-db="$db" --tables=4 --table-size=10000 --threads="$C" --time="$PB_BENCH_DURATION" --report-interval=0)
 "${sb[@]}" prepare >/dev/null 2>&1 || true
 sbout=$("${sb[@]}" --percentile=99 run 2>&1 || true)
 "${sb[@]}" cleanup >/dev/null 2>&1 || true

@@ -27,7 +27,6 @@ set -euo pipefail
 shopt -u patsub_replacement 2>/dev/null || true
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GW=$REPO/gateway
-SERVICES=(user pet boarding order payment review notification admin media)
 # the media folder in the gateway and media containers (a shared volume: docs/deploy.md)
 MEDIA_DIR=/var/lib/petboarding/media
 AUTH_RATE=${PB_AUTH_RATE:-10}
@@ -39,6 +38,10 @@ die() {
     printf 'render-gateway: error: %s\n' "$*" >&2
     exit 1
 }
+
+# the services in port order (service i listens on 8080 + i), as everywhere: services.list
+mapfile -t SERVICES < <(grep -E '^[a-z][a-z0-9_]*$' "$REPO/services.list" || true)
+((${#SERVICES[@]} > 0)) || die "no service names in $REPO/services.list"
 
 # replace every occurrence of $2 by $3 in the variable named $1; fail when there is none
 # (the template changed: this script must be updated with it)

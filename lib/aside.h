@@ -41,7 +41,10 @@ enum err aside_get(struct cache *c, const char *key, const struct aside_opts *o,
  * Redis cannot be reached (callers log it; the TTL bounds how long a copy can survive). */
 enum err aside_invalidate(struct cache *c, const char *key);
 
-/* Pure helpers, exposed for unit tests: the stored envelope is "<soft_expiry_ms>|<V|N>|payload". */
+/* The envelope every cached value is stored in: "<soft_expiry_ms>|<V|N>|payload" (V a value,
+ * N a remembered not-found). Pure. aside_encode writes it into buf (NUL-terminated) and
+ * returns its length, 0 when it does not fit in cap; aside_decode splits one, returning 0, or
+ * -1 when buf is not an envelope (*payload then points into buf). */
 size_t aside_encode(char *buf, size_t cap, long long soft_expiry_ms, char kind, const char *payload, size_t len);
 int aside_decode(const char *buf, size_t len, long long *soft_expiry_ms, char *kind, const char **payload,
                  size_t *plen);

@@ -78,12 +78,14 @@ char *date_format(int32_t days, char *buf)
 
 int64_t time_now_ms(void)
 {
-    static long offset_s = -1;
-    if (offset_s == -1) { /* benign race: every thread computes the same value */
+    static _Atomic long cached = LONG_MIN;
+    long offset_s = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (offset_s == LONG_MIN) { /* every thread computes the same value: storing it twice is harmless */
         const char *o = getenv("PB_CLOCK_OFFSET_S");
         offset_s = o ? strtol(o, NULL, 10) : 0;
-        if (offset_s == -1)
+        if (offset_s == LONG_MIN)
             offset_s = 0;
+        atomic_store_explicit(&cached, offset_s, memory_order_relaxed);
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -125,7 +125,7 @@ bool http_replied(const struct http_req *r);
 
 /* ---- validation glue ---- */
 /* Require Content-Type application/json (415), a non-empty body (400), well-formed JSON
- * (400), an object (400), and only allowed fields (422 after jv_ok_or_reply). v is
+ * (400), an object (400), and only allowed fields (422, as http_jv_ok_or_reply). v is
  * overwritten without being freed: pass one that holds nothing (not yet started, zeroed, or
  * after jv_free). On false the reply was sent; the
  * caller still calls jv_free. */

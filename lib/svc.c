@@ -7,6 +7,7 @@
 #include "log.h"
 #include "mediaurl.h"
 #include "metrics.h"
+#include "pb_services.h"
 
 #include <ctype.h>
 #include <signal.h>
@@ -19,13 +20,8 @@
 
 #define MAX_THREADS 16
 
-/* Default port offsets from PB_PORT_BASE (the gateway's port), as in ARCHITECTURE.md §7. */
-static const struct {
-    const char *name;
-    unsigned offset;
-} PORTS[] = {{"user", 1},   {"pet", 2},    {"boarding", 3},     {"order", 4},
-             {"payment", 5}, {"review", 6}, {"notification", 7}, {"admin", 8},
-             {"media", 9}};
+/* The services in port order, from services.list (CMakeLists.txt generates the header). */
+static const char *const SERVICES[] = {PB_SERVICE_NAMES, NULL};
 
 struct worker {
     pthread_t tid;
@@ -50,11 +46,13 @@ void svc_route(struct svc *s, const char *method, const char *pattern, http_hand
         exit(2); /* a programming error: fail loudly at start-up */
 }
 
-static unsigned default_offset(const char *service)
+const char *const *svc_names(void) { return SERVICES; }
+
+unsigned svc_port_offset(const char *service)
 {
-    for (size_t i = 0; i < sizeof PORTS / sizeof *PORTS; i++)
-        if (strcmp(PORTS[i].name, service) == 0)
-            return PORTS[i].offset;
+    for (unsigned i = 0; service && SERVICES[i]; i++)
+        if (strcmp(SERVICES[i], service) == 0)
+            return i + 1;
     return 0;
 }
 
@@ -69,7 +67,7 @@ const char *svc_url(const char *service)
     if (v && *v)
         return v;
     long base = config_long("PB_PORT_BASE", 8080, 1, 65000);
-    snprintf(buf, sizeof buf, "http://127.0.0.1:%ld", base + (long)default_offset(service));
+    snprintf(buf, sizeof buf, "http://127.0.0.1:%ld", base + (long)svc_port_offset(service));
     return buf;
 }
 
@@ -400,7 +398,7 @@ int svc_main(int argc, char **argv, const struct svc_spec *spec)
     s.name = spec->name;
     g_svc = &s;
     long base = config_long("PB_PORT_BASE", 8080, 1, 65000);
-    s.port = (unsigned)config_long("PB_PORT", base + (long)default_offset(spec->name), 1, 65535);
+    s.port = (unsigned)config_long("PB_PORT", base + (long)svc_port_offset(spec->name), 1, 65535);
     s.instance = (unsigned)config_long("PB_INSTANCE", 1, 1, 64);
     ids_init((unsigned)config_long("PB_WORKER_ID", (long)(s.port % 1024), 0, IDS_MAX_WORKER));
     int rc = 1;

@@ -59,6 +59,14 @@ struct svc *svc_of(const struct http_req *r);
 /* Register a route on the service's server. */
 void svc_route(struct svc *s, const char *method, const char *pattern, http_handler h);
 
+/* The platform's services in port order (services.list), a NULL-terminated array of names
+ * that lives as long as the process. */
+const char *const *svc_names(void);
+
+/* The default port of a service is PB_PORT_BASE plus this offset: its 1-based place in
+ * svc_names(). 0 when service is NULL or not one of them. */
+unsigned svc_port_offset(const char *service);
+
 /* Base URL of another service: $PB_<NAME>_URL, else http://127.0.0.1:<its default port>. */
 const char *svc_url(const char *service);
 

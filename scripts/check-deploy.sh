@@ -10,11 +10,12 @@
 #    make-secrets.sh into a temporary folder); nats-server -t and promtool check config accept
 #    the NATS and Prometheus configurations (when installed); the shell scripts parse;
 # 3. every YAML document under deploy/k8s parses, and structural facts hold (python3):
-#    each of the 9 services runs 2 replicas with readiness /readyz and liveness /healthz on
+#    each service of services.list (and no other file spells that list out; the Dockerfile
+#    EXPOSEs their ports) runs 2 replicas with readiness /readyz and liveness /healthz on
 #    its container port; every Deployment/StatefulSet has a Service selecting it with a
 #    matching port; every PB_* variable set in the manifests, the compose file and app.env is
 #    one the code reads or the README documents; Compose runs <service>-1 and <service>-2 of
-#    all 9 with distinct worker ids; the media volume is shared by both media instances and
+#    each with distinct worker ids; the media volume is shared by both media instances and
 #    the gateway (Compose: one named volume; Kubernetes: one ReadWriteMany claim); the Redis start script embedded in Kubernetes is
 #    deploy/compose/redis/redis-start.sh;
 # 4. every package the Dockerfile installs exists in Debian (apt-cache show).
@@ -155,11 +156,35 @@ if ! "$PY" - "$TMP/compose.resolved.yml" >"$TMP/py.out" 2>&1 <<'PYEOF'; then
 import glob, os, re, sys
 import yaml
 
-SERVICES = ["user", "pet", "boarding", "order", "payment", "review", "notification", "admin", "media"]
+# the one list of services, in port order (service i listens on 8080 + i in the containers)
+SERVICES = [l.strip() for l in open("services.list", encoding="utf-8") if re.fullmatch(r"[a-z][a-z0-9_]*", l.strip())]
 PORT = {s: 8081 + i for i, s in enumerate(SERVICES)}
 problems = []
 def bad(msg):
     problems.append(msg)
+if not SERVICES:
+    bad("services.list names no service")
+
+# ---- no other file spells the list out again: a line naming the first three services in
+# order (with only separators between them) is a copy that would drift from services.list
+copy = re.compile(r"\b(?:pb-)?" + r"\W{1,24}(?:pb-)?".join(map(re.escape, SERVICES[:3])) + r"\b")
+for root in ("lib", "services", "scripts", "tests", "tools", "deploy", "gateway", "bench"):
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            path = os.path.join(dirpath, n)
+            if not n.endswith((".c", ".h", ".sh", ".py", ".conf", ".template", "Dockerfile", ".env")):
+                continue
+            for no, line in enumerate(open(path, encoding="utf-8", errors="replace"), 1):
+                if copy.search(line):
+                    bad(f"{path}:{no}: spells out the service list; read services.list instead")
+
+# ---- the Dockerfile exposes one port per service
+exposed = set()
+for line in open("deploy/Dockerfile", encoding="utf-8"):
+    if line.startswith("EXPOSE "):
+        exposed.update(int(x) for x in line.split()[1:])
+if exposed != set(PORT.values()):
+    bad(f"deploy/Dockerfile: EXPOSE {sorted(exposed)} is not the ports of services.list {sorted(PORT.values())}")
 
 # ---- the PB_* names the platform knows: code, README table, deploy scripts
 known = set()
@@ -171,7 +196,7 @@ for path in glob.glob("lib/*.[ch]") + glob.glob("services/*/*.[ch]") + glob.glob
 for line in open("README.md", encoding="utf-8"):
     if line.startswith("|"):
         known.update(re.findall(r"`(PB_[A-Z0-9_]+)", line))
-for path in glob.glob("deploy/docker/*.sh") + ["scripts/migrate.sh"]:
+for path in glob.glob("deploy/docker/*.sh") + ["scripts/migrate.sh", "scripts/migrate-core.sh"]:
     text = open(path, encoding="utf-8").read()
     known.update(re.findall(r"\$\{?(PB_[A-Z0-9_]+)", text))
     for suffix in re.findall(r"PB_\$\{[a-z_]+\^\^\}_([A-Z0-9_]+)", text):   # PB_${svc^^}_SHARDS
@@ -382,9 +407,7 @@ if comp:
     for name, c in svcs.items():
         for v in c.get("volumes") or []:
             if isinstance(v, dict) and v.get("type") == "bind" and not os.path.exists(v["source"]):
-                if v["source"].endswith("deploy/prometheus/alerts.yml"):
-                    print(f"note: {v['source']} does not exist yet (compose up would fail for {name})")
-                elif v["source"].endswith("web/dist"):
+                if v["source"].endswith("web/dist"):
                     # a build output: scripts/web.sh build makes it (docs/deploy.md says so)
                     print(f"note: {v['source']} is not built yet (scripts/web.sh build; compose up needs it for {name})")
                 else:
@@ -398,14 +421,13 @@ for line in open("deploy/compose/app.env", encoding="utf-8"):
     if line and not line.startswith("#"):
         check_names([line.split("=", 1)[0]], "deploy/compose/app.env")
 
-# ---- alert rules (another change adds them): parse when present
-if os.path.exists("deploy/prometheus/alerts.yml"):
-    try:
-        rules = yaml.safe_load(open("deploy/prometheus/alerts.yml", encoding="utf-8"))
-        if not isinstance(rules, dict) or not rules.get("groups"):
-            bad("deploy/prometheus/alerts.yml has no rule groups")
-    except yaml.YAMLError as e:
-        bad(f"deploy/prometheus/alerts.yml: not valid YAML: {e}")
+# ---- alert rules (both Prometheus configurations load them)
+try:
+    rules = yaml.safe_load(open("deploy/prometheus/alerts.yml", encoding="utf-8"))
+    if not isinstance(rules, dict) or not rules.get("groups"):
+        bad("deploy/prometheus/alerts.yml has no rule groups")
+except (OSError, yaml.YAMLError) as e:
+    bad(f"deploy/prometheus/alerts.yml: missing or not valid YAML: {e}")
 
 # ---- Dockerfile packages, for apt-cache (printed for the shell)
 stage, pkgs = None, {"build": [], "runtime": []}

@@ -23,10 +23,10 @@
 set -euo pipefail
 PB_HOME=${PB_CLUSTER_HOME:-${PB_HOME:-var/cluster}}
 B=${PB_CLUSTER_PORT_BASE:-${PB_PORT_BASE:-9080}}
-[[ $B =~ ^[0-9]+$ ]] && ((B >= 1024 && B + 99 <= 65535)) || {
+if ! [[ $B =~ ^[0-9]+$ ]] || ((B < 1024 || B + 99 > 65535)); then
     echo "error: PB_CLUSTER_PORT_BASE=$B must leave room for 100 ports" >&2
     exit 1
-}
+fi
 export PB_HOME PB_PORT_BASE=$B PB_DB_PORT=$((B + 41)) PB_REDIS_PORT=$((B + 60))
 export PB_NATS_PORT=$((B + 71)) PB_NATS_MONITOR_PORT=$((B + 79))
 # the functions of the single-node stack (sourcing runs no command)
@@ -55,11 +55,6 @@ instance_port() { # idx instance
 }
 internal_port() { echo $((B + 20 + $1)); }
 
-list() { # generator count separator -> "a,b,c"
-    local out="" i
-    for ((i = 1; i <= $2; i++)); do out+="${out:+$3}$($1 "$i")"; done
-    printf '%s\n' "$out"
-}
 db_hosts() { local i o=""; for ((i = 1; i <= GALERA_NODES; i++)); do o+="${o:+,}127.0.0.1:$(galera_port "$i")"; done; echo "$o"; }
 sentinels() { local i o=""; for ((i = 1; i <= 3; i++)); do o+="${o:+,}127.0.0.1:$(sentinel_port "$i")"; done; echo "$o"; }
 nats_urls() { local i o=""; for ((i = 1; i <= NATS_NODES; i++)); do o+="${o:+,}nats://127.0.0.1:$(nats_port "$i")"; done; echo "$o"; }
@@ -253,7 +248,7 @@ redis_node_start() { # node
     # the Sentinels know who the primary is now (after a failover it is not the configured
     # one): a node that is not the primary starts as its replica, never as a second primary
     if master=$(sentinel_master) && [[ ${master#* } != "$port" ]]; then
-        args=(--replicaof ${master% *} ${master#* })
+        args=(--replicaof "${master% *}" "${master#* }")
     elif [[ -z ${master:-} ]] && ((r != 1)); then
         args=(--replicaof 127.0.0.1 "$(redis_port 1)")
     fi
@@ -763,13 +758,13 @@ cmd_component() { # action component
 # Until the component serves again: a Galera node synced, a Redis node replicating or primary,
 # a NATS node healthy with JetStream current, a service instance ready.
 component_wait() { # component
-    local c=$1 n=${1##*-} i
+    local c=$1 n=${1##*-} i info
     case $c in
         galera-*) galera_wait "$n" 180 ;;
         redis-*)
             for ((i = 0; i < 300; i++)); do
-                [[ $(redis-cli -h 127.0.0.1 -p "$(redis_port "$n")" INFO replication 2>/dev/null | tr -d '\r' |
-                    grep -E '^(role:master|master_link_status:up)') ]] && break
+                info=$(redis-cli -h 127.0.0.1 -p "$(redis_port "$n")" INFO replication 2>/dev/null | tr -d '\r' || true)
+                grep -qE '^(role:master|master_link_status:up)' <<<"$info" && break
                 sleep 0.1
             done
             ((i < 300)) || pb_die "Redis node $n did not rejoin"

@@ -4,9 +4,12 @@
 
 PB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# The services in port order: service i (1-based) listens on PB_PORT_BASE + i.
-# shellcheck disable=SC2034 # used by the scripts that source this file
-PB_SERVICES=(user pet boarding order payment review notification admin media)
+# The services in port order, from services.list: service i (1-based) listens on PB_PORT_BASE + i.
+mapfile -t PB_SERVICES < <(grep -E '^[a-z][a-z0-9_]*$' "$PB_REPO/services.list" || true)
+if ((${#PB_SERVICES[@]} == 0)); then
+    printf 'error: no service names in %s\n' "$PB_REPO/services.list" >&2
+    exit 1
+fi
 
 # A path given relative is taken relative to the repository root.
 pb_abspath() {

@@ -15,7 +15,7 @@
 #   PB_AUTH_RATE (10 r/s)  PB_AUTH_BURST (50)  PB_LOG_LEVEL (info)  PB_USER_SHARDS (4)
 #   PB_WEB_DIR (<repo>/web/dist: the web app, built by scripts/web.sh)  PB_WEB (1; 0: no web app)
 #   PB_MEDIA_DIR ($PB_HOME/media: the photos, written by the media service, served by nginx)
-#   PB_SANITIZE_LOG_DIR (unset; when set, ASan/UBSan reports of the services are written there)
+#   PB_SANITIZE_LOG_DIR (unset; when set, ASan/UBSan/TSan reports of the services are written there)
 # Any other PB_* variable is passed to the services unchanged.
 #
 # `up` is safe to repeat: a component whose pid file names a live process is left alone,
@@ -23,6 +23,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source-path=SCRIPTDIR source=migrate-core.sh
+source "$(dirname "${BASH_SOURCE[0]}")/migrate-core.sh"
 # ${var//pattern/"$value"} must insert the value literally
 shopt -u patsub_replacement 2>/dev/null || true
 
@@ -215,11 +217,7 @@ mariadb_provision() {
     for s in "${PB_SERVICES[@]}"; do
         pw=$(<"$SEC/db-$s.pw")
         [[ $pw =~ ^[0-9a-f]+$ ]] || pb_die "$SEC/db-$s.pw must hold a hex password"
-        sql+="CREATE DATABASE IF NOT EXISTS \`pb_$s\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS 'pb_$s'@'%' IDENTIFIED BY '$pw';
-ALTER USER 'pb_$s'@'%' IDENTIFIED BY '$pw';
-GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LOCK TABLES,
-      CREATE TEMPORARY TABLES ON \`pb_$s\`.* TO 'pb_$s'@'%';
+        sql+="$(pb_migrate_provision_sql "$s" "$pw")
 "
     done
     pb_mariadb --batch <<<"$sql" || pb_die "creating the service databases and users failed"
@@ -274,8 +272,11 @@ nats_start() {
 sanitizer_env() { # appends to the named array
     local -n arr=$1
     if [[ -n ${PB_SANITIZE_LOG_DIR:-} ]]; then
+        # each sanitizer reads only its own variable: the same environment serves the ASan/UBSan
+        # build of make test and the ThreadSanitizer build of scripts/test-tsan.sh
         arr+=("ASAN_OPTIONS=log_path=$PB_SANITIZE_LOG_DIR/asan:detect_leaks=1"
-            "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$PB_SANITIZE_LOG_DIR/ubsan")
+            "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$PB_SANITIZE_LOG_DIR/ubsan"
+            "TSAN_OPTIONS=log_path=$PB_SANITIZE_LOG_DIR/tsan:second_deadlock_stack=1:suppressions=$PB_REPO/tests/tsan.supp")
     fi
 }
 

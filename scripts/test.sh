@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# What `make test` runs: a sanitizer build in build/test, the unit tests, then a throwaway
-# stack (its own PB_HOME in /tmp and its own ports) and the end-to-end tests against it.
+# What `make test` runs, in this order: a sanitizer build (ASan + UBSan) in build/test, a
+# release build (compile check), static analysis (scripts/lint.sh: shellcheck, cppcheck), the
+# offline checks of deploy/ and docs/api/, the unit tests, the ThreadSanitizer stage
+# (scripts/test-tsan.sh: the unit tests and one end-to-end suite against a second stack of
+# TSan-built services), then a throwaway stack (its own PB_HOME in /tmp and its own ports)
+# and the end-to-end tests against it.
 # The stack is always stopped; a sanitizer report of any service fails the run. On failure
 # the service and gateway logs are printed and the temporary PB_HOME is kept.
 #
@@ -12,7 +16,8 @@
 #                            emptied first; kept after the run for scripts/screenshots.sh)
 #   PB_TEST_BUILD_DIR        the sanitizer build folder (default build/test)
 #   PB_TEST_RELEASE_DIR      the release build folder compiled as a check (default build/release)
-#   PB_TEST_TARGETS          build only these CMake targets (while other services are being written)
+#   PB_TEST_TARGETS          build only these CMake targets (and run only the unit tests among them)
+#   PB_TEST_TSAN=0           skip the ThreadSanitizer stage (to iterate on other tests; make test runs it)
 #   PB_* of the throwaway stack (ports, PB_HOME, ...) can be overridden from the environment.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,6 +41,9 @@ cmake -S "$REPO" -B "$RELEASE" -DCMAKE_BUILD_TYPE=Release -DPB_BUILD_TESTS=OFF >
 release_targets=$(tr ' ' '\n' <<<"${PB_TEST_TARGETS:-}" | grep '^pb-' | paste -sd' ' || true)
 # shellcheck disable=SC2086 # a list of target names
 cmake --build "$RELEASE" -j2 ${release_targets:+--target $release_targets}
+
+echo "==> static analysis: shellcheck and cppcheck (scripts/lint.sh)"
+scripts/lint.sh
 
 echo "==> deployment files, alert rules, API documents, docs and diagrams (offline checks)"
 scripts/check-deploy.sh
@@ -81,6 +89,11 @@ export PB_AUTH_BURST=${PB_AUTH_BURST:-100}
 export PB_SANITIZE_LOG_DIR=${PB_SANITIZE_LOG_DIR:-$PB_HOME/sanitizer}
 export PB_LOG_LEVEL=${PB_LOG_LEVEL:-info}
 export PB_GATEWAY=${PB_GATEWAY:-http://127.0.0.1:$PB_PORT_BASE}
+
+if [[ ${PB_TEST_TSAN:-1} == 1 ]]; then
+    # a second stack on ports 500 above these ones (PB_TSAN_PORT_OFFSET), stopped before ours starts
+    scripts/test-tsan.sh "$BUILD"
+fi
 
 stack_started=0
 result=1

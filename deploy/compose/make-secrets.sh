@@ -6,8 +6,8 @@
 #   deploy/compose/make-secrets.sh [DIR]     (default deploy/compose/secrets, git-ignored)
 #
 # Files: jwt-private.pem jwt-public.pem (ES256 key pair), internal-token, webhook-secret,
-# db-root.pw (MariaDB root), db-sst.pw (Galera state transfers), db-<service>.pw for the eight
-# services (hex, as the provisioning requires), admin-password.
+# db-root.pw (MariaDB root), db-sst.pw (Galera state transfers), db-<service>.pw for each
+# service of services.list (hex, as the provisioning requires), admin-password.
 # docker-compose.yml reads them from ${PB_SECRETS_DIR:-./secrets}; for Kubernetes:
 #   kubectl -n petboarding create secret generic pb-secrets --from-file=DIR
 #
@@ -17,7 +17,12 @@
 # bind-mounts a file secret with its host owner and mode, and the containers read them as
 # other users (the services as uid 10001, MariaDB as mysql, ...).
 set -euo pipefail
-SERVICES=(user pet boarding order payment review notification admin media)
+# the services (services.list at the repository's root)
+mapfile -t SERVICES < <(grep -E '^[a-z][a-z0-9_]*$' "$(dirname "${BASH_SOURCE[0]}")/../../services.list" || true)
+((${#SERVICES[@]} > 0)) || {
+    echo "make-secrets.sh: no service names in services.list" >&2
+    exit 1
+}
 DIR=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/secrets}
 command -v openssl >/dev/null || {
     echo "make-secrets.sh: openssl is required (apt-get install openssl)" >&2

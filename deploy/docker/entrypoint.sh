@@ -12,8 +12,9 @@
 #   PB_WORKER_ID_BASE       0..15, with a host name ending in -<ordinal> (Kubernetes StatefulSet
 #                           pods order-0, order-1, ...): PB_WORKER_ID = base + 16 * ordinal and
 #                           PB_INSTANCE = ordinal + 1 (ordinal 0..63). The manifests give service
-#                           i (1..9, README order) base i, the numbering scripts/cluster.sh and
-#                           the compose file use (instance k of service i: i + 16 (k - 1)).
+#                           i (1..9, services.list order) base i, the numbering scripts/cluster.sh
+#                           and the compose file use (instance k of service i: i + 16 (k - 1)).
+# The services are those of services.list (in the image /usr/share/petboarding/services.list).
 # A service started with neither is refused rather than risk duplicate ids.
 set -euo pipefail
 
@@ -22,10 +23,14 @@ die() {
     exit 2
 }
 
+LIST=/usr/share/petboarding/services.list
+mapfile -t services < <(grep -E '^[a-z][a-z0-9_]*$' "$LIST" 2>/dev/null || true)
+((${#services[@]} > 0)) || die "no service names in $LIST"
+
 if (($# == 0)) || [[ $1 == --help || $1 == help ]]; then
-    cat <<'EOF'
+    cat <<EOF
 petboarding image: give the program to run as the container's command.
-  services   pb-user pb-pet pb-boarding pb-order pb-payment pb-review pb-notification pb-admin pb-media
+  services   ${services[*]/#/pb-}
              (set PB_WORKER_ID, or PB_WORKER_ID_BASE in a StatefulSet; PB_BIND=0.0.0.0)
   one-shot   pb-migrate [--provision] [service...]   schema migrations over TCP
              pb-stream                                create the JetStream stream
@@ -35,21 +40,20 @@ EOF
     exit 0
 fi
 
-case ${1##*/} in
-    pb-user | pb-pet | pb-boarding | pb-order | pb-payment | pb-review | pb-notification | pb-admin | pb-media)
-        if [[ -z ${PB_WORKER_ID:-} ]]; then
-            [[ -n ${PB_WORKER_ID_BASE:-} ]] ||
-                die "$1: set PB_WORKER_ID (unique per running process) or PB_WORKER_ID_BASE (StatefulSet); replicas must not share snowflake worker ids"
-            [[ $PB_WORKER_ID_BASE =~ ^([0-9]|1[0-5])$ ]] || die "PB_WORKER_ID_BASE=$PB_WORKER_ID_BASE must be 0..15"
-            host=${HOSTNAME:-$(hostname)}
-            ordinal=${host##*-}
-            [[ $host == *-* && $ordinal =~ ^[0-9]+$ ]] ||
-                die "PB_WORKER_ID_BASE is set but the host name '$host' does not end in -<ordinal> (run the service as a StatefulSet)"
-            ordinal=$((10#$ordinal))
-            ((ordinal < 64)) || die "ordinal $ordinal is too large (at most 64 instances: PB_INSTANCE is 1..64)"
-            export PB_WORKER_ID=$((PB_WORKER_ID_BASE + 16 * ordinal))
-            export PB_INSTANCE=$((ordinal + 1))
-        fi
-        ;;
-esac
+prog=${1##*/}
+if [[ $prog == pb-* && " ${services[*]} " == *" ${prog#pb-} "* ]]; then
+    if [[ -z ${PB_WORKER_ID:-} ]]; then
+        [[ -n ${PB_WORKER_ID_BASE:-} ]] ||
+            die "$1: set PB_WORKER_ID (unique per running process) or PB_WORKER_ID_BASE (StatefulSet); replicas must not share snowflake worker ids"
+        [[ $PB_WORKER_ID_BASE =~ ^([0-9]|1[0-5])$ ]] || die "PB_WORKER_ID_BASE=$PB_WORKER_ID_BASE must be 0..15"
+        host=${HOSTNAME:-$(hostname)}
+        ordinal=${host##*-}
+        [[ $host == *-* && $ordinal =~ ^[0-9]+$ ]] ||
+            die "PB_WORKER_ID_BASE is set but the host name '$host' does not end in -<ordinal> (run the service as a StatefulSet)"
+        ordinal=$((10#$ordinal))
+        ((ordinal < 64)) || die "ordinal $ordinal is too large (at most 64 instances: PB_INSTANCE is 1..64)"
+        export PB_WORKER_ID=$((PB_WORKER_ID_BASE + 16 * ordinal))
+        export PB_INSTANCE=$((ordinal + 1))
+    fi
+fi
 exec "$@"

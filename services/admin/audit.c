@@ -2,6 +2,7 @@
 #include "audit.h"
 #include "dates.h"
 #include "ids.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,23 +41,7 @@ enum err audit_err_for_status(long status)
     }
 }
 
-void audit_clip_utf8(char *s, size_t max_bytes)
-{
-    size_t n = strlen(s);
-    if (n > max_bytes)
-        n = max_bytes;
-    /* find where the last character of s[0..n) starts; drop it if its bytes were cut */
-    size_t i = n;
-    while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i > 0) {
-        unsigned char c = (unsigned char)s[i - 1];
-        size_t need = c < 0xC0 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (n - (i - 1) < need)
-            n = i - 1;
-    }
-    s[n] = 0;
-}
+void audit_clip_utf8(char *s, size_t max_bytes) { utf8_clip_str(s, max_bytes); }
 
 void audit_call_detail(char *buf, size_t cap, const char *callee, bool answered, long status, const json_t *body)
 {

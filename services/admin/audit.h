@@ -54,7 +54,8 @@ void audit_call_detail(char *buf, size_t cap, const char *callee, bool answered,
  * price_per_night_fen: ..." (violations as made by rules_evaluate). */
 void audit_violations_detail(char *buf, size_t cap, int64_t rules_version, const json_t *violations);
 
-/* Shorten s in place to at most max_bytes bytes without cutting a UTF-8 character. */
+/* Shorten s in place to at most max_bytes bytes without cutting a UTF-8 character
+ * (utf8_clip_str of lib/utf8.h, the one implementation). */
 void audit_clip_utf8(char *s, size_t max_bytes);
 
 /* Render an entry as the API shows it (a new reference). */

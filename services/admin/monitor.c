@@ -5,6 +5,7 @@
 #include "httpc.h"
 #include "log.h"
 #include "sample.h"
+#include "svc.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -17,12 +18,10 @@
 #define MAX_MONITORS 8
 #define URL_CAP 256
 
-static const char *const SERVICES[] = {"user",   "pet",          "boarding", "order", "payment",
-                                       "review", "notification", "admin",    "media", NULL};
 
 /* One instance as the scraper knows it. Touched only by the scraper thread. */
 struct instance {
-    const char *service; /* one of SERVICES */
+    const char *service; /* one of svc_names(): every service of the platform */
     char url[URL_CAP];   /* base URL without a trailing slash */
     bool tried, up;
     char error[200];
@@ -87,25 +86,25 @@ static int read_instances(void)
 {
     static char urls[MAX_INSTANCES][URL_CAP];
     size_t total = 0;
-    for (size_t k = 0; SERVICES[k]; k++)
+    for (size_t k = 0; svc_names()[k]; k++)
         total += MAX_INSTANCES;
     M.inst = calloc(total, sizeof *M.inst);
     if (!M.inst)
         return -1;
-    for (size_t k = 0; SERVICES[k]; k++) {
+    for (size_t k = 0; svc_names()[k]; k++) {
         char var[64];
         size_t n = 0;
-        snprintf(var, sizeof var, "PB_%s_INSTANCES", SERVICES[k]);
+        snprintf(var, sizeof var, "PB_%s_INSTANCES", svc_names()[k]);
         for (char *c = var; *c; c++)
             *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
         const char *list = config_str(var, NULL);
         if (list && split_urls(var, list, urls, MAX_INSTANCES, &n) != 0)
             return -1;
-        if (n == 0 && split_urls(var, svc_url(SERVICES[k]), urls, 1, &n) != 0)
+        if (n == 0 && split_urls(var, svc_url(svc_names()[k]), urls, 1, &n) != 0)
             return -1;
         for (size_t i = 0; i < n; i++) {
             struct instance *in = &M.inst[M.n++];
-            in->service = SERVICES[k];
+            in->service = svc_names()[k];
             memcpy(in->url, urls[i], sizeof in->url); /* both URL_CAP bytes, NUL-terminated */
             snprintf(in->error, sizeof in->error, "no sample yet");
         }
@@ -348,19 +347,19 @@ static void consumer_alerts(const json_t *consumers, json_t *alerts)
 static json_t *build(int64_t scraped_ms, json_t *consumers, json_t *nats)
 {
     json_t *services = json_array(), *alerts = json_array();
-    for (size_t k = 0; SERVICES[k]; k++) {
+    for (size_t k = 0; svc_names()[k]; k++) {
         json_t *list = json_array();
         json_int_t up = 0, total = 0;
         for (size_t i = 0; i < M.n; i++) {
             const struct instance *in = &M.inst[i];
-            if (in->service != SERVICES[k])
+            if (in->service != svc_names()[k])
                 continue;
             json_array_append_new(list, instance_json(in));
             instance_alerts(in, alerts);
             up += in->up;
             total++;
         }
-        json_array_append_new(services, json_pack("{s:s,s:o,s:I,s:I}", "name", SERVICES[k], "instances", list,
+        json_array_append_new(services, json_pack("{s:s,s:o,s:I,s:I}", "name", svc_names()[k], "instances", list,
                                                   "up_count", up, "total", total));
     }
     consumer_alerts(consumers, alerts);

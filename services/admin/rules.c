@@ -1,6 +1,7 @@
 /* Platform rules: rule-set validation, listing evaluation, change summaries. */
 #include "rules.h"
 #include "jv.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,9 +29,7 @@ static void text_add(struct text *t, const char *s, size_t n)
     if (t->full)
         return;
     if (t->len + n + 4 > t->cap) { /* keep room for "..." and the NUL */
-        size_t room = t->cap - t->len - 4;
-        while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80)
-            room--; /* never cut inside a character */
+        size_t room = utf8_clip(s, n, t->cap - t->len - 4); /* never cut inside a character */
         memcpy(t->buf + t->len, s, room);
         memcpy(t->buf + t->len + room, "...", 3);
         t->len += room + 3;

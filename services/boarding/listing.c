@@ -11,7 +11,6 @@
 #include <string.h>
 
 const char *const LISTING_STATUS_NAMES[] = {"pending_review", "published", "rejected", "paused", NULL};
-const char *const SPECIES_NAMES[] = {"dog", "cat", "other", NULL};
 const char *const SORT_NAMES[] = {"rating", "price_asc", "price_desc", "distance", NULL};
 
 int listing_status_parse(const char *s)
@@ -46,14 +45,6 @@ enum err listing_transition(enum listing_status from, enum listing_event ev, enu
         return ERR_OK;
     }
     return ERR_CONFLICT;
-}
-
-unsigned species_bit(const char *name)
-{
-    for (unsigned i = 0; name && SPECIES_NAMES[i]; i++)
-        if (strcmp(name, SPECIES_NAMES[i]) == 0)
-            return 1u << i;
-    return 0;
 }
 
 json_t *species_json(unsigned mask)

@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "jv.h"
+#include "species.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -27,9 +28,7 @@ enum listing_event {
 /* The status after an event, or ERR_CONFLICT when it does not apply. */
 enum err listing_transition(enum listing_status from, enum listing_event ev, enum listing_status *to);
 
-extern const char *const SPECIES_NAMES[]; /* "dog", "cat", "other", NULL */
-/* Bit of a species name (1, 2, 4), 0 if unknown. */
-unsigned species_bit(const char *name);
+/* SPECIES_NAMES and species_bit: lib/species.h */
 /* The names of a mask as a JSON array, in canonical order. */
 json_t *species_json(unsigned mask);
 

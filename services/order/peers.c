@@ -4,6 +4,7 @@
 #include "httpc.h"
 #include "ids.h"
 #include "log.h"
+#include "species.h"
 #include "svc.h"
 
 #include <stdio.h>
@@ -62,7 +63,7 @@ enum err peer_listing(uint64_t id, struct listing_info *out)
         json_array_foreach(json_object_get(r.json, "species"), i, sp)
         {
             const char *n = json_string_value(sp);
-            out->species_mask |= n && !strcmp(n, "dog") ? 1u : n && !strcmp(n, "cat") ? 2u : n ? 4u : 0u;
+            out->species_mask |= species_bit(n);
         }
     }
     httpc_resp_free(&r);
@@ -77,7 +78,7 @@ enum err peer_pet(uint64_t id, struct pet_info *out)
         memset(out, 0, sizeof *out);
         ids_parse(json_string_value(json_object_get(r.json, "owner_id")), &out->owner_id);
         const char *sp = json_string_value(json_object_get(r.json, "species"));
-        out->species_bit = sp && !strcmp(sp, "dog") ? 1u : sp && !strcmp(sp, "cat") ? 2u : 4u;
+        out->species_bit = species_bit(sp);
         out->weight_kg = json_number_value(json_object_get(r.json, "weight_kg"));
         out->deleted = json_is_true(json_object_get(r.json, "deleted"));
         snprintf(out->name, sizeof out->name, "%s", json_string_value(json_object_get(r.json, "name")));

@@ -15,14 +15,14 @@ struct listing_info {
     uint64_t provider_id;
     char title[60 * 4 + 1];
     char status[20];
-    unsigned species_mask; /* 1 dog, 2 cat, 4 other */
+    unsigned species_mask; /* a set of species_bit (lib/species.h) */
     double max_weight_kg;
     int64_t price_fen;
 };
 
 struct pet_info {
     uint64_t owner_id;
-    unsigned species_bit;
+    unsigned species_bit; /* species_bit of its species (lib/species.h), 0 if unknown */
     double weight_kg;
     bool deleted;
     char name[32 * 4 + 1];

@@ -5,21 +5,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "store.h"
-
-#include <string.h>
-
-/* Copy at most cap-1 bytes of s, never cutting a UTF-8 character in two. */
-static void clip_utf8(char *dst, size_t cap, const char *s)
-{
-    size_t n = strlen(s);
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(dst, s, n);
-    dst[n] = 0;
-}
+#include "utf8.h"
 
 /* order.refund_requested {order_id, owner_id, payment_id, amount_fen, reason}: record the
  * refund (clamped, or not needed) and have the sandbox gateway settle it. */
@@ -42,7 +28,7 @@ static enum err on_refund_requested(struct svc *s, struct db_conn *c, const stru
         return ERR_INVALID; /* retried, then parked on the dead-letter subject */
     }
     rq.amount_fen = (int64_t)json_integer_value(amount);
-    clip_utf8(why, sizeof why, reason && *reason ? reason : "refund");
+    utf8_copy_clipped(why, sizeof why, reason && *reason ? reason : "refund");
     rq.reason = why;
     bool queued = false;
     return store_refund_request_tx(s, c, &rq, &queued);

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const PET_SPECIES_NAMES[] = {"dog", "cat", "other", NULL};
 const char *const PET_SEX_NAMES[] = {"male", "female", "unknown", NULL};
 const char *const PET_CARE_NAMES[] = {"feeding", "medication", "allergies", "vet_contact", NULL};
 
@@ -22,7 +21,7 @@ static int find(const char *const *names, const char *s)
     return -1;
 }
 
-int pet_species_parse(const char *s) { return find(PET_SPECIES_NAMES, s); }
+int pet_species_parse(const char *s) { return species_parse(s); }
 int pet_sex_parse(const char *s) { return find(PET_SEX_NAMES, s); }
 
 size_t pet_care_max(enum pet_care_field f) { return f == CARE_VET_CONTACT ? PET_VET_CONTACT_MAX : PET_CARE_MAX; }

@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "errors.h"
+#include "species.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -27,15 +28,15 @@
 #define PET_MAX_PER_OWNER 200        /* live pets one owner may keep (soft cap, 409 beyond) */
 #define PET_MAX_VACCINATIONS 100     /* records per pet (409 beyond) */
 
-enum pet_species { SPECIES_DOG = 0, SPECIES_CAT, SPECIES_OTHER };
+/* enum pet_species and its names are lib/species.h's (shared with listings and bookings) */
 enum pet_sex { SEX_MALE = 0, SEX_FEMALE, SEX_UNKNOWN };
 enum pet_care_field { CARE_FEEDING = 0, CARE_MEDICATION, CARE_ALLERGIES, CARE_VET_CONTACT, CARE__COUNT };
 
-extern const char *const PET_SPECIES_NAMES[]; /* NULL-terminated, indexed by enum pet_species */
+#define PET_SPECIES_NAMES SPECIES_NAMES  /* NULL-terminated, indexed by enum pet_species */
 extern const char *const PET_SEX_NAMES[];     /* NULL-terminated, indexed by enum pet_sex */
 extern const char *const PET_CARE_NAMES[];    /* NULL-terminated, indexed by enum pet_care_field */
 
-/* Parse a species or sex name; -1 when unknown. */
+/* Parse a species (species_parse) or sex name; -1 when unknown. */
 int pet_species_parse(const char *s);
 int pet_sex_parse(const char *s);
 /* The character limit of a care field (vet_contact is shorter). */

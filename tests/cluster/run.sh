@@ -116,7 +116,8 @@ nats_stream_leader() {
 
 faults=()
 i=0
-for s in user pet boarding order payment review notification admin media; do
+mapfile -t services < <(grep -E '^[a-z][a-z0-9_]*$' services.list)
+for s in "${services[@]}"; do
     faults+=("$s-$((i % 2 + 1))")
     i=$((i + 1))
 done

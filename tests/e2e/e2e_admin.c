@@ -1,7 +1,8 @@
-/* The admin service through the gateway, against the real user service (and the boarding
- * service when it runs): who may call it, provider reviews (with the documents providers
- * submit), suspensions, platform rules, listing reviews checked against the rules, and the
- * audit log of every decision. */
+/* The admin service through the gateway, against the real user and boarding services (a
+ * service of the stack that is not running fails the tests, it never skips them): who may
+ * call it, provider reviews (with the documents providers submit), suspensions, platform
+ * rules, listing reviews checked against the rules, the audit log of every decision, and
+ * decisions while the boarding service is stopped. */
 #include "harness.h"
 #include "ids.h"
 
@@ -128,12 +129,20 @@ static void expect_entry(const json_t *e, const char *actor, const char *action,
     assert_non_null(item_str(e, "detail"));
 }
 
-static bool boarding_runs(void)
+static bool boarding_runs(void *arg)
 {
+    (void)arg;
     struct resp *r = e2e_service("boarding", "GET", "/healthz", NULL);
     bool up = r->status == 200;
     e2e_resp_free(r);
     return up;
+}
+
+/* The tests need the boarding service: one that is down is a failure of the stack. */
+static void require_boarding(void)
+{
+    if (!boarding_runs(NULL))
+        fail_msg("the boarding service does not answer /healthz: the stack is incomplete");
 }
 
 static struct resp *me(const char *token) { return e2e_call("GET", "/api/v1/users/me", token, NULL); }
@@ -159,7 +168,7 @@ static void every_endpoint_is_for_admins_only(void **state)
     e2e_user_new(&provider, "provider");
     char id[32];
     fake_id(id, sizeof id);
-    bool boarding = boarding_runs();
+    require_boarding();
     const struct {
         const char *method, *fmt;
         bool body;
@@ -168,8 +177,8 @@ static void every_endpoint_is_for_admins_only(void **state)
         {"GET", "/api/v1/admin/reviews-queue?kind=provider", false, 200},
         {"POST", "/api/v1/admin/providers/%s/approve", true, 404},
         {"POST", "/api/v1/admin/providers/%s/reject", true, 404},
-        {"POST", "/api/v1/admin/listings/%s/approve", true, boarding ? 404 : 503},
-        {"POST", "/api/v1/admin/listings/%s/reject", true, boarding ? 404 : 503},
+        {"POST", "/api/v1/admin/listings/%s/approve", true, 404},
+        {"POST", "/api/v1/admin/listings/%s/reject", true, 404},
         {"POST", "/api/v1/admin/users/%s/suspend", true, 404},
         {"POST", "/api/v1/admin/users/%s/reinstate", true, 404},
         {"GET", "/api/v1/admin/audit-log", false, 200},
@@ -727,11 +736,7 @@ static void listing_review_flow(void **state)
     (void)state;
     struct e2e_user admin, p;
     e2e_admin(&admin);
-    if (!boarding_runs()) {
-        listings_without_boarding(&admin);
-        print_message("the boarding service is not running: the listing review flow is skipped\n");
-        skip();
-    }
+    require_boarding();
     /* rules known to this test */
     struct resp *r = e2e_call("GET", "/api/v1/admin/rules", admin.token, NULL);
     json_t *orig = json_deep_copy(r->json);
@@ -1218,6 +1223,20 @@ static void users_search_filters_and_pages(void **state)
     e2e_resp_free(r);
 }
 
+/* The boarding service stopped on purpose: listing decisions and suspensions degrade as
+ * listings_without_boarding says; the service is started again for what follows. */
+static void decisions_while_boarding_is_stopped(void **state)
+{
+    (void)state;
+    struct e2e_user admin;
+    e2e_admin(&admin);
+    require_boarding();
+    e2e_stack_service("boarding", "stop", NULL);
+    listings_without_boarding(&admin);
+    e2e_stack_service("boarding", "start", NULL);
+    assert_true(e2e_eventually(boarding_runs, NULL, 10000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1229,6 +1248,7 @@ int main(void)
         cmocka_unit_test(listing_review_flow),
         cmocka_unit_test(audit_log_pages),
         cmocka_unit_test(users_search_filters_and_pages),
+        cmocka_unit_test(decisions_while_boarding_is_stopped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,14 +7,22 @@
  * admin service is restarted to scrape every 500 ms (and restored at the end). */
 #include "harness.h"
 #include "dates.h"
+#include "svc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const SERVICES[] = {"user",   "pet",          "boarding", "order", "payment",
-                                       "review", "notification", "admin",    "media"};
-#define NSERVICES (sizeof SERVICES / sizeof *SERVICES)
+/* the platform's services in port order (services.list, through lib/svc) */
+#define SERVICES (svc_names())
+static size_t nservices(void)
+{
+    size_t n = 0;
+    while (SERVICES[n])
+        n++;
+    return n;
+}
+#define NSERVICES (nservices())
 
 static struct e2e_user admin, owner, provider;
 static char listing[24];

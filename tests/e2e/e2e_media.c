@@ -272,7 +272,9 @@ static void exif_and_gps_are_stripped(void **state)
     size_t n1, n2;
     jm_exif_app1(6, exif);
     unsigned char *tmp = jm_insert(base.buf, base.len, exif, sizeof exif, &n1);
-    unsigned char *in = jm_insert(tmp, n1, com, jm_comment("home: 12 Example Road", com, sizeof com), &n2);
+    size_t clen = jm_comment("home: 12 Example Road", com, sizeof com);
+    assert_true(clen > 0);
+    unsigned char *in = jm_insert(tmp, n1, com, clen, &n2);
     struct jm_markers m;
     assert_true(jm_scan(in, n2, &m) && m.app1 == 1 && m.com == 1);
 

@@ -6,6 +6,7 @@
 #include "events.h"
 #include "ids.h"
 #include "log.h"
+#include "svc.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -141,15 +142,13 @@ struct resp *e2e_call(const char *method, const char *path, const char *token, j
     return r;
 }
 
+/* The service's port offset from PB_PORT_BASE, as the services compute it (lib/svc). */
 static int service_offset(const char *service)
 {
-    static const char *const names[] = {"user",   "pet",          "boarding", "order", "payment",
-                                        "review", "notification", "admin",    "media"};
-    for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
-        if (strcmp(names[i], service) == 0)
-            return i + 1;
-    fail_msg("unknown service %s", service);
-    return 0;
+    unsigned off = svc_port_offset(service);
+    if (off == 0)
+        fail_msg("unknown service %s", service);
+    return (int)off;
 }
 
 static void service_url(char *url, size_t cap, const char *service, const char *path)
