@@ -375,7 +375,7 @@ storm() {
     expect 200 "the stormed night"
     RESERVED=$(jq -r '(if type == "array" then . else .items end)[0].reserved' <<<"$API_BODY")
     CAPACITY=$(jq -r '(if type == "array" then . else .items end)[0].capacity' <<<"$API_BODY")
-    echo "    $STORM_N requested in $STORM_MS ms: $OK booked, $FULL fully_booked, $OTHER other ($OTHER_TEXT); night $NIGHT: $RESERVED of $CAPACITY reserved"
+    echo "    $STORM_N requested in $STORM_MS ms: $OK booked, $FULL fully_booked, $OTHER other${OTHER_TEXT:+ ($OTHER_TEXT)}; night $NIGHT: $RESERVED of $CAPACITY reserved"
 
     local verdict
     if ((RESERVED <= CAPACITY && OK == RESERVED && OK + FULL + OTHER == STORM_N)); then
@@ -408,7 +408,7 @@ EOF
         pb_die "the storm oversold night $NIGHT of listing $LISTING: $OK booked, $RESERVED reserved, capacity $CAPACITY"
     fi
     ((OK == RESERVED && OK + FULL + OTHER == STORM_N)) ||
-        echo "warning: the storm's answers do not add up: $OK booked, $FULL fully_booked, $OTHER other ($OTHER_TEXT), $RESERVED reserved" >&2
+        echo "warning: the storm's answers do not add up: $OK booked, $FULL fully_booked, $OTHER other${OTHER_TEXT:+ ($OTHER_TEXT)}, $RESERVED reserved" >&2
 }
 
 # ---- (b) the failover results: recorded by make test-cluster, else the table of docs/deploy.md
