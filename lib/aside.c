@@ -3,6 +3,7 @@
 #include "dates.h"
 #include "log.h"
 #include "metrics.h"
+#include "near.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -232,6 +233,18 @@ enum err aside_get(struct cache *c, const char *key, const struct aside_opts *in
         e = do_load(&o, load, ctx, out, len);
         goto done;
     }
+    struct near *nc = cache_near(c);
+    /* the in-process copy first: no round trip at all */
+    if (near_get(nc, key, &raw, &rawlen)) {
+        if (aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) == 0 && soft > time_now_ms()) {
+            count(&o, kind == 'N' ? "near_hit_negative" : "near_hit");
+            e = deliver(kind, payload, plen, out, len);
+            goto done;
+        }
+        free(raw); /* soft-expired: the refresh below goes through Redis */
+        raw = NULL;
+    }
+    uint64_t stamp = near_stamp(nc, key); /* before the read: see near_put */
     if (!read_both(c, key, &raw, &rawlen, ver, sizeof ver)) {
         count(&o, "redis_down");
         e = load_direct(&o, load, ctx, out, len);
@@ -240,6 +253,7 @@ enum err aside_get(struct cache *c, const char *key, const struct aside_opts *in
     have = raw && aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) == 0;
     if (have && soft > time_now_ms()) {
         count(&o, kind == 'N' ? "hit_negative" : "hit");
+        near_put(nc, key, raw, rawlen, stamp);
         e = deliver(kind, payload, plen, out, len);
         goto done;
     }
@@ -283,10 +297,53 @@ enum err aside_invalidate(struct cache *c, const char *key)
     /* durable: an invalidation lost in a Redis failover would let the promoted replica
      * serve the value the write replaced */
     redisReply *r = cache_cmd_durable(c, "EVAL %s 2 %s %s", INVALIDATE_LUA, key, vk);
+    near_drop(cache_near(c), key); /* this instance reads its own write at once */
     if (!r) {
         LOG_E("cache: could not invalidate %s", key);
         return ERR_UNAVAILABLE;
     }
     freeReplyObject(r);
     return ERR_OK;
+}
+
+void aside_forget(struct cache *c, const char *key) { near_drop(cache_near(c), key); }
+
+bool aside_read_small(struct cache *c, size_t n, const char *const *keys, char (*vals)[ASIDE_SMALL])
+{
+    struct near *nc = cache_near(c);
+    uint64_t stamps[ASIDE_SMALL_MAX];
+    size_t found = 0;
+    if (n == 0 || n > ASIDE_SMALL_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char *v = NULL;
+        size_t vlen = 0;
+        vals[i][0] = 0;
+        if (near_get(nc, keys[i], &v, &vlen)) {
+            snprintf(vals[i], ASIDE_SMALL, "%s", v);
+            found++;
+        }
+        free(v);
+    }
+    if (found == n)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        stamps[i] = near_stamp(nc, keys[i]);
+    const char *argv[ASIDE_SMALL_MAX + 1] = {"MGET"};
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = keys[i];
+    redisReply *r = cache_argv(c, (int)n + 1, argv, NULL);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != n) {
+        if (r)
+            freeReplyObject(r);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *v = r->element[i];
+        bool str = v->type == REDIS_REPLY_STRING && v->len < ASIDE_SMALL;
+        snprintf(vals[i], ASIDE_SMALL, "%s", str ? v->str : "");
+        near_put(nc, keys[i], vals[i], strlen(vals[i]), stamps[i]);
+    }
+    freeReplyObject(r);
+    return true;
 }

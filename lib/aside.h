@@ -13,6 +13,7 @@
 #include "cache.h"
 #include "errors.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* PB_CACHE_BYPASS=1 turns every aside_get into a direct load (counted as result="bypass"):
@@ -40,6 +41,17 @@ enum err aside_get(struct cache *c, const char *key, const struct aside_opts *o,
 /* After a write has committed: make every cached copy of key unusable. ERR_UNAVAILABLE if
  * Redis cannot be reached (callers log it; the TTL bounds how long a copy can survive). */
 enum err aside_invalidate(struct cache *c, const char *key);
+
+/* Forget this instance's near copy of key (lib/near.h) after a write to it in Redis that
+ * does not go through aside_invalidate (a generation counter bumped by a script, say). */
+void aside_forget(struct cache *c, const char *key);
+
+/* Read up to ASIDE_SMALL_MAX small values (counters) at once, from the near cache when every
+ * one is there, else with one MGET whose answers are kept there: vals[i] is the value, or ""
+ * when the key does not exist (or does not fit). false when Redis cannot be reached. */
+#define ASIDE_SMALL 32
+#define ASIDE_SMALL_MAX 8
+bool aside_read_small(struct cache *c, size_t n, const char *const *keys, char (*vals)[ASIDE_SMALL]);
 
 /* The envelope every cached value is stored in: "<soft_expiry_ms>|<V|N>|payload" (V a value,
  * N a remembered not-found). Pure. aside_encode writes it into buf (NUL-terminated) and

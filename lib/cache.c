@@ -1,6 +1,7 @@
 /* hiredis pool with Sentinel discovery, TTL jitter and a token-checked distributed lock. */
 #include "cache.h"
 #include "log.h"
+#include "near.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -31,6 +32,7 @@ struct cache {
     pthread_cond_t cv;
     size_t n;
     struct slot *slots;
+    struct near *near; /* NULL unless cache_near_enable */
 };
 
 static const char UNLOCK_LUA[] =
@@ -71,6 +73,7 @@ void cache_free(struct cache *c)
 {
     if (!c)
         return;
+    near_free(c->near); /* its tracker connects through c: stop it first */
     for (size_t i = 0; i < c->n; i++)
         if (c->slots[i].ctx)
             redisFree(c->slots[i].ctx);
@@ -137,6 +140,26 @@ static redisContext *connect_via_sentinel(struct cache *c)
     return NULL;
 }
 
+redisContext *cache_connect_primary(struct cache *c)
+{
+    return c->sentinels ? connect_via_sentinel(c) : connect_to(c->host, c->port, c->timeout_ms);
+}
+
+int cache_near_enable(struct cache *c, size_t max_bytes, const char *const *prefixes)
+{
+    if (c->near)
+        return 0;
+    struct near *n = near_new(max_bytes);
+    if (!n || near_track(n, c, prefixes) != 0) {
+        near_free(n);
+        return -1;
+    }
+    c->near = n;
+    return 0;
+}
+
+struct near *cache_near(struct cache *c) { return c ? c->near : NULL; }
+
 static struct slot *acquire(struct cache *c)
 {
     struct timespec deadline;
@@ -168,7 +191,7 @@ static struct slot *acquire(struct cache *c)
     }
     if (!s->ctx) {
         s->epoch = epoch;
-        s->ctx = c->sentinels ? connect_via_sentinel(c) : connect_to(c->host, c->port, c->timeout_ms);
+        s->ctx = cache_connect_primary(c);
         if (!s->ctx) {
             if (!c->sentinels)
                 LOG_E("cache: cannot connect to %s:%u", c->host, c->port);

@@ -51,6 +51,17 @@ redisReply *cache_read(struct cache *c, bool ride_failover, const char *fmt, ...
  * error: the write is on the primary. */
 redisReply *cache_cmd_durable(struct cache *c, const char *fmt, ...);
 
+/* A new connection to the primary (through Sentinel when configured), outside the pool;
+ * the caller frees it with redisFree. NULL when none can be reached. */
+redisContext *cache_connect_primary(struct cache *c);
+
+/* Keep an in-process near cache (lib/near.h) of the values under the NULL-terminated key
+ * prefixes, at most max_bytes: aside_get serves from it and aside_invalidate drops from it.
+ * Returns 0, or -1 when it cannot be set up (the cache then works without it). */
+int cache_near_enable(struct cache *c, size_t max_bytes, const char *const *prefixes);
+/* The near cache, NULL unless enabled. */
+struct near *cache_near(struct cache *c);
+
 /* PING: ERR_OK or ERR_UNAVAILABLE. */
 enum err cache_ping(struct cache *c);
 

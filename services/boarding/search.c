@@ -402,17 +402,14 @@ enum err store_search(struct svc *s, const struct search *q, char **body, size_t
     key_generation(g2, sizeof g2, true, q->city[0] ? q->city : NULL);
     /* the generations are read before the database: a write that commits after this read
      * bumps them, so its effect can only land in a page no later reader will ask for */
-    redisReply *r = cache_cmd(s->cache, "MGET %s %s", g1, g2);
+    const char *gens[2] = {g1, g2};
+    char gv[2][ASIDE_SMALL];
     struct search_ctx x = {s, q};
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-        if (r)
-            freeReplyObject(r);
+    if (!aside_read_small(s->cache, 2, gens, gv)) {
         metrics_count("pb_cache_requests_total", "cache=\"search\",result=\"redis_down\"", 1);
         return load_search(&x, body, len);
     }
-    snprintf(key, sizeof key, "pb:search:page:%s:%s:%s",
-             r->element[0]->type == REDIS_REPLY_STRING ? r->element[0]->str : "0",
-             q->has_dates && r->element[1]->type == REDIS_REPLY_STRING ? r->element[1]->str : "-", hex);
-    freeReplyObject(r);
+    snprintf(key, sizeof key, "pb:search:page:%s:%s:%s", gv[0][0] ? gv[0] : "0",
+             q->has_dates && gv[1][0] ? gv[1] : "-", hex);
     return aside_get(s->cache, key, &SEARCH_CACHE, load_search, &x, body, len);
 }

@@ -516,6 +516,9 @@ void bump_generations(struct svc *s, bool avail, const char *city_a, const char 
     key_generation(b, sizeof b, avail, city_b ? city_b : city_a);
     /* durable: a bump lost in a Redis failover would bring back pages of the old generation */
     redisReply *r = cache_cmd_durable(s->cache, "EVAL %s 3 %s %s %s", BUMP_LUA, all, a, b);
+    aside_forget(s->cache, all); /* this instance searches with the new generations at once */
+    aside_forget(s->cache, a);
+    aside_forget(s->cache, b);
     if (r)
         freeReplyObject(r);
     else
