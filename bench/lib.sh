@@ -24,12 +24,84 @@ bench_stack_up() {
     # measure the services, not the limiter: rates far above what the machine can do
     export PB_AUTH_RATE=1000000 PB_AUTH_BURST=1000000 PB_LOGIN_MAX_FAILS_IP=1000000
     export PB_DEMO_DATA=0 PB_ACCESS_LOG=${PB_ACCESS_LOG:-1} PB_LOG_LEVEL=warn
+    # the "nginx proxying to a trivial upstream" reference (GET /bench/proxied)
+    export PB_BENCH_UPSTREAM_PORT=${PB_BENCH_UPSTREAM_PORT:-$((PB_PORT_BASE + 50))}
     export PB_ADMIN_PASSWORD=${PB_ADMIN_PASSWORD:-bench-admin-pass-1}
     "$REPO/scripts/stack.sh" up >/tmp/pb-bench-up.log 2>&1 || { tail -40 /tmp/pb-bench-up.log; exit 1; }
     GW=http://127.0.0.1:$PB_PORT_BASE
+    bench_upstream_up
     if [[ ${PB_BENCH_KEEP:-0} != 1 ]]; then
-        trap '"$REPO/scripts/stack.sh" down >/dev/null 2>&1 || true' EXIT
+        trap 'bench_upstream_down; "$REPO/scripts/stack.sh" down >/dev/null 2>&1 || true' EXIT
     fi
+}
+
+# The trivial upstream of the "nginx -> trivial upstream" reference: another nginx, one
+# worker (a service is one process), answering the static body the gateway serves at
+# /bench/static; the gateway proxies /bench/proxied to it with a service route's settings.
+bench_upstream_up() {
+    local d=$PB_HOME/bench-upstream
+    mkdir -p "$d/logs" "$d/temp"
+    cat >"$d/nginx.conf" <<CONF
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000;
+    client_body_temp_path $d/temp;
+    proxy_temp_path $d/temp;
+    fastcgi_temp_path $d/temp;
+    uwsgi_temp_path $d/temp;
+    scgi_temp_path $d/temp;
+    server {
+        listen 127.0.0.1:$PB_BENCH_UPSTREAM_PORT;
+        location / {
+            default_type application/json;
+            root $PB_HOME/nginx/static;
+            try_files /bench.json =404;
+        }
+    }
+}
+CONF
+    bench_upstream_down
+    nginx -p "$d/" -c "$d/nginx.conf" -e "$d/logs/error.log" 2>/dev/null || echo "bench: the trivial upstream did not start" >&2
+}
+
+bench_upstream_down() {
+    local d=$PB_HOME/bench-upstream
+    [[ -s $d/nginx.pid ]] && kill "$(cat "$d/nginx.pid")" 2>/dev/null && sleep 0.3
+    return 0
+}
+
+# bench_seed_listings N: at least N published listings over six cities, their ids in
+# $PB_HOME/bench-listing-ids.txt (seeded through the API once; kept for later runs).
+bench_seed_listings() {
+    local n=$1 ids=$PB_HOME/bench-listing-ids.txt t0
+    if [[ ! -s $ids || $(wc -l <"$ids") -lt $n ]]; then
+        echo "    seeding $n listings through the API..." >&2
+        t0=$(date +%s)
+        PB_GATEWAY=$GW PB_USER_URL=http://127.0.0.1:$((PB_PORT_BASE + 1)) PB_BOARDING_URL=http://127.0.0.1:$((PB_PORT_BASE + 3)) \
+            PB_INTERNAL_TOKEN_FILE=$PB_HOME/secrets/internal-token \
+            "$REPO/build/release/bin/pb-seed-listings" "$n" 8 >"$ids"
+        echo "    seeded in $(($(date +%s) - t0)) s" >&2
+    fi
+}
+
+# print_rss: the resident memory of every service process (after the scenarios ran).
+print_rss() {
+    local pid name rss
+    echo
+    echo "### memory: resident set of every service after the benchmarks"
+    echo
+    echo "| service | RSS MB |"
+    echo "|---|---:|"
+    for pid in $(cat "$PB_HOME"/services/*.pid 2>/dev/null); do
+        name=$(tr -d '\0' <"/proc/$pid/comm" 2>/dev/null) || continue
+        [[ $name == pb-* ]] || continue
+        rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+        echo "| ${name#pb-} | $rss |"
+    done
 }
 
 # api METHOD PATH [TOKEN] [JSON] -> body on stdout

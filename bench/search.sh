@@ -4,15 +4,7 @@
 # shellcheck shell=bash
 echo "==> search: preparing" >&2
 IDS=$PB_HOME/bench-listing-ids.txt
-N=${PB_BENCH_LISTINGS:-10000}
-if [[ ! -s $IDS || $(wc -l <"$IDS") -lt $N ]]; then
-    echo "    seeding $N listings through the API..." >&2
-    t0=$(date +%s)
-    PB_GATEWAY=$GW PB_USER_URL=http://127.0.0.1:$((PB_PORT_BASE + 1)) PB_BOARDING_URL=http://127.0.0.1:$((PB_PORT_BASE + 3)) \
-        PB_INTERNAL_TOKEN_FILE=$PB_HOME/secrets/internal-token \
-        "$REPO/build/release/bin/pb-seed-listings" "$N" 8 >"$IDS"
-    echo "    seeded in $(($(date +%s) - t0)) s" >&2
-fi
+bench_seed_listings "${PB_BENCH_LISTINGS:-10000}"
 one=$(head -1 "$IDS")
 detail=$(api GET "/api/v1/listings/$one")
 printf '%s' "$detail" >"$PB_HOME/nginx/static/bench.json"
@@ -27,6 +19,7 @@ boarding_restart() { # extra env for the boarding service
 }
 
 run_wrk "nginx static body (${#detail} B, reference)" "$C" "$GW/bench/static"
+run_wrk "nginx -> trivial upstream, same body (reference)" "$C" "$GW/bench/proxied"
 # warm every key once, then measure
 WRK_IDS=$IDS WRK_PATH_PREFIX=/api/v1/listings/ PB_BENCH_DURATION=3 run_wrk "(warm-up)" "$C" "$GW/" && unset 'BENCH_RESULTS[-1]'
 run_wrk "GET /listings/{id}, one hot listing, cached" "$C" "$GW/api/v1/listings/$one"

@@ -25,7 +25,7 @@ PB_HOME=$(pb_abspath "${PB_HOME:-var}")
 # `up`), so later commands on that home (status, down, service restart) find its ports
 # without repeating them. A variable set in the environment still wins.
 PB_RECORDED_VARS=(PB_BUILD_DIR PB_PORT_BASE PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT
-    PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_MEDIA_DIR PB_GATEWAY_ADDR)
+    PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_MEDIA_DIR PB_GATEWAY_ADDR PB_BENCH_UPSTREAM_PORT)
 if [[ -f $PB_HOME/stack.env ]]; then
     while IFS='=' read -r pb_k pb_v; do
         if [[ " ${PB_RECORDED_VARS[*]} " == *" $pb_k "* && -z ${!pb_k+set} ]]; then

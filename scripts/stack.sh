@@ -467,6 +467,21 @@ nginx_configure() {
     done
     [[ -n $upstreams ]] || upstreams="    # no service binaries were found: no upstreams
 "
+    if [[ -n ${PB_BENCH_UPSTREAM_PORT:-} ]]; then
+        # the benchmarks' "nginx proxying to a trivial upstream" reference: the same proxy
+        # settings as a service route, to another nginx (bench/lib.sh starts it) that
+        # answers a static body
+        upstreams+="    upstream pb_bench_trivial {
+        server 127.0.0.1:$PB_BENCH_UPSTREAM_PORT;
+        keepalive 64;
+    }
+"
+        routes+="        location = /bench/proxied {
+            include proxy.conf;
+            proxy_pass http://pb_bench_trivial;
+        }
+"
+    fi
     [[ -n $routes ]] || routes="        # no service routes
 "
     if ((IS_ROOT)); then

@@ -1,10 +1,12 @@
 /* Load generator for failover tests and the mixed-workload benchmark: a closed loop of N
  * threads, each with its own keep-alive libcurl handle, that runs a weighted mix of
- * searches, listing details, logins and whole bookings (order -> payment -> sandbox ->
- * paid) through the public gateway, and accounts for every error.
+ * searches, listing details, logins, token refreshes, authenticated reads (the unread
+ * badge, my orders) and whole bookings (order -> payment -> sandbox -> paid) through the
+ * public gateway, and accounts for every error.
  *
  *   pb-load setup --gateway URL --out FILE [--owners 20] [--pets-per-owner 5] [--listings 50]
- *   pb-load --gateway URL --duration S [--threads 8] [--mix search=60,detail=39,login=0.5,booking=0.5]
+ *   pb-load --gateway URL --duration S [--threads 8]
+ *           [--mix search=60,detail=39,login=0.5,booking=0.5,refresh=0,authed=0]
  *           [--setup FILE] [--timeline FILE.csv] [--ledger FILE.jsonl] [--report FILE.json]
  *           [--stop-file PATH] [--days 60] [--max-bookings THREADS/2]
  *
@@ -128,11 +130,12 @@ static double hist_ms(const struct hist *h, double p)
 
 /* ---------- statistics ---------- */
 
-enum stat { S_SEARCH, S_DETAIL, S_LOGIN, S_BOOKING, S_ORDER_POST, S_PAYMENT_POST, S_SANDBOX_POST, S_ORDER_GET,
-            S_RELOGIN, NSTAT };
-static const char *const STAT_NAMES[NSTAT] = {"search", "detail", "login", "booking", "order_create",
-                                              "payment_create", "sandbox_decide", "order_poll", "relogin"};
-#define NOPS 4 /* the first NOPS stats are the operations of the mix */
+enum stat { S_SEARCH, S_DETAIL, S_LOGIN, S_BOOKING, S_REFRESH, S_AUTHED, S_ORDER_POST, S_PAYMENT_POST, S_SANDBOX_POST,
+            S_ORDER_GET, S_RELOGIN, NSTAT };
+static const char *const STAT_NAMES[NSTAT] = {"search", "detail", "login", "booking", "refresh", "authed",
+                                              "order_create", "payment_create", "sandbox_decide", "order_poll",
+                                              "relogin"};
+#define NOPS 6 /* the first NOPS stats are the operations of the mix */
 
 struct counted {
     char what[64];
@@ -190,6 +193,7 @@ struct owner {
     pthread_mutex_t mu;
     char username[40], password[64], user_id[24];
     char token[TOKEN_MAX];
+    char refresh[TOKEN_MAX]; /* single use: spent and replaced under mu */
 };
 
 struct pet {
@@ -216,7 +220,7 @@ static struct {
     int64_t start_wall_ms; /* Unix ms of the timeline's t_s = 0 (to line it up with other logs) */
     int32_t today;
     char run_id[16];
-} G = {.threads = 8, .days = 60, .mix = {60, 39, 0.5, 0.5}};
+} G = {.threads = 8, .days = 60, .mix = {60, 39, 0.5, 0.5, 0, 0}};
 
 static volatile sig_atomic_t g_signalled;
 static atomic_bool g_stop;
@@ -491,22 +495,30 @@ static enum outcome post_retry(struct worker *w, enum stat kind, const char *pat
 
 /* Log owner o in again when its token is still the one that was refused (another thread
  * may have done it already). */
+/* Log owner o in (its lock held): both tokens replaced when it succeeds. */
+static void login_locked(struct worker *w, struct owner *o)
+{
+    json_t *b = json_pack("{s:s,s:s}", "username", o->username, "password", o->password);
+    char *s = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    struct post_out po = {0};
+    if (s && post_retry(w, S_RELOGIN, "/api/v1/auth/login", NULL, NULL, s, &po) == OUT_OK) {
+        const char *t = json_string_value(json_object_get(po.json, "access_token"));
+        const char *rt = json_string_value(json_object_get(po.json, "refresh_token"));
+        if (t)
+            snprintf(o->token, sizeof o->token, "%s", t);
+        if (rt)
+            snprintf(o->refresh, sizeof o->refresh, "%s", rt);
+    }
+    json_decref(po.json);
+    free(s);
+}
+
 static void relogin(struct worker *w, struct owner *o, const char *refused)
 {
     pthread_mutex_lock(&o->mu);
-    if (strcmp(o->token, refused) == 0) {
-        json_t *b = json_pack("{s:s,s:s}", "username", o->username, "password", o->password);
-        char *s = json_dumps(b, JSON_COMPACT);
-        json_decref(b);
-        struct post_out po = {0};
-        if (s && post_retry(w, S_RELOGIN, "/api/v1/auth/login", NULL, NULL, s, &po) == OUT_OK) {
-            const char *t = json_string_value(json_object_get(po.json, "access_token"));
-            if (t)
-                snprintf(o->token, sizeof o->token, "%s", t);
-        }
-        json_decref(po.json);
-        free(s);
-    }
+    if (strcmp(o->token, refused) == 0)
+        login_locked(w, o);
     pthread_mutex_unlock(&o->mu);
 }
 
@@ -650,9 +662,12 @@ static void op_login(struct worker *w)
     enum outcome res = post_retry(w, S_LOGIN, "/api/v1/auth/login", NULL, NULL, s, &po);
     free(s);
     const char *t = json_string_value(json_object_get(po.json, "access_token"));
+    const char *rt = json_string_value(json_object_get(po.json, "refresh_token"));
     if (res == OUT_OK && t) {
         pthread_mutex_lock(&o->mu);
         snprintf(o->token, sizeof o->token, "%s", t);
+        if (rt)
+            snprintf(o->refresh, sizeof o->refresh, "%s", rt);
         pthread_mutex_unlock(&o->mu);
     }
     json_decref(po.json);
@@ -661,6 +676,53 @@ static void op_login(struct worker *w)
     if (res != OUT_FAILED)
         second_at(mono_ms())->ok++;
     pthread_mutex_unlock(&S.mu);
+}
+
+/* A token refresh, as a web app does every few minutes: the owner's refresh token is spent
+ * and replaced under its lock (a refresh token is single use: two threads must not send the
+ * same one). */
+static void op_refresh(struct worker *w)
+{
+    struct owner *o = &G.owners[rnd(w) % G.nowners];
+    pthread_mutex_lock(&o->mu);
+    json_t *b = json_pack("{s:s}", "refresh_token", o->refresh);
+    char *s = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    struct post_out po = {0};
+    enum outcome res = s ? post_retry(w, S_REFRESH, "/api/v1/auth/refresh", NULL, NULL, s, &po) : OUT_FAILED;
+    free(s);
+    const char *t = json_string_value(json_object_get(po.json, "access_token"));
+    const char *rt = json_string_value(json_object_get(po.json, "refresh_token"));
+    if (res == OUT_OK && t && rt) {
+        snprintf(o->token, sizeof o->token, "%s", t);
+        snprintf(o->refresh, sizeof o->refresh, "%s", rt);
+    } else if (po.status == 401) {
+        login_locked(w, o); /* the session ended (a newer login pushed it out): sign in again */
+    }
+    pthread_mutex_unlock(&o->mu);
+    json_decref(po.json);
+    pthread_mutex_lock(&S.mu);
+    S.ops++;
+    pthread_mutex_unlock(&S.mu);
+}
+
+/* An authenticated read of a signed-in owner: the badge (unread count) or the first page of
+ * their orders, half each. */
+static void op_authed(struct worker *w)
+{
+    struct owner *o = &G.owners[rnd(w) % G.nowners];
+    char token[TOKEN_MAX];
+    const char *path = rnd(w) % 2 ? "/api/v1/notifications/unread-count" : "/api/v1/orders?role=owner&limit=20";
+    struct reply r;
+    for (int relogins = 0;; relogins++) {
+        owner_token(o, token);
+        http(w, S_AUTHED, "GET", path, token, NULL, NULL, &r);
+        if (r.status != 401 || relogins >= 2)
+            break;
+        note_401(S_AUTHED);
+        relogin(w, o, token);
+    }
+    note_get(S_AUTHED, &r, true);
 }
 
 static bool night_busy(const struct pet *p, int d) { return p->busy[d / 8] & (1u << (d % 8)); }
@@ -985,6 +1047,8 @@ static void *worker_main(void *arg)
         case S_SEARCH: op_search(w); break;
         case S_DETAIL: op_detail(w); break;
         case S_LOGIN: op_login(w); break;
+        case S_REFRESH: op_refresh(w); break;
+        case S_AUTHED: op_authed(w); break;
         default:
             op_booking(w);
             atomic_fetch_sub(&g_bookings, 1);
@@ -1203,12 +1267,14 @@ static bool prepare_owners(struct worker *w)
         }
         free(s);
         const char *t = json_string_value(json_object_get(po.json, "access_token"));
+        const char *rt = json_string_value(json_object_get(po.json, "refresh_token"));
         if (res != OUT_OK || !t) {
             fprintf(stderr, "pb-load: owner %s cannot log in: %s\n", o->username, po.error);
             json_decref(po.json);
             return false;
         }
         snprintf(o->token, sizeof o->token, "%s", t);
+        snprintf(o->refresh, sizeof o->refresh, "%s", rt ? rt : "");
         json_decref(po.json);
         char path[256] = "/api/v1/orders?role=owner&limit=100", cursor[128] = "";
         for (int page = 0; page < 50; page++) {
@@ -1449,7 +1515,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: pb-load --gateway URL --duration SECONDS [--threads N] [--mix search=60,detail=39,login=0.5,"
-            "booking=0.5]\n"
+            "booking=0.5,refresh=0,authed=0]\n"
             "               [--setup FILE] [--timeline FILE.csv] [--ledger FILE.jsonl] [--report FILE.json]\n"
             "               [--stop-file PATH] [--days 60] [--max-bookings THREADS/2]\n"
             "       pb-load setup --gateway URL --out FILE [--owners 20] [--pets-per-owner 5] [--listings 50]\n");
@@ -1539,7 +1605,7 @@ static int cmd_load(int argc, char **argv)
         case 't': G.threads = (int)strtol(optarg, NULL, 10); break;
         case 'm':
             if (!parse_mix(optarg)) {
-                fprintf(stderr, "pb-load: bad --mix %s (names: search detail login booking, weights >= 0)\n", optarg);
+                fprintf(stderr, "pb-load: bad --mix %s (names: search detail login booking refresh authed, weights >= 0)\n", optarg);
                 return 2;
             }
             break;
@@ -1578,7 +1644,7 @@ static int cmd_load(int argc, char **argv)
         fprintf(stderr, "pb-load: detail and booking need listings: pass --setup FILE (pb-load setup writes it)\n");
         return 2;
     }
-    if ((G.mix[S_LOGIN] > 0 || G.mix[S_BOOKING] > 0) && (!G.nowners || (G.mix[S_BOOKING] > 0 && !G.npets))) {
+    if ((G.mix[S_LOGIN] > 0 || G.mix[S_BOOKING] > 0 || G.mix[S_REFRESH] > 0 || G.mix[S_AUTHED] > 0) && (!G.nowners || (G.mix[S_BOOKING] > 0 && !G.npets))) {
         fprintf(stderr, "pb-load: login and booking need owners with pets: pass --setup FILE\n");
         return 2;
     }

@@ -1,0 +1,51 @@
+-- wrk script of the mixed read load: 60 % searches, 40 % details of random listings.
+-- A search is one of 6 cities x species (dog, cat) x a start date in the next 30 days with
+-- 1-5 nights x 1-2 pets x 3 sorts (7,560 distinct pages); a detail is a random id of
+-- WRK_IDS (a file, one id per line). Prints the PBRESULT line of report.lua.
+local ids = {}
+for line in io.lines(os.getenv("WRK_IDS")) do ids[#ids + 1] = line end
+local cities = { "%E5%8C%97%E4%BA%AC", "%E4%B8%8A%E6%B5%B7", "%E5%B9%BF%E5%B7%9E",
+                 "%E6%B7%B1%E5%9C%B3", "%E6%88%90%E9%83%BD", "%E6%9D%AD%E5%B7%9E" }
+local species = { "dog", "cat" }
+local sorts = { "rating", "price_asc", "price_desc" }
+local day = 86400
+
+local function date(offset_days)
+  return os.date("!%Y-%m-%d", os.time() + offset_days * day)
+end
+
+-- the dates are fixed for the run (a run that crosses midnight keeps its days)
+local starts = {}
+for d = 1, 35 do starts[d] = date(d) end
+
+function setup(thread)
+  thread:set("seed", math.random(1, 1e9))
+end
+
+function init(args)
+  math.randomseed(seed or os.time())
+end
+
+function request()
+  if math.random(100) <= 60 then
+    local s = math.random(30)
+    local path = string.format("/api/v1/listings?city=%s&species=%s&start_date=%s&end_date=%s&pets=%d&sort=%s",
+      cities[math.random(#cities)], species[math.random(#species)], starts[s], starts[s + math.random(5)],
+      math.random(2), sorts[math.random(#sorts)])
+    return wrk.format("GET", path)
+  end
+  return wrk.format("GET", "/api/v1/listings/" .. ids[math.random(#ids)])
+end
+
+local non2xx = 0
+function response(status, headers, body)
+  if status >= 400 then non2xx = non2xx + 1 end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  local errors = e.connect + e.read + e.write + e.status + e.timeout
+  local secs = summary.duration / 1e6
+  io.write(string.format("PBRESULT %.0f %.2f %.2f %d %d\n", summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, summary.requests))
+end
