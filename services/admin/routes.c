@@ -368,17 +368,8 @@ static void refuse_violations(struct http_req *r, const struct decision *d, json
     char detail[AUDIT_DETAIL_BYTES];
     audit_violations_detail(detail, sizeof detail, version, violations);
     audit_finish(r, d, AUDIT_FAILED, 0, detail);
-    json_t *fields = json_object();
-    size_t i;
-    json_t *v;
-    json_array_foreach(violations, i, v)
-    {
-        const char *field = json_string_value(json_object_get(v, "field"));
-        if (field && !json_object_get(fields, field))
-            json_object_set(fields, field, json_object_get(v, "detail"));
-    }
     json_t *body = http_error_body(ERR_CONFLICT, "the listing breaks the platform rules, so it was not approved",
-                                   fields, http_request_id(r));
+                                   rules_violation_fields(violations), http_request_id(r));
     json_t *err = json_object_get(body, "error");
     if (json_object_set(err, "violations", violations) != 0 ||
         json_object_set_new(err, "rules_version", json_integer(version)) != 0) {
@@ -621,6 +612,35 @@ done:
     jv_free(&v);
 }
 
+/* POST /internal/v1/rules/check {title?, description?, house_rules?, amenities?,
+ * price_per_night_fen?}: the boarding service checks a listing write against the rules that
+ * approval checks (rules_evaluate_given): 200 {rules_version, violations, fields}, empty when
+ * the write complies. */
+static void h_internal_rules_check(struct http_req *r)
+{
+    static const char *const F[] = {"title", "description", "house_rules", "amenities", "price_per_night_fen", NULL};
+    struct jv v = {0};
+    struct rules_state rs = {0};
+    json_t *violations = NULL;
+    if (!svc_internal_or_reply(r) || !http_json_or_reply(r, &v, F) || !http_jv_ok_or_reply(r, &v))
+        goto done;
+    enum err e = store_rules_get(svc_of(r), &rs);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        goto done;
+    }
+    struct rules rules = {rs.banned_words, rs.min_price_fen, rs.max_price_fen};
+    json_t *fields = (violations = rules_evaluate_given(&rules, v.obj)) ? rules_violation_fields(violations) : NULL;
+    http_reply_json(r, 200,
+                    fields ? json_pack("{s:I,s:O,s:o}", "rules_version", (json_int_t)rs.version, "violations",
+                                       violations, "fields", fields)
+                           : NULL);
+done:
+    json_decref(violations);
+    rules_state_free(&rs);
+    jv_free(&v);
+}
+
 /* ---------- monitoring ---------- */
 
 /* The scraper's latest snapshot and today's figures; never a 5xx for a service that is down
@@ -651,5 +671,6 @@ void admin_routes(struct svc *s)
     svc_route(s, "GET", "/api/v1/admin/audit-log", h_audit_log);
     svc_route(s, "GET", "/api/v1/admin/rules", h_rules_get);
     svc_route(s, "PUT", "/api/v1/admin/rules", h_rules_put);
+    svc_route(s, "POST", "/internal/v1/rules/check", h_internal_rules_check);
     svc_route(s, "GET", "/api/v1/admin/dashboard", h_dashboard);
 }

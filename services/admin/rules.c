@@ -228,7 +228,8 @@ static int check_price(json_t *out, const struct rules *r, const json_t *listing
     return 0;
 }
 
-json_t *rules_evaluate(const struct rules *r, const json_t *listing)
+/* rules_evaluate, and with whole false the price rules only when the price is given. */
+static json_t *evaluate(const struct rules *r, const json_t *listing, bool whole)
 {
     static const char *const TEXT_FIELDS[] = {"title", "description", "house_rules"};
     size_t nw = json_array_size(r->banned_words);
@@ -248,7 +249,7 @@ json_t *rules_evaluate(const struct rules *r, const json_t *listing)
         snprintf(field, sizeof field, "amenities.%zu", i);
         rc = check_text(out, r, lowered, field, json_array_get(amenities, i));
     }
-    if (rc == 0)
+    if (rc == 0 && (whole || json_object_get(listing, "price_per_night_fen")))
         rc = check_price(out, r, listing);
     for (size_t i = 0; lowered && i < nw; i++)
         free(lowered[i]);
@@ -258,6 +259,27 @@ json_t *rules_evaluate(const struct rules *r, const json_t *listing)
         return NULL;
     }
     return out;
+}
+
+json_t *rules_evaluate(const struct rules *r, const json_t *listing) { return evaluate(r, listing, true); }
+
+json_t *rules_evaluate_given(const struct rules *r, const json_t *fields) { return evaluate(r, fields, false); }
+
+json_t *rules_violation_fields(const json_t *violations)
+{
+    json_t *fields = json_object();
+    size_t i;
+    const json_t *v;
+    json_array_foreach(violations, i, v)
+    {
+        const char *field = json_string_value(json_object_get(v, "field"));
+        if (fields && field && !json_object_get(fields, field) &&
+            json_object_set(fields, field, json_object_get(v, "detail")) != 0) {
+            json_decref(fields);
+            fields = NULL;
+        }
+    }
+    return fields;
 }
 
 /* ---------- change summary ---------- */

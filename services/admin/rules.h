@@ -48,6 +48,16 @@ const char *rules_price_problem(int64_t min_fen, int64_t max_fen, const char **f
  * Fields the listing lacks are treated as empty text. */
 json_t *rules_evaluate(const struct rules *r, const json_t *listing);
 
+/* The same check of the fields one listing write gives (a new listing, or an edit's changed
+ * fields): the text rules for the text fields present, the price rules only when
+ * price_per_night_fen is present (a write that leaves the price alone breaks no price rule).
+ * A new reference, NULL only when out of memory. */
+json_t *rules_evaluate_given(const struct rules *r, const json_t *fields);
+
+/* The "fields" of an error body from violations (rules_evaluate's array): each field named
+ * once, with the detail of its first violation. A new reference, NULL when out of memory. */
+json_t *rules_violation_fields(const json_t *violations);
+
 /* Summarise a change of rules for the audit log into buf (cap bytes, always valid UTF-8,
  * cut with "..." when too long), e.g.
  * "banned_words: 11 (+1: 斗狗; -0); price: 1000..500000 fen (was 1000..400000)". before may

@@ -31,6 +31,66 @@ static bool approved_provider_or_reply(struct http_req *r, uint64_t provider_id)
     return ok;
 }
 
+/* Whether listing id is the provider's, before anything of the request body is read:
+ * another provider's listing is 404 as if it did not exist (the store checks again under its
+ * row lock). On false the reply was sent. */
+static bool own_listing_or_reply(struct http_req *r, uint64_t id, uint64_t provider_id)
+{
+    struct listing l = {0};
+    enum err e = store_listing_get(svc_of(r), id, false, &l);
+    if (e == ERR_OK && l.provider_id != provider_id)
+        e = ERR_NOT_FOUND;
+    listing_clear(&l);
+    if (e != ERR_OK)
+        svc_reply_err(r, e);
+    return e == ERR_OK;
+}
+
+/* Whether a validated listing body (a create, or a patch: only the fields it changes) keeps
+ * the platform rules that approval checks, asked of the admin service (the rules are its
+ * data, and so is their evaluation). A body without rule-relevant fields is not sent. On
+ * false the reply was sent: 422 validation_failed naming each field with its broken rule
+ * (error.fields, plus error.violations [{rule, field, detail, word?}] and
+ * error.rules_version, as approval's 409), or 503 when the rules cannot be checked. */
+static bool platform_rules_or_reply(struct http_req *r, const json_t *body)
+{
+    static const char *const RULE_FIELDS[] = {"title", "description", "house_rules", "amenities",
+                                              "price_per_night_fen"};
+    json_t *given = json_object(), *answer = NULL;
+    bool ok = false;
+    for (size_t i = 0; given && i < sizeof RULE_FIELDS / sizeof *RULE_FIELDS; i++) {
+        json_t *f = json_object_get(body, RULE_FIELDS[i]);
+        if (f && json_object_set(given, RULE_FIELDS[i], f) != 0) {
+            json_decref(given);
+            given = NULL;
+        }
+    }
+    if (!given) {
+        http_reply_error(r, ERR_NO_MEMORY, NULL, NULL);
+        return false;
+    }
+    if (json_object_size(given) == 0) {
+        ok = true;
+    } else if (peer_rules_check(given, &answer) != ERR_OK) {
+        http_reply_error(r, ERR_UNAVAILABLE, "cannot check the listing against the platform rules", NULL);
+    } else if (json_array_size(json_object_get(answer, "violations")) == 0) {
+        ok = true;
+    } else {
+        json_t *err = http_error_body(ERR_INVALID, "the listing breaks the platform rules",
+                                      json_incref(json_object_get(answer, "fields")), http_request_id(r));
+        json_t *inner = json_object_get(err, "error");
+        if (json_object_set(inner, "violations", json_object_get(answer, "violations")) != 0 ||
+            json_object_set(inner, "rules_version", json_object_get(answer, "rules_version")) != 0) {
+            json_decref(err);
+            err = NULL;
+        }
+        http_reply_json(r, err_http_status(ERR_INVALID), err);
+    }
+    json_decref(answer);
+    json_decref(given);
+    return ok;
+}
+
 /* Serialize a validated array of strings. */
 static char *dump_array(json_t *a) { return json_dumps(a ? a : json_array(), JSON_COMPACT); }
 
@@ -133,13 +193,13 @@ static void h_create(struct http_req *r)
     struct auth_principal p;
     struct jv v = {0};
     struct fields f = {0};
-    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p))
+    /* who may act is decided before the body is read: the role, then the approval */
+    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !approved_provider_or_reply(r, p.user_id))
         goto done;
     if (!http_json_or_reply(r, &v, LISTING_FIELDS))
         goto done;
     read_fields(&v, true, &f);
-    if (!http_jv_ok_or_reply(r, &v) || !approved_provider_or_reply(r, p.user_id) ||
-        !photos_or_reply(r, p.user_id, &f))
+    if (!http_jv_ok_or_reply(r, &v) || !platform_rules_or_reply(r, v.obj) || !photos_or_reply(r, p.user_id, &f))
         goto done;
     struct listing l = {0};
     int64_t now = time_now_ms();
@@ -219,13 +279,14 @@ static void h_patch(struct http_req *r)
     uint64_t id;
     struct jv v = {0};
     struct fields f = {0};
-    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
+    /* who may act is decided before the body is read: role, approval, then ownership */
+    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id) ||
+        !approved_provider_or_reply(r, p.user_id) || !own_listing_or_reply(r, id, p.user_id))
         goto done;
     if (!http_json_or_reply(r, &v, LISTING_FIELDS))
         goto done;
     read_fields(&v, false, &f);
-    if (!http_jv_ok_or_reply(r, &v) || !approved_provider_or_reply(r, p.user_id) ||
-        !photos_or_reply(r, p.user_id, &f))
+    if (!http_jv_ok_or_reply(r, &v) || !platform_rules_or_reply(r, v.obj) || !photos_or_reply(r, p.user_id, &f))
         goto done;
     struct listing l = {0};
     int32_t bad_day = 0;
@@ -379,7 +440,8 @@ static void h_availability_put(struct http_req *r)
     struct night_change *ch = NULL;
     json_t *days = NULL;
     int32_t today = date_today();
-    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
+    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id) ||
+        !own_listing_or_reply(r, id, p.user_id))
         goto done;
     if (!http_json_or_reply(r, &v, F))
         goto done;

@@ -96,24 +96,32 @@ done:
 
 /* ---------- reading ---------- */
 
-/* Authenticate the caller and read the order {id} into *o when the caller may see it: its
- * owner, or with any_party also its provider and admins. An order not yet visible, or one the
- * caller may not see, is 404 (another user's order does not exist for them). On false the
- * reply was sent. */
-static bool order_for_caller_or_reply(struct http_req *r, bool any_party, struct order *o)
+/* Authenticate the caller (one of roles, else 403) into *p and read the order {id} into *o
+ * when the caller may see it: its owner, or with any_party also its provider and admins. An
+ * order not yet visible, or one the caller may not see, is 404 (another user's order does not
+ * exist for them). The writes call it before reading their body, so who may act is decided
+ * before what they sent is looked at. On false the reply was sent. */
+static bool order_for_or_reply(struct http_req *r, unsigned roles, bool any_party, struct auth_principal *p,
+                               uint64_t *id, struct order *o)
 {
-    struct auth_principal p;
-    uint64_t id;
-    if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
+    if (!svc_auth_or_reply(r, roles, p) || !http_id_param_or_reply(r, "id", id))
         return false;
-    enum err e = store_get(svc_of(r), id, o);
-    bool party = o->owner_id == p.user_id ||
-                 (any_party && (p.role == ROLE_ADMIN || o->provider_id == p.user_id));
+    enum err e = store_get(svc_of(r), *id, o);
+    bool party = o->owner_id == p->user_id ||
+                 (any_party && (p->role == ROLE_ADMIN || o->provider_id == p->user_id));
     if (e == ERR_OK && (!order_status_visible(o->status) || !party))
         e = ERR_NOT_FOUND;
     if (e != ERR_OK)
         svc_reply_err(r, e);
     return e == ERR_OK;
+}
+
+/* order_for_or_reply for any role, when only the order matters. */
+static bool order_for_caller_or_reply(struct http_req *r, bool any_party, struct order *o)
+{
+    struct auth_principal p;
+    uint64_t id;
+    return order_for_or_reply(r, ROLE_ANY, any_party, &p, &id, o);
 }
 
 static void h_get(struct http_req *r)
@@ -246,8 +254,10 @@ static void h_action(struct http_req *r)
         http_reply_error(r, ERR_NOT_FOUND, "no such action", NULL);
         goto done;
     }
-    if (!svc_auth_or_reply(r, ACTIONS[which].roles, &p) || !http_id_param_or_reply(r, "id", &id) ||
-        !http_idem_key_or_reply(r, &key))
+    struct order o = {0};
+    /* the caller's role and party to the order first (the store checks again in its
+     * transaction), then the Idempotency-Key and the body */
+    if (!order_for_or_reply(r, ACTIONS[which].roles, true, &p, &id, &o) || !http_idem_key_or_reply(r, &key))
         goto done;
     http_body(r, &blen);
     if (blen) { /* the body is optional: {reason} */
@@ -283,7 +293,6 @@ static void h_action(struct http_req *r)
     }
     enum actor who = p.role == ROLE_OWNER ? ACTOR_OWNER : p.role == ROLE_PROVIDER ? ACTOR_PROVIDER : ACTOR_ADMIN;
     struct change ch = {ACTIONS[which].action, who, p.user_id, reason, 0, 0, time_now_ms(), key ? &k : NULL};
-    struct order o = {0};
     const char *why = NULL;
     enum err e = flow_change(s, id, &ch, &o, &why);
     if (e == ERR_CONFLICT || e == ERR_FORBIDDEN)
@@ -332,7 +341,9 @@ static void h_care_add(struct http_req *r)
     char *photos_json = NULL;
     int64_t walks;
     int mood;
-    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id))
+    struct order o = {0};
+    /* the stay's provider only, decided before the body is read (the store checks again) */
+    if (!order_for_or_reply(r, ROLE_PROVIDER, true, &p, &id, &o))
         goto done;
     if (!http_json_or_reply(r, &v, F))
         goto done;

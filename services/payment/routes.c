@@ -125,6 +125,15 @@ static void h_sandbox(struct http_req *r)
     int outcome = -1;
     if (!svc_auth_or_reply(r, ROLE_OWNER, &p) || !http_id_param_or_reply(r, "id", &id))
         goto done;
+    /* whose payment it is, before the body is read (the store checks again) */
+    struct payment mine = {0};
+    enum err own = store_get(svc_of(r), id, &mine);
+    if (own == ERR_OK && mine.owner_id != p.user_id)
+        own = ERR_NOT_FOUND; /* someone else's payment does not exist for this caller */
+    if (own != ERR_OK) {
+        svc_reply_err(r, own);
+        goto done;
+    }
     if (!http_json_or_reply(r, &v, F))
         goto done;
     jv_enum(&v, "outcome", JV_REQUIRED, OUTCOMES, &outcome);

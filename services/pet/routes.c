@@ -170,6 +170,23 @@ static bool may_read_or_reply(struct http_req *r, const struct auth_principal *m
     return false;
 }
 
+/* Whether pet id is the caller's live pet, decided before its request body is read: another
+ * owner's pet and a deleted one are 404, as one that does not exist (the store checks again
+ * in its transaction). On false the reply was sent. */
+static bool own_pet_or_reply(struct http_req *r, const struct auth_principal *me, uint64_t id)
+{
+    uint64_t owner = 0;
+    char *json = NULL;
+    size_t len = 0;
+    enum err e = store_pet_json_cached(svc_of(r), id, &owner, &json, &len);
+    free(json);
+    if (e == ERR_OK && owner != me->user_id)
+        e = ERR_NOT_FOUND;
+    if (e != ERR_OK)
+        svc_reply_err(r, e);
+    return e == ERR_OK;
+}
+
 /* ---------- /api/v1/pets ---------- */
 
 static void h_create(struct http_req *r)
@@ -287,7 +304,8 @@ static void h_patch(struct http_req *r)
     struct photos_in ph = {0};
     struct pet *p = NULL;
     uint64_t id;
-    if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id) ||
+        !own_pet_or_reply(r, &me, id))
         goto done;
     if (!http_json_or_reply(r, &v, PET_FIELDS))
         goto done;
@@ -339,7 +357,8 @@ static void h_vaccination_add(struct http_req *r)
     uint64_t id;
     int32_t today = date_today();
     memset(&vac, 0, sizeof vac);
-    if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id))
+    if (!svc_auth_or_reply(r, ROLE_OWNER, &me) || !http_id_param_or_reply(r, "id", &id) ||
+        !own_pet_or_reply(r, &me, id))
         goto done;
     if (!http_json_or_reply(r, &v, VACCINATION_FIELDS))
         goto done;

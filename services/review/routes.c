@@ -226,13 +226,30 @@ static void h_rating(struct http_req *r)
 
 /* ---------- POST /api/v1/reviews/{id}/reply ---------- */
 
+static void provider_into(const struct review *v, void *ctx) { *(uint64_t *)ctx = v->provider_id; }
+
+/* Whether review id is about one of the provider's listings, decided before the body is read:
+ * otherwise 404, as the store answers (it checks again in its transaction). On false the
+ * reply was sent. */
+static bool own_review_or_reply(struct http_req *r, uint64_t id, uint64_t provider_id)
+{
+    uint64_t of = 0;
+    enum err e = store_review_get(svc_of(r), id, provider_into, &of);
+    if (e == ERR_OK && of != provider_id)
+        e = ERR_NOT_FOUND;
+    if (e != ERR_OK)
+        svc_reply_err(r, e);
+    return e == ERR_OK;
+}
+
 static void h_reply(struct http_req *r)
 {
     struct auth_principal me;
     struct jv v = {0};
     uint64_t id;
     const char *text = NULL;
-    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &me) || !http_id_param_or_reply(r, "id", &id))
+    if (!svc_auth_or_reply(r, ROLE_PROVIDER, &me) || !http_id_param_or_reply(r, "id", &id) ||
+        !own_review_or_reply(r, id, me.user_id))
         goto done;
     if (!http_json_or_reply(r, &v, REPLY_FIELDS))
         goto done;

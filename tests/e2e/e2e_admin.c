@@ -635,6 +635,43 @@ static void rules_are_data(void **state)
     json_decref(words);
 }
 
+/* POST /internal/v1/rules/check: the boarding service's check of a listing write against the
+ * current rules, on the fields given (no price given, no price rule). */
+static void rules_check_for_listing_writes(void **state)
+{
+    (void)state;
+    struct e2e_user admin;
+    e2e_admin(&admin);
+    struct resp *r = e2e_call("GET", "/api/v1/admin/rules", admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    json_int_t max = e2e_int(r, "max_price_fen"), version = e2e_int(r, "version");
+    char word[160], title[200];
+    snprintf(word, sizeof word, "%s", e2e_str(r, "banned_words.0"));
+    e2e_resp_free(r);
+    snprintf(title, sizeof title, "温馨%s小院", word);
+    r = e2e_service("admin", "POST", "/internal/v1/rules/check",
+                    json_pack("{s:s,s:I}", "title", title, "price_per_night_fen", max + 1));
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(e2e_int(r, "rules_version"), version);
+    assert_int_equal(json_array_size(e2e_get(r, "violations")), 2);
+    assert_string_equal(e2e_str(r, "violations.0.rule"), "banned_word");
+    assert_string_equal(e2e_str(r, "violations.1.rule"), "max_price");
+    assert_non_null(e2e_str(r, "fields.title"));
+    assert_non_null(e2e_str(r, "fields.price_per_night_fen"));
+    e2e_resp_free(r);
+    r = e2e_service("admin", "POST", "/internal/v1/rules/check", json_pack("{s:s}", "description", "安静整洁的小院"));
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "violations")), 0);
+    assert_int_equal(json_object_size(e2e_get(r, "fields")), 0);
+    e2e_resp_free(r);
+    r = e2e_service("admin", "POST", "/internal/v1/rules/check", json_pack("{s:s}", "city", "北京"));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    e2e_resp_free(r);
+    r = e2e_service_raw("admin", "POST", "/internal/v1/rules/check", NULL, "application/json", "{}", 2, false);
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+}
+
 /* ---------- listings ---------- */
 
 static void make_listing(const struct e2e_user *p, const char *city, const char *title, json_int_t price, char *id,
@@ -741,12 +778,13 @@ static void listing_review_flow(void **state)
     struct resp *r = e2e_call("GET", "/api/v1/admin/rules", admin.token, NULL);
     json_t *orig = json_deep_copy(r->json);
     e2e_resp_free(r);
-    r = put_rules(admin.token, json_pack("{s:[s,s,s],s:i,s:i}", "banned_words", "虐待", "abuse", "毒品",
-                                         "min_price_fen", 1000, "max_price_fen", 500000));
+    r = put_rules(admin.token, json_pack("{s:[s],s:i,s:i}", "banned_words", "毒品", "min_price_fen", 100,
+                                         "max_price_fen", 500000));
     EXPECT_STATUS(r, 200);
     e2e_resp_free(r);
 
-    /* an approved provider lists a clean place and a bad one */
+    /* an approved provider lists a clean place and one the rules then come to forbid (a write
+     * outside the rules is refused when made: e2e_listings) */
     e2e_user_new(&p, "provider");
     r = decide(admin.token, "providers", p.id, "approve", "资料齐全");
     EXPECT_STATUS(r, 200);
@@ -755,6 +793,10 @@ static void listing_review_flow(void **state)
     e2e_unique_name(city, sizeof city, "城");
     make_listing(&p, city, "阳光小院寄养", 12000, good, sizeof good);
     make_listing(&p, city, "便宜！绝不虐待 NO ABUSE", 500, bad, sizeof bad);
+    r = put_rules(admin.token, json_pack("{s:[s,s,s],s:i,s:i}", "banned_words", "虐待", "abuse", "毒品",
+                                         "min_price_fen", 1000, "max_price_fen", 500000));
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
 
     /* both wait in the queue; the bad one says why it cannot be approved */
     json_t *g = queue_find(admin.token, "listing", good, 3);
@@ -1245,6 +1287,7 @@ int main(void)
         cmocka_unit_test(provider_verification_in_the_queue),
         cmocka_unit_test(suspension_flow),
         cmocka_unit_test(rules_are_data),
+        cmocka_unit_test(rules_check_for_listing_writes),
         cmocka_unit_test(listing_review_flow),
         cmocka_unit_test(audit_log_pages),
         cmocka_unit_test(users_search_filters_and_pages),

@@ -394,6 +394,131 @@ static void who_may_create(void **state)
                                 pending.id), 0);
 }
 
+/* Who may act is decided before the body is read: with an invalid body, a provider not yet
+ * approved and an owner get 403, another provider's listing is 404 (as for any other
+ * provider's listing), and only the listing's own approved provider gets the 422. */
+static void authorization_comes_before_the_body(void **state)
+{
+    (void)state;
+    struct e2e_user owner, pending, p, other;
+    e2e_user_new(&owner, "owner");
+    e2e_user_new(&pending, "provider");
+    e2e_provider_approved(&p);
+    e2e_provider_approved(&other);
+    json_t *bad = json_pack("{s:s,s:i,s:s}", "title", "x", "price_per_night_fen", 50, "owner", "me");
+    struct resp *r = e2e_call("POST", "/api/v1/listings", pending.token, json_deep_copy(bad));
+    EXPECT_ERROR(r, 403, "forbidden"); /* not approved: the body is not looked at */
+    e2e_resp_free(r);
+    r = e2e_call("POST", "/api/v1/listings", owner.token, json_deep_copy(bad));
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    r = e2e_call_raw("POST", "/api/v1/listings", pending.token, "application/json", "{not json", 9, NULL);
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    char id[24], path[128];
+    e2e_listing_new(&p, NULL, true, id);
+    r = patch_listing(id, other.token, json_deep_copy(bad));
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    r = patch_listing(id, owner.token, json_deep_copy(bad));
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    r = patch_listing(id, pending.token, json_deep_copy(bad));
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/listings/%s/availability", id);
+    r = e2e_call("PUT", path, other.token, json_pack("{s:s}", "days", "all"));
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    r = e2e_call("PUT", path, owner.token, json_pack("{s:s}", "days", "all"));
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    /* the listing's provider gets the validation errors */
+    r = patch_listing(id, p.token, bad);
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_string_equal(e2e_str(r, "error.fields.owner"), "unknown field");
+    e2e_resp_free(r);
+    r = e2e_call("PUT", path, p.token, json_pack("{s:s}", "days", "all"));
+    EXPECT_ERROR(r, 400, "bad_request");
+    e2e_resp_free(r);
+}
+
+/* The platform rules that approval checks (GET /admin/rules) hold for every write: a new
+ * listing or an edit outside them is 422 naming the field and the rule, and changes nothing;
+ * an edit that leaves the rule-checked fields alone is not refused. */
+static void writes_keep_the_platform_rules(void **state)
+{
+    (void)state;
+    struct e2e_user admin, p;
+    e2e_admin(&admin);
+    e2e_provider_approved(&p);
+    struct resp *r = e2e_call("GET", "/api/v1/admin/rules", admin.token, NULL);
+    EXPECT_STATUS(r, 200);
+    json_int_t min = e2e_int(r, "min_price_fen"), max = e2e_int(r, "max_price_fen");
+    char word[160];
+    assert_true(json_array_size(e2e_get(r, "banned_words")) > 0);
+    snprintf(word, sizeof word, "%s", e2e_str(r, "banned_words.0"));
+    e2e_resp_free(r);
+    assert_true(min > 100 && max < 10000000); /* inside the schema's own bounds */
+
+    char id[24], title[256];
+    e2e_listing_new(&p, json_pack("{s:I}", "price_per_night_fen", max), true, id);
+    /* a price above the maximum: 422 naming the field and the rule; still published at its price */
+    r = patch_listing(id, p.token, json_pack("{s:I}", "price_per_night_fen", max + 1));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_non_null(strstr(e2e_str(r, "error.fields.price_per_night_fen"), "above the maximum"));
+    assert_string_equal(e2e_str(r, "error.violations.0.rule"), "max_price");
+    assert_string_equal(e2e_str(r, "error.violations.0.field"), "price_per_night_fen");
+    assert_true(e2e_int(r, "error.rules_version") >= 1);
+    e2e_resp_free(r);
+    r = patch_listing(id, p.token, json_pack("{s:I}", "price_per_night_fen", min - 1));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_string_equal(e2e_str(r, "error.violations.0.rule"), "min_price");
+    e2e_resp_free(r);
+    r = get_listing(id, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(e2e_int(r, "price_per_night_fen"), max);
+    assert_string_equal(e2e_str(r, "status"), "published");
+    e2e_resp_free(r);
+    /* a banned word in the title or an amenity: refused, nothing changed */
+    snprintf(title, sizeof title, "小院 %s", word);
+    r = patch_listing(id, p.token, json_pack("{s:s}", "title", title));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_string_equal(e2e_str(r, "error.violations.0.rule"), "banned_word");
+    assert_string_equal(e2e_str(r, "error.violations.0.word"), word);
+    assert_non_null(e2e_str(r, "error.fields.title"));
+    e2e_resp_free(r);
+    r = patch_listing(id, p.token, json_pack("{s:[s,s]}", "amenities", "空调", word));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_non_null(e2e_field_error(r, "amenities.1"));
+    e2e_resp_free(r);
+    r = get_listing(id, p.token);
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "status"), "published");
+    assert_null(strstr(r->body, word));
+    e2e_resp_free(r);
+    /* edits inside the rules pass: a price at the minimum stays published, pausing needs no check */
+    r = patch_listing(id, p.token, json_pack("{s:I}", "price_per_night_fen", min));
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(e2e_str(r, "status"), "published");
+    e2e_resp_free(r);
+    r = patch_listing(id, p.token, json_pack("{s:s,s:i}", "status", "paused", "capacity", 2));
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    /* a new listing outside the rules is not created */
+    r = e2e_call("POST", "/api/v1/listings", p.token,
+                 json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:[s],s:f,s:i,s:I}", "title", title, "description",
+                           "一个足够长的描述文本。", "city", "北京", "district", "朝阳区", "address", "x", "lat", 39.9,
+                           "lng", 116.4, "species", "dog", "max_weight_kg", 10.0, "capacity", 2,
+                           "price_per_night_fen", max + 1));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_non_null(e2e_str(r, "error.fields.title"));
+    assert_non_null(e2e_str(r, "error.fields.price_per_night_fen"));
+    assert_int_equal(json_array_size(e2e_get(r, "error.violations")), 2);
+    e2e_resp_free(r);
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_boarding.listing WHERE provider_id = ?", "s", p.id), 1);
+}
+
 static void invalid_listings(void **state)
 {
     (void)state;
@@ -694,6 +819,8 @@ int main(void)
         cmocka_unit_test(photos_are_the_providers_listing_photos),
         cmocka_unit_test(who_may_create),
         cmocka_unit_test(invalid_listings),
+        cmocka_unit_test(authorization_comes_before_the_body),
+        cmocka_unit_test(writes_keep_the_platform_rules),
         cmocka_unit_test(availability_calendar),
         cmocka_unit_test(hot_key_stampede_is_one_rebuild),
         cmocka_unit_test(provider_suspension_hides_listings),

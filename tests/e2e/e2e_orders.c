@@ -971,6 +971,98 @@ static void new_order(const struct world *w, int from, bool pay, char *id)
         e2e_pay(&w->owner, id, NULL);
 }
 
+/* A new price applies to new bookings only: an order keeps the price it was made at (paid or
+ * not), while a quote and a booking made after the change use the new price; a price outside
+ * the platform rules is refused and changes nothing. */
+static void a_new_price_applies_to_new_bookings_only(void **state)
+{
+    (void)state;
+    struct world w;
+    world_new(&w);
+    char paid[24], unpaid[24], path[96];
+    new_order(&w, 3, true, paid);
+    new_order(&w, 5, false, unpaid);
+    snprintf(path, sizeof path, "/api/v1/listings/%s", w.listing);
+    struct resp *r = e2e_call("PATCH", path, w.provider.token, json_pack("{s:i}", "price_per_night_fen", 15000));
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(e2e_int(r, "price_per_night_fen"), 15000);
+    assert_string_equal(e2e_str(r, "status"), "published"); /* a price is no text: no new review */
+    e2e_resp_free(r);
+    r = e2e_call("PATCH", path, w.provider.token, json_pack("{s:i}", "price_per_night_fen", 9000000));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_string_equal(e2e_str(r, "error.violations.0.rule"), "max_price");
+    e2e_resp_free(r);
+    /* the orders made before keep their amounts */
+    const char *before[] = {paid, unpaid};
+    for (int i = 0; i < 2; i++) {
+        char op[96];
+        snprintf(op, sizeof op, "/api/v1/orders/%s", before[i]);
+        r = e2e_call("GET", op, w.owner.token, NULL);
+        EXPECT_STATUS(r, 200);
+        assert_int_equal(e2e_int(r, "price_per_night_fen"), 12000);
+        assert_int_equal(e2e_int(r, "total_fen"), 12000);
+        assert_string_equal(e2e_str(r, "status"), i == 0 ? "paid" : "pending_payment");
+        if (i == 0)
+            assert_int_equal(e2e_int(r, "paid_fen"), 12000);
+        e2e_resp_free(r);
+    }
+    /* a new quote and a new booking use the new price */
+    const char *pets[] = {w.dog};
+    r = quote(&w.owner, w.listing, pets, 1, 8, 2);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(e2e_int(r, "price_per_night_fen"), 15000);
+    assert_int_equal(e2e_int(r, "total_fen"), 30000);
+    e2e_resp_free(r);
+    r = book(&w.owner, w.listing, pets, 1, 8, 2, NULL);
+    EXPECT_STATUS(r, 201);
+    assert_int_equal(e2e_int(r, "price_per_night_fen"), 15000);
+    assert_int_equal(e2e_int(r, "total_fen"), 30000);
+    e2e_resp_free(r);
+    assert_true(e2e_invariants_hold());
+}
+
+/* Who may act is decided before the body is read: another user's order with an invalid body
+ * is 404 (as for any other user's order), a role that may not act at all is 403, and the
+ * body is looked at only for a party to the order. */
+static void authorization_comes_before_the_body(void **state)
+{
+    (void)state;
+    struct world w;
+    world_new(&w);
+    char id[24], path[128];
+    new_order(&w, 3, true, id);
+    char long_reason[600];
+    memset(long_reason, 'x', sizeof long_reason - 1);
+    long_reason[sizeof long_reason - 1] = 0;
+    /* cancel: another owner and another provider, with a reason too long */
+    struct resp *r = act(id, "cancel", &w.other, json_pack("{s:s}", "reason", long_reason));
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    r = act(id, "cancel", &w.provider2, json_pack("{s:s,s:s}", "reason", "x", "extra", "field"));
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    /* accept is the provider's: the owner gets 403 whatever the body */
+    r = act(id, "accept", &w.owner, json_pack("{s:i}", "reason", 5));
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    /* a party to the order with the same bodies gets the validation errors */
+    r = act(id, "cancel", &w.owner, json_pack("{s:s}", "reason", long_reason));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    assert_non_null(e2e_str(r, "error.fields.reason"));
+    e2e_resp_free(r);
+    /* care logs: the owner (wrong role) 403, another provider 404, each with an invalid body */
+    snprintf(path, sizeof path, "/api/v1/orders/%s/care-logs", id);
+    r = e2e_call("POST", path, w.owner.token, json_pack("{s:s}", "mood", "furious"));
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
+    r = e2e_call("POST", path, w.provider2.token, json_pack("{s:s}", "mood", "furious"));
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    r = e2e_call("POST", path, w.provider.token, json_pack("{s:s}", "mood", "furious"));
+    EXPECT_ERROR(r, 422, "validation_failed");
+    e2e_resp_free(r);
+}
+
 /* The refund quote on each side of the policy's threshold (48 h before check-in: all back;
  * later: half) is what the cancellation then refunds; statuses the owner cannot cancel
  * from quote nothing; nobody but the owner sees it. */
@@ -1043,6 +1135,8 @@ int main(void)
         cmocka_unit_test(quote_of_a_full_night),
         cmocka_unit_test(quote_refuses_like_a_booking),
         cmocka_unit_test(refund_quote_is_what_the_cancellation_refunds),
+        cmocka_unit_test(a_new_price_applies_to_new_bookings_only),
+        cmocka_unit_test(authorization_comes_before_the_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -389,6 +389,13 @@ static void who_may_pay_and_bad_input(void **state)
     r = sandbox(NULL, pay, "succeed");
     EXPECT_ERROR(r, 401, "unauthenticated");
     e2e_resp_free(r);
+    /* whose payment it is comes before the body: another owner's is 404 even with an invalid one */
+    r = sandbox(&w.other, pay, "maybe");
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    r = sandbox(&w.provider, pay, "maybe");
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
     r = sandbox(&w.owner, pay, "maybe");
     EXPECT_ERROR(r, 422, "validation_failed");
     assert_non_null(e2e_field_error(r, "outcome"));

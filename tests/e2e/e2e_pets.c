@@ -719,6 +719,9 @@ static void authorization_matrix(void **state)
         {"PATCH", p_pet, "{\"name\":\"stolen\"}", 401, 404, 403, 403},
         {"DELETE", p_pet, NULL, 401, 404, 403, 403},
         {"POST", p_vacc, new_vacc, 401, 404, 403, 403},
+        /* who may act is decided before the body is read: invalid bodies are refused alike */
+        {"PATCH", p_pet, "{\"name\":\"\",\"weight_kg\":-1,\"owner_id\":\"1\"}", 401, 404, 403, 403},
+        {"POST", p_vacc, "{\"given_on\":\"never\"}", 401, 404, 403, 403},
         {"GET", p_vacc, NULL, 401, 404, 404, 200},
         {"DELETE", p_vone, NULL, 401, 404, 403, 403},
     };

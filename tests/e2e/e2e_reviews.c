@@ -571,6 +571,13 @@ static void roles_and_replies(void **state)
     r = post_fmt("/api/v1/reviews/%s/reply", id, stranger.token, json_pack("{s:s}", "text", "不是我的"));
     EXPECT_ERROR(r, 404, "not_found");
     e2e_resp_free(r);
+    /* who may reply is decided before the body is read: an invalid body changes nothing */
+    r = post_fmt("/api/v1/reviews/%s/reply", id, stranger.token, json_pack("{s:s,s:s}", "text", "", "rating", "5"));
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
+    r = post_fmt("/api/v1/reviews/%s/reply", id, w.owner.token, json_pack("{s:i}", "text", 5));
+    EXPECT_ERROR(r, 403, "forbidden");
+    e2e_resp_free(r);
     char unknown[24];
     order_id_new(unknown);
     r = post_fmt("/api/v1/reviews/%s/reply", unknown, w.provider.token, json_pack("{s:s}", "text", "谢谢"));

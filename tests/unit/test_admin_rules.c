@@ -191,6 +191,74 @@ static void listings_are_evaluated(void **state)
     json_decref(w);
 }
 
+/* A listing write is checked on the fields it gives: no price given breaks no price rule. */
+static void writes_are_evaluated_on_what_they_give(void **state)
+{
+    (void)state;
+    json_t *w = words("[\"虐待\",\"abuse\"]");
+    struct rules r = {w, 1000, 500000};
+
+    json_t *price_only = json_pack("{s:I}", "price_per_night_fen", (json_int_t)9000000);
+    json_t *v = rules_evaluate_given(&r, price_only);
+    assert_int_equal(json_array_size(v), 1);
+    assert_non_null(find(v, "max_price", "price_per_night_fen"));
+    json_decref(v);
+    json_object_set_new(price_only, "price_per_night_fen", json_integer(999));
+    v = rules_evaluate_given(&r, price_only);
+    assert_non_null(find(v, "min_price", "price_per_night_fen"));
+    json_decref(v);
+    json_object_set_new(price_only, "price_per_night_fen", json_integer(12000));
+    v = rules_evaluate_given(&r, price_only);
+    assert_int_equal(json_array_size(v), 0);
+    json_decref(v);
+    json_decref(price_only);
+
+    /* text without a price: only the words count (rules_evaluate would add price_missing) */
+    json_t *title = json_pack("{s:s,s:[s,s]}", "title", "No ABUSE here", "amenities", "garden", "虐待 room");
+    v = rules_evaluate_given(&r, title);
+    assert_int_equal(json_array_size(v), 2);
+    assert_non_null(find(v, "banned_word", "title"));
+    assert_non_null(find(v, "banned_word", "amenities.1"));
+    assert_null(find(v, "price_missing", "price_per_night_fen"));
+    json_t *fields = rules_violation_fields(v);
+    assert_int_equal(json_object_size(fields), 2);
+    assert_string_equal(json_string_value(json_object_get(fields, "title")), "contains the banned word \"abuse\"");
+    json_decref(fields);
+    json_decref(v);
+    json_decref(title);
+
+    /* nothing given: nothing broken */
+    json_t *empty = json_object();
+    v = rules_evaluate_given(&r, empty);
+    assert_int_equal(json_array_size(v), 0);
+    fields = rules_violation_fields(v);
+    assert_int_equal(json_object_size(fields), 0);
+    json_decref(fields);
+    json_decref(v);
+    json_decref(empty);
+    json_decref(w);
+}
+
+/* The error fields name each field once, with its first violation. */
+static void violation_fields_name_each_field_once(void **state)
+{
+    (void)state;
+    json_t *w = words("[\"虐待\",\"abuse\"]");
+    struct rules r = {w, 1000, 500000};
+    json_t *bad = listing("No ABUSE, no 虐待", "ok", "ok", 500);
+    json_t *v = rules_evaluate(&r, bad);
+    assert_int_equal(json_array_size(v), 3);
+    json_t *fields = rules_violation_fields(v);
+    assert_int_equal(json_object_size(fields), 2);
+    assert_string_equal(json_string_value(json_object_get(fields, "title")), "contains the banned word \"虐待\"");
+    assert_string_equal(json_string_value(json_object_get(fields, "price_per_night_fen")),
+                        "500 fen is below the minimum of 1000 fen");
+    json_decref(fields);
+    json_decref(v);
+    json_decref(bad);
+    json_decref(w);
+}
+
 static void change_summaries(void **state)
 {
     (void)state;
@@ -230,6 +298,8 @@ int main(void)
         cmocka_unit_test(banned_word_lists_are_validated),
         cmocka_unit_test(price_bounds),
         cmocka_unit_test(listings_are_evaluated),
+        cmocka_unit_test(writes_are_evaluated_on_what_they_give),
+        cmocka_unit_test(violation_fields_name_each_field_once),
         cmocka_unit_test(change_summaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,10 @@ const PATTERNS = [
   [/^must be 1 to 60 nights after start_date$|^a stay is at most 60 nights$/, 'max_nights'],
   [/^must be within a year( of today)?$|^must be between today and a year from now$/, 'within_year'],
   [/^must not be below min_price_fen$/, 'below_min_price'],
+  // the platform rules (services/admin/rules.c), on listing writes and approvals
+  [/^\d+ fen is above the maximum of \d+ fen$/, 'rule_max_price'],
+  [/^\d+ fen is below the minimum of \d+ fen$/, 'rule_min_price'],
+  [/^contains the banned word "(.*)"$/, 'banned_word', ['word']],
   [/^requires city$/, 'requires_city'],
   [/^(distance )?requires near$/, 'requires_near'],
   [/^must be lat,lng$/, 'lat_lng'],

@@ -60,6 +60,7 @@ export default {
       date: 'A date as YYYY-MM-DD', items_between: 'Between {min} and {max} items', repeat: 'Must not repeat',
       utf8: 'Contains invalid characters', control: 'Must not contain control characters', today_or_later: 'Must be today or later',
       after_start: 'Must be after the check-in date', max_nights: 'At most 60 nights per booking', within_year: 'Only dates within a year',
+      rule_max_price: 'Above the highest price per night the platform allows', rule_min_price: 'Below the lowest price per night the platform allows', banned_word: 'Contains the banned word “{word}”',
       below_min_price: 'Must not be below the minimum price', requires_city: 'Choose a city first', requires_near: 'Needs a location',
       lat_lng: 'Not valid coordinates', max_words: 'At most 5 words', invalid: 'Not a valid value', type: 'Wrong type',
     },

@@ -60,6 +60,7 @@ export default {
       date: '日期格式应为 YYYY-MM-DD', items_between: '数量应在 {min} 到 {max} 之间', repeat: '不能重复',
       utf8: '包含无效字符', control: '不能包含控制字符', today_or_later: '不能早于今天',
       after_start: '必须晚于入住日期', max_nights: '一次最多预订 60 晚', within_year: '只能预订一年以内的日期',
+      rule_max_price: '高于平台规定的每晚最高价格', rule_min_price: '低于平台规定的每晚最低价格', banned_word: '含有违禁词「{word}」',
       below_min_price: '不能低于最低价格', requires_city: '请先选择城市', requires_near: '需要先定位',
       lat_lng: '坐标格式无效', max_words: '最多 5 个关键词', invalid: '无效的值', type: '类型不正确',
     },
