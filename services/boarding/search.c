@@ -16,7 +16,9 @@
 
 static const char SQL_GEO_ALL[] =
     "SELECT id, lat, lng FROM listing WHERE status = 'published' AND provider_suspended = 0";
-static const struct aside_opts SEARCH_CACHE = {.name = "search", .ttl_ms = 30000, .negative_ttl_ms = 5000};
+/* pages are keyed by the generations every listing and night change bumps, so a page cannot
+ * outlive what it shows: the TTL only bounds memory and the tail of rarely asked pages */
+static const struct aside_opts SEARCH_CACHE = {.name = "search", .ttl_ms = 120000, .negative_ttl_ms = 5000};
 
 /* The most listings a near-search considers: the nearest, read from the geo index. */
 #define GEO_MAX_CANDIDATES 2000
