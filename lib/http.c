@@ -6,10 +6,12 @@
 #include "ids.h"
 
 #include <arpa/inet.h>
+#include <poll.h>
 #include <pthread.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,9 @@ struct http_stream {
     void (*on_close)(void *);
     long heartbeat_ms;
     int64_t last_write_ms;
+    int fd;                   /* the client's socket, watched while the stream is parked; -1 if unknown */
     bool suspended, pending, heartbeat_due;
+    atomic_bool gone;         /* the client hung up while the stream was parked: end it */
     struct http_stream *next; /* the server's list of live streams */
 };
 
@@ -36,6 +40,8 @@ struct http_server {
     /* event streams: parked connections are woken by writers and by the heartbeat thread */
     pthread_mutex_t streams_mu;
     struct http_stream *streams;
+    struct pollfd *watch;     /* the heartbeat thread's: parked streams' sockets */
+    size_t watch_cap;
     pthread_t heartbeat;
     bool heartbeat_running, stopping;
     struct router *router;
@@ -214,6 +220,14 @@ void http_header_add(struct http_req *r, const char *name, const char *value)
 
 bool http_replied(const struct http_req *r) { return r->replied; }
 
+static bool has_extra_header(const struct http_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nextra; i++)
+        if (strcasecmp(r->extra[i][0], name) == 0)
+            return true;
+    return false;
+}
+
 void http_reply_take(struct http_req *r, int status, const char *content_type, char *body, size_t len)
 {
     if (r->replied) {
@@ -287,7 +301,7 @@ void http_reply_error(struct http_req *r, enum err e, const char *message, json_
         return;
     }
     int status = err_http_status(e);
-    if (status == 503)
+    if (status == 503 && !has_extra_header(r, "Retry-After"))
         http_header_add(r, "Retry-After", "1");
     http_reply_take(r, status, s ? JSON_TYPE : NULL, s, len);
 }
@@ -358,7 +372,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     (void)pos;
     struct http_stream *st = cls;
     struct http_server *srv = st->srv;
-    if (srv->stopping)
+    if (srv->stopping || atomic_load(&st->gone))
         return MHD_CONTENT_READER_END_OF_STREAM;
     long n = st->fill(st->arg, buf, max);
     if (n < 0)
@@ -396,6 +410,41 @@ static void stream_free(void *cls)
     free(st);
 }
 
+/* A parked connection is out of libmicrohttpd's poll set, so a client that hangs up would
+ * only be noticed at the stream's next write (its heartbeat, 15 s later): until then it holds
+ * one of the server's connections. Look at the parked streams' sockets (without waiting) and
+ * end those whose peer closed. Caller holds streams_mu; runs on the heartbeat thread. */
+static void reap_hung_up_locked(struct http_server *srv)
+{
+    size_t n = 0;
+    for (struct http_stream *st = srv->streams; st; st = st->next)
+        n += st->suspended && st->fd >= 0;
+    if (!n)
+        return;
+    if (n > srv->watch_cap) {
+        struct pollfd *w = realloc(srv->watch, n * sizeof *w);
+        if (!w)
+            return; /* checked again in 250 ms; the heartbeat still finds them */
+        srv->watch = w;
+        srv->watch_cap = n;
+    }
+    size_t i = 0;
+    for (struct http_stream *st = srv->streams; st; st = st->next)
+        if (st->suspended && st->fd >= 0)
+            srv->watch[i++] = (struct pollfd){.fd = st->fd, .events = POLLRDHUP};
+    if (poll(srv->watch, n, 0) <= 0)
+        return;
+    i = 0;
+    for (struct http_stream *st = srv->streams; st; st = st->next) {
+        if (!st->suspended || st->fd < 0)
+            continue;
+        if (srv->watch[i++].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+            atomic_store(&st->gone, true);
+            stream_resume_locked(st); /* its read ends the stream and frees the connection */
+        }
+    }
+}
+
 static void *heartbeat_main(void *arg)
 {
     struct http_server *srv = arg;
@@ -405,6 +454,8 @@ static void *heartbeat_main(void *arg)
         pthread_mutex_lock(&srv->streams_mu);
         bool stop = srv->stopping;
         int64_t now = mono_ms();
+        if (!stop)
+            reap_hung_up_locked(srv);
         for (struct http_stream *st = srv->streams; st; st = st->next)
             if (stop || (st->heartbeat_ms > 0 && now - st->last_write_ms >= st->heartbeat_ms)) {
                 st->heartbeat_due = !stop;
@@ -424,7 +475,12 @@ struct http_stream *http_reply_sse(struct http_req *r, long heartbeat_ms, http_s
     struct MHD_Response *resp = NULL;
     if (!st || r->replied)
         goto fail;
-    *st = (struct http_stream){srv, r->conn, fill, arg, on_close, heartbeat_ms, mono_ms(), false, false, false, NULL};
+    *st = (struct http_stream){.srv = srv, .conn = r->conn, .fill = fill, .arg = arg, .on_close = on_close,
+                               .heartbeat_ms = heartbeat_ms, .last_write_ms = mono_ms(), .fd = -1};
+    atomic_init(&st->gone, false);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        st->fd = ci->connect_fd;
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
     if (!resp)
         goto fail;
@@ -694,6 +750,7 @@ void http_server_free(struct http_server *s)
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     pthread_mutex_destroy(&s->streams_mu);
+    free(s->watch);
     router_free(s->router);
     free(s);
 }

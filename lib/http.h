@@ -97,7 +97,8 @@ void http_reply_raw(struct http_req *r, int status, const char *content_type, co
 void http_reply_take(struct http_req *r, int status, const char *content_type, char *body, size_t len);
 /* Send a status with no body (204). */
 void http_reply_empty(struct http_req *r, int status);
-/* Send the error body of http_error_body with e's status (every 503 with Retry-After: 1);
+/* Send the error body of http_error_body with e's status (every 503 with Retry-After: 1,
+ * unless http_header_add gave the reply its own Retry-After);
  * message NULL uses the default for e; fields (taken) may be NULL. */
 void http_reply_error(struct http_req *r, enum err e, const char *message, json_t *fields);
 /* ---- Server-Sent Events ---- */
@@ -110,8 +111,9 @@ struct http_stream;
 typedef long (*http_stream_fill)(void *arg, char *buf, size_t max);
 
 /* Reply 200 text/event-stream and keep the connection open: fill produces the body as
- * above; every heartbeat_ms without data an SSE comment (": heartbeat") is sent, which also
- * detects clients that went away. on_close(arg) runs exactly once when the stream ends
+ * above; every heartbeat_ms without data an SSE comment (": heartbeat") is sent. A parked
+ * stream's socket is looked at every 250 ms: a client that hung up ends its stream then (its
+ * connection is freed), not at the next heartbeat. on_close(arg) runs exactly once when the stream ends
  * (client gone, fill returned -1, server stopping); after it, the handle is invalid. The
  * returned handle is for http_stream_wake; NULL if the reply could not be started (an
  * error reply was sent and on_close has run). */

@@ -379,6 +379,8 @@ static void teardown(struct svc *s)
     httpc_cleanup();
 }
 
+unsigned svc_http_conn_limit(void) { return (unsigned)config_long("PB_HTTP_CONN_LIMIT", 1024, 16, 65536); }
+
 int svc_main(int argc, char **argv, const struct svc_spec *spec)
 {
     log_init(spec->name, config_str("PB_LOG_LEVEL", "info"));
@@ -422,7 +424,7 @@ int svc_main(int argc, char **argv, const struct svc_spec *spec)
         .threads = (unsigned)config_long("PB_HTTP_THREADS", 32, 1, 1024),
         .max_body = (size_t)config_long("PB_MAX_BODY", spec->max_body ? (long)spec->max_body : 256 * 1024, 1024,
                                         64L << 20),
-        .conn_limit = (unsigned)config_long("PB_HTTP_CONN_LIMIT", 1024, 16, 65536),
+        .conn_limit = svc_http_conn_limit(),
         .timeout_s = (unsigned)config_long("PB_HTTP_IDLE_TIMEOUT_S", 60, 1, 3600),
     };
     if (!(s.http = http_server_new(&ho, spec->name, &s)))

@@ -53,6 +53,10 @@ struct svc {
 /* Run the service described by spec. Returns the process exit status. */
 int svc_main(int argc, char **argv, const struct svc_spec *spec);
 
+/* The HTTP server's connection limit (PB_HTTP_CONN_LIMIT, default 1024, 16..65536): every
+ * connection, idle keep-alive and event streams included, counts against it. */
+unsigned svc_http_conn_limit(void);
+
 /* The service a request belongs to. */
 struct svc *svc_of(const struct http_req *r);
 

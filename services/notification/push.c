@@ -7,6 +7,7 @@
 #include "metrics.h"
 #include "sse.h"
 #include "store.h"
+#include "streamcap.h"
 
 #include <errno.h>
 #include <hiredis.h>
@@ -22,6 +23,8 @@
 #define BATCH 50               /* notifications read per query */
 #define RECHECK_MS 10000       /* a stream re-reads MariaDB at least this often (at its heartbeat) */
 #define RETRY_MS 3000          /* EventSource's reconnection delay */
+#define SUPERSEDED_RETRY_MS 30000 /* ... after a newer stream of the same user replaced this one */
+#define FULL_RETRY_AFTER "5"   /* seconds, in the 503 of a replica holding all the streams it may */
 
 struct stream {
     struct push *p;
@@ -30,7 +33,10 @@ struct stream {
     struct auth_principal who; /* the token the stream was opened with */
     uint64_t last_id;          /* the newest notification sent (or the starting point) */
     struct http_stream *st;    /* NULL until the reply started */
+    uint64_t seq;              /* opening order on this replica: the smallest is the oldest */
     atomic_bool woken;         /* a notification may have been committed since the last read */
+    atomic_bool superseded;    /* a newer stream of the user replaced it: say so and end */
+    bool said_bye;             /* the superseded event is queued */
     bool more;                 /* the last read filled a whole batch */
     bool stalled;              /* this read could not queue a notification: skip the rest */
     bool started;
@@ -43,8 +49,11 @@ struct stream {
 struct push {
     pthread_mutex_t mu;
     struct stream *buckets[BUCKETS];
-    size_t count;
+    size_t count;              /* registered streams (the gauge) */
+    size_t live;               /* of which not superseded (what the limits count) */
+    uint64_t seq;
     long heartbeat_ms;
+    size_t per_user, max_total;
 };
 
 static int64_t mono_ms(void)
@@ -56,13 +65,15 @@ static int64_t mono_ms(void)
 
 static unsigned bucket(uint64_t user) { return ids_shard(user, BUCKETS); }
 
-struct push *push_new(long heartbeat_ms)
+struct push *push_new(long heartbeat_ms, size_t per_user, size_t max_total)
 {
     struct push *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     pthread_mutex_init(&p->mu, NULL);
     p->heartbeat_ms = heartbeat_ms;
+    p->per_user = per_user;
+    p->max_total = max_total;
     return p;
 }
 
@@ -151,9 +162,26 @@ static bool still_authorised(struct stream *x)
     return svc_token_revoked(x->s, &x->who, &revoked) != ERR_OK || !revoked;
 }
 
+/* A superseded stream: what was queued, then the superseded event, then the end. */
+static long fill_superseded(struct stream *x, char *buf, size_t max)
+{
+    if (!x->said_bye) {
+        char bye[160];
+        size_t n = sse_superseded(bye, sizeof bye, SUPERSEDED_RETRY_MS, (long)x->p->per_user);
+        if (!sse_queue_push(&x->q, bye, n))
+            return -1;
+        x->said_bye = true;
+    }
+    if (!sse_queue_pending(&x->q))
+        return -1;
+    return (long)sse_queue_take(&x->q, buf, max);
+}
+
 static long stream_fill(void *arg, char *buf, size_t max)
 {
     struct stream *x = arg;
+    if (atomic_load(&x->superseded))
+        return fill_superseded(x, buf, max);
     if (!sse_queue_pending(&x->q) && !still_authorised(x)) {
         LOG_I("notification: stream of user %llu ended: its token expired or was revoked",
               (unsigned long long)x->user);
@@ -182,6 +210,8 @@ static void unregister(struct stream *x)
         if (*pp == x) {
             *pp = x->next;
             p->count--;
+            if (!atomic_load(&x->superseded))
+                p->live--;
             break;
         }
     pthread_mutex_unlock(&p->mu);
@@ -193,6 +223,47 @@ static void stream_close(void *arg)
     unregister(x);
     sse_queue_free(&x->q);
     free(x);
+}
+
+/* Caller holds p->mu. The user's live stream opened first, or NULL. */
+static struct stream *oldest_of_locked(struct push *p, uint64_t user)
+{
+    struct stream *old = NULL;
+    for (struct stream *y = p->buckets[bucket(user)]; y; y = y->next)
+        if (y->user == user && !atomic_load(&y->superseded) && (!old || y->seq < old->seq))
+            old = y;
+    return old;
+}
+
+/* Apply the limits (streamcap_admit) and register x; false when the replica is full. The
+ * streams x replaces are told to end (they say why, then close). */
+static bool admit_and_register(struct push *p, struct stream *x)
+{
+    pthread_mutex_lock(&p->mu);
+    size_t mine = 0, evict = 0;
+    for (struct stream *y = p->buckets[bucket(x->user)]; y; y = y->next)
+        mine += y->user == x->user && !atomic_load(&y->superseded);
+    enum streamcap a = streamcap_admit(mine, p->live, p->per_user, p->max_total, &evict);
+    if (a == STREAMCAP_FULL) {
+        pthread_mutex_unlock(&p->mu);
+        return false;
+    }
+    for (; evict; evict--) {
+        struct stream *old = oldest_of_locked(p, x->user);
+        if (!old)
+            break;
+        atomic_store(&old->superseded, true);
+        p->live--;
+        wake_locked(old);
+        metrics_count("pb_notification_streams_superseded_total", NULL, 1);
+    }
+    x->seq = ++p->seq;
+    x->next = p->buckets[bucket(x->user)];
+    p->buckets[bucket(x->user)] = x;
+    p->count++;
+    p->live++;
+    pthread_mutex_unlock(&p->mu);
+    return true;
 }
 
 void push_stream_reply(struct http_req *r, struct svc *s, struct push *p, const struct auth_principal *me,
@@ -211,6 +282,7 @@ void push_stream_reply(struct http_req *r, struct svc *s, struct push *p, const 
     x->last_auth_ms = mono_ms();
     x->last_id = last_id;
     atomic_init(&x->woken, true); /* the first fill reads */
+    atomic_init(&x->superseded, false);
     if (!has_last) {
         enum err e = store_newest_id(s, user, &x->last_id);
         if (e != ERR_OK) {
@@ -220,11 +292,14 @@ void push_stream_reply(struct http_req *r, struct svc *s, struct push *p, const 
         }
     }
     /* registered before the reply starts: no wake-up after this point is missed */
-    pthread_mutex_lock(&p->mu);
-    x->next = p->buckets[bucket(user)];
-    p->buckets[bucket(user)] = x;
-    p->count++;
-    pthread_mutex_unlock(&p->mu);
+    if (!admit_and_register(p, x)) {
+        free(x);
+        metrics_count("pb_notification_streams_refused_total", NULL, 1);
+        http_header_add(r, "Retry-After", FULL_RETRY_AFTER);
+        http_reply_error(r, ERR_UNAVAILABLE, "this server holds as many event streams as it may; try again shortly",
+                         NULL);
+        return;
+    }
     struct http_stream *st = http_reply_sse(r, p->heartbeat_ms, stream_fill, x, stream_close);
     if (!st)
         return; /* stream_close ran */
@@ -361,5 +436,9 @@ int push_start(struct svc *s, struct push *p)
     metrics_gauge("pb_notification_streams", "open notification event streams on this replica", gauge_streams, p);
     metrics_describe("pb_notification_wakeups_total", "wake-ups received on the pb:notify channel");
     metrics_describe("pb_notification_streams_opened_total", "notification event streams opened");
+    metrics_describe("pb_notification_streams_superseded_total",
+                     "event streams ended because a newer one of the same user replaced them");
+    metrics_describe("pb_notification_streams_refused_total",
+                     "event streams refused (503) because the replica held as many as it may");
     return svc_spawn(s, subscriber_main, p);
 }

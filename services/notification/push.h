@@ -15,8 +15,10 @@
 
 struct push;
 
-/* The registry of streams (heartbeat_ms between SSE comments). NULL on no memory. */
-struct push *push_new(long heartbeat_ms);
+/* The registry of streams (heartbeat_ms between SSE comments), admitting at most per_user
+ * live streams of one user (a new one replaces the oldest) and max_total in all on this
+ * replica (streamcap.h). NULL on no memory. */
+struct push *push_new(long heartbeat_ms, size_t per_user, size_t max_total);
 /* Free it (after the HTTP server closed every stream and the subscriber stopped). */
 void push_free(struct push *p);
 /* Start the subscriber thread (joined at shutdown) and the gauge pb_notification_streams. */
@@ -26,7 +28,9 @@ int push_start(struct svc *s, struct push *p);
  * first (when has_last; oldest first), then every new one as it is committed. Without
  * has_last only notifications newer than the newest one now are sent. The stream ends when
  * the caller's token expires or is revoked (checked every 10 s or so): the client reconnects
- * with a fresh token and its Last-Event-ID. The reply (or an error) is sent. */
+ * with a fresh token and its Last-Event-ID. A user's streams beyond the per-user limit
+ * end, oldest first, with the `superseded` event; a replica at its total refuses with 503
+ * and Retry-After. The reply (or an error) is sent. */
 void push_stream_reply(struct http_req *r, struct svc *s, struct push *p, const struct auth_principal *me,
                        bool has_last, uint64_t last_id);
 

@@ -42,6 +42,13 @@ size_t sse_retry(char *buf, size_t cap, long retry_ms)
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
+size_t sse_superseded(char *buf, size_t cap, long retry_ms, long limit)
+{
+    int n = snprintf(buf, cap, "retry: %ld\nevent: superseded\ndata: {\"reason\":\"too_many_streams\",\"limit\":%ld}\n\n",
+                     retry_ms, limit);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 /* s without surrounding spaces, copied into buf; NULL when s is NULL or blank, "-" (not an
  * id) when it is far too long to be one. */
 static const char *trimmed(const char *s, char *buf, size_t cap)

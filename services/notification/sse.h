@@ -17,6 +17,14 @@ char *sse_event(uint64_t id, const char *event, const char *data, size_t *len);
  * before reconnecting. Writes into buf (cap bytes); returns the length. */
 size_t sse_retry(char *buf, size_t cap, long retry_ms);
 
+/* The last bytes of a stream replaced by a newer one of the same user (at most `limit` at
+ * once): "retry: <ms>\nevent: superseded\ndata: {\"reason\":\"too_many_streams\",
+ * \"limit\":<limit>}\n\n". It has no id (the client's Last-Event-ID stays the last
+ * notification), and its retry makes a plain EventSource that reconnects anyway wait retry_ms
+ * first, so tabs that keep replacing each other do so once per retry_ms at most. Writes into
+ * buf (cap bytes); returns the length. */
+size_t sse_superseded(char *buf, size_t cap, long retry_ms, long limit);
+
 enum sse_last_id {
     SSE_LAST_NONE, /* neither given (or both empty): only live notifications */
     SSE_LAST_OK,   /* *out is the last id the client saw (0: from the very first) */

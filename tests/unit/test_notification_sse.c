@@ -1,5 +1,6 @@
 /* SSE text of the notification stream: the event layout, multi-line data, the retry line,
- * Last-Event-ID from the header or the query, and the byte queue drained in small pieces. */
+ * Last-Event-ID from the header or the query, the byte queue drained in small pieces, and the
+ * superseded event. */
 #include "unit.h"
 #include "sse.h"
 
@@ -91,6 +92,20 @@ static void queue_drains_in_pieces(void **state)
     assert_null(q.buf);
 }
 
+static void superseded_event_says_why_and_slows_a_plain_reconnect(void **state)
+{
+    (void)state;
+    char buf[160];
+    size_t n = sse_superseded(buf, sizeof buf, 30000, 3);
+    assert_string_equal(buf, "retry: 30000\nevent: superseded\ndata: {\"reason\":\"too_many_streams\",\"limit\":3}\n\n");
+    assert_int_equal(n, strlen(buf));
+    assert_null(strstr(buf, "id:")); /* the client's Last-Event-ID stays the last notification */
+    /* a short buffer is cut, never overrun */
+    char small[10];
+    assert_int_equal(sse_superseded(small, sizeof small, 30000, 3), 9);
+    assert_string_equal(small, "retry: 30");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +114,7 @@ int main(void)
         cmocka_unit_test(retry_line),
         cmocka_unit_test(last_event_id_from_header_or_query),
         cmocka_unit_test(queue_drains_in_pieces),
+        cmocka_unit_test(superseded_event_says_why_and_slows_a_plain_reconnect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,9 @@
 // (Server-Sent Events). EventSource cannot send an Authorization header, so the stream carries
 // the access token in its URL; it ends when the token expires, and then reopens with a fresh
 // token and the id of the last event seen, so nothing is missed or shown twice.
+// The server keeps a few streams per account (3): opening another ends the oldest with a
+// `superseded` event. That tab then stays quiet until it is shown again, so open tabs never
+// take turns replacing each other.
 // Views that show an order subscribe with onEvent() to refresh themselves when it changes.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
@@ -18,6 +21,7 @@ export const useNotifications = defineStore('notifications', () => {
   let lastId = null
   let retryTimer = null
   let retries = 0
+  let superseded = false // a newer stream of this account replaced ours
 
   async function loadUnread() {
     try {
@@ -77,6 +81,10 @@ export const useNotifications = defineStore('notifications', () => {
       connected.value = true
     })
     source.addEventListener('notification', handle)
+    source.addEventListener('superseded', () => {
+      close() // no reconnect: wait until this tab is looked at again
+      superseded = true
+    })
     source.addEventListener('error', () => {
       // EventSource would retry with the same (maybe expired) token: reopen ourselves
       close()
@@ -103,6 +111,7 @@ export const useNotifications = defineStore('notifications', () => {
 
   function stop() {
     close()
+    superseded = false
     unread.value = 0
     latest.value = []
     lastId = null
@@ -120,6 +129,15 @@ export const useNotifications = defineStore('notifications', () => {
     latest.value.forEach((n) => (n.read = true))
     unread.value = 0
   }
+
+  // a tab whose stream was replaced takes it back when it is shown again (and catches up)
+  if (typeof document !== 'undefined')
+    document.addEventListener('visibilitychange', () => {
+      if (!superseded || document.visibilityState !== 'visible' || !session()) return
+      superseded = false
+      loadUnread()
+      open()
+    })
 
   // sign-in starts the stream, sign-out stops it; a new token (refresh) reopens it
   let wasSignedIn = !!session()
