@@ -144,6 +144,15 @@ static void clear_shard(struct shard *s)
 
 bool near_live(struct near *n) { return n && atomic_load(&n->live); }
 
+void near_set_live(struct near *n, bool live)
+{
+    if (live)
+        near_flush(n); /* whatever was kept before cannot be trusted across the gap */
+    atomic_store(&n->live, live);
+    if (!live)
+        near_flush(n);
+}
+
 bool near_get(struct near *n, const char *key, char **out, size_t *len)
 {
     if (!near_live(n))
@@ -392,13 +401,11 @@ static void *tracker(void *arg)
     while (!atomic_load(&n->stop)) {
         redisContext *sub = cache_connect_primary(n->cache), *trk = sub ? cache_connect_primary(n->cache) : NULL;
         if (sub && trk && establish(n, sub, trk)) {
-            near_flush(n); /* whatever was kept before cannot be trusted across the gap */
-            atomic_store(&n->live, true);
+            near_set_live(n, true);
             LOG_I("near cache: tracking established");
             logged_down = false;
             serve(n, sub, trk, check_ms);
-            atomic_store(&n->live, false);
-            near_flush(n);
+            near_set_live(n, false);
         }
         if (!atomic_load(&n->stop) && !logged_down) {
             LOG_W("near cache: tracking lost; reads go to Redis until it is back");

@@ -40,6 +40,9 @@ int near_track(struct near *n, struct cache *c, const char *const *prefixes);
 
 /* true while tracking is established (copies may be served). */
 bool near_live(struct near *n);
+/* The tracker's switch (and the unit tests'): live, copies may be kept and served; not live,
+ * every copy is dropped and none is kept until it is live again. */
+void near_set_live(struct near *n, bool live);
 
 /* A copy of key's value: *out malloc'd (NUL-terminated, caller frees), *len its length.
  * false when there is none (or tracking is not established). */

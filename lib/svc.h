@@ -32,6 +32,10 @@ struct svc_spec {
     void (*fini)(struct svc *s);
     /* optional command-line mode: `pb-<name> <command> ...` runs this instead of serving */
     int (*command)(struct svc *s, int argc, char **argv);
+    /* request threads when PB_HTTP_THREADS is not set (0: 32). Few threads suit a service
+     * whose requests mostly compute (fewer context switches); many suit one whose requests wait
+     * on locks and on other services. */
+    unsigned http_threads;
     /* the request body limit in bytes when PB_MAX_BODY is not set (0: 256 KiB) */
     size_t max_body;
 };
