@@ -93,6 +93,9 @@ PB_GATEWAY=$GW PB_SEED_PROVIDERS=5 "$BIN/pb-seed-listings" 60 4 >"$OUT/listings.
     exit 1
 }
 
+say "near cache: a write on one boarding instance is seen by the other"
+tests/cluster/near-coherence.sh
+
 # The faults, in order: one instance of every service (alternating 1 and 2), then the
 # infrastructure at its most painful spot.
 galera_in_use() { # the node the services write to: the one with the most client connections
