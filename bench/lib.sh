@@ -90,13 +90,14 @@ bench_seed_listings() {
 
 # print_rss: the resident memory of every service process (after the scenarios ran).
 print_rss() {
-    local pid name rss
+    local pid name rss f
     echo
     echo "### memory: resident set of every service after the benchmarks"
     echo
     echo "| service | RSS MB |"
     echo "|---|---:|"
-    for pid in $(cat "$PB_HOME"/services/*.pid 2>/dev/null); do
+    for f in "$PB_HOME"/services/*.pid; do
+        pid=$(cat "$f" 2>/dev/null) || continue
         name=$(tr -d '\0' <"/proc/$pid/comm" 2>/dev/null) || continue
         [[ $name == pb-* ]] || continue
         rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
