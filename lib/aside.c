@@ -1,5 +1,6 @@
 /* Cache-aside with versioned write-back, negative markers, jitter and single-flight rebuilds. */
 #include "aside.h"
+#include "auth.h"
 #include "dates.h"
 #include "log.h"
 #include "metrics.h"
@@ -11,11 +12,22 @@
 #include <string.h>
 #include <time.h>
 
-/* Write the value only if the key's version is still what the reader saw. */
-static const char SET_IF_VERSION_LUA[] =
-    "local v = redis.call('get', KEYS[2]) or '' "
-    "if v == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end "
-    "return 0";
+/* Take the rebuild lock (KEYS[1], token ARGV[1], ttl ARGV[2] ms) and, in the same round trip,
+ * read the value (KEYS[2]) and its version (KEYS[3]) again: a rebuild may have finished
+ * between the caller's first read and now. {1, value|nil, version|nil} when taken, {0} not. */
+static const char LOCK_READ_LUA[] =
+    "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then "
+    "return {1, redis.call('get', KEYS[2]) or false, redis.call('get', KEYS[3]) or false} end "
+    "return {0}";
+/* Write the value (KEYS[1]) only if its version (KEYS[2]) is still what the reader saw
+ * (ARGV[1]), then release the rebuild lock (KEYS[3]) if it still holds our token (ARGV[4]):
+ * one round trip. 1 when written. */
+static const char WRITE_UNLOCK_LUA[] =
+    "local w = 0 "
+    "if (redis.call('get', KEYS[2]) or '') == ARGV[1] then "
+    "redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) w = 1 end "
+    "if redis.call('get', KEYS[3]) == ARGV[4] then redis.call('del', KEYS[3]) end "
+    "return w";
 /* Bump the version (kept a day, far longer than any value) and drop the value. */
 static const char INVALIDATE_LUA[] =
     "redis.call('incr', KEYS[2]) redis.call('pexpire', KEYS[2], 86400000) "
@@ -130,15 +142,18 @@ static enum err do_load(const struct aside_opts *o, aside_load_fn load, void *ct
     return load(ctx, out, len);
 }
 
-/* Load from the source and write back under the version seen before the load. */
+/* Load from the source and write back under the version seen before the load, releasing
+ * the rebuild lock held as *lock. */
 static enum err rebuild(struct cache *c, const char *key, const struct aside_opts *o, aside_load_fn load, void *ctx,
-                        const char *ver, char **out, size_t *len)
+                        const char *ver, const struct cache_lock *lock, char **out, size_t *len)
 {
     char *val = NULL;
     size_t vlen = 0;
     enum err e = do_load(o, load, ctx, &val, &vlen);
-    if (e != ERR_OK && e != ERR_NOT_FOUND)
+    if (e != ERR_OK && e != ERR_NOT_FOUND) {
+        cache_unlock(c, lock);
         return e;
+    }
     long ttl = e == ERR_OK ? cache_jitter_ttl(o->ttl_ms, o->jitter_pct, randombytes_random())
                            : cache_jitter_ttl(o->negative_ttl_ms, o->jitter_pct, randombytes_random());
     size_t cap = (e == ERR_OK ? vlen : 0) + 32;
@@ -150,12 +165,15 @@ static enum err rebuild(struct cache *c, const char *key, const struct aside_opt
         char vk[256], px[24];
         ver_key(vk, sizeof vk, key);
         snprintf(px, sizeof px, "%ld", ttl * GRACE_FACTOR);
-        redisReply *r = cache_cmd(c, "EVAL %s 2 %s %s %s %b %s", SET_IF_VERSION_LUA, key, vk, ver, env, elen, px);
+        redisReply *r = cache_cmd(c, "EVAL %s 3 %s %s %s %s %b %s %s", WRITE_UNLOCK_LUA, key, vk, lock->key, ver, env,
+                                  elen, px, lock->token);
         if (r) {
             if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
                 count(o, "writeback_skipped"); /* a writer changed it meanwhile: do not cache */
             freeReplyObject(r);
         }
+    } else {
+        cache_unlock(c, lock);
     }
     free(env);
     if (e == ERR_OK) {
@@ -214,12 +232,40 @@ static bool wait_for_rebuild(struct cache *c, const char *key, const struct asid
     return got;
 }
 
+/* Take key's rebuild lock and re-read key with its version in the same round trip. true when
+ * taken: *lock filled, *raw the stored envelope (malloc'd) or NULL, ver the version. */
+static bool lock_and_reread(struct cache *c, const char *key, long ttl_ms, struct cache_lock *lock, char **raw,
+                            size_t *rawlen, char *ver, size_t vercap)
+{
+    char vk[256], ttl[24];
+    ver_key(vk, sizeof vk, key);
+    snprintf(ttl, sizeof ttl, "%ld", ttl_ms);
+    lock_key(lock->key, sizeof lock->key, key);
+    auth_random_hex(lock->token);
+    redisReply *r = cache_cmd(c, "EVAL %s 3 %s %s %s %s %s", LOCK_READ_LUA, lock->key, key, vk, lock->token, ttl);
+    bool taken = r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[0]->type == REDIS_REPLY_INTEGER &&
+                 r->element[0]->integer == 1;
+    *raw = NULL;
+    if (taken) {
+        const redisReply *v = r->element[1], *vv = r->element[2];
+        if (v->type == REDIS_REPLY_STRING && (*raw = malloc(v->len + 1)) != NULL) {
+            memcpy(*raw, v->str, v->len);
+            (*raw)[v->len] = 0;
+            *rawlen = v->len;
+        }
+        snprintf(ver, vercap, "%s", vv->type == REDIS_REPLY_STRING ? vv->str : "");
+    }
+    if (r)
+        freeReplyObject(r);
+    return taken;
+}
+
 enum err aside_get(struct cache *c, const char *key, const struct aside_opts *in, aside_load_fn load, void *ctx,
                    char **out, size_t *len)
 {
     struct aside_opts o;
     struct cache_lock lock;
-    char *raw = NULL, *raw2 = NULL, ver[32], ver2[32], lk[256];
+    char *raw = NULL, *raw2 = NULL, ver[32], ver2[32];
     size_t rawlen = 0, raw2len = 0, plen = 0;
     long long soft = 0;
     char kind = 0;
@@ -257,19 +303,17 @@ enum err aside_get(struct cache *c, const char *key, const struct aside_opts *in
         e = deliver(kind, payload, plen, out, len);
         goto done;
     }
-    lock_key(lk, sizeof lk, key);
-    if (cache_lock(c, lk, o.lock_ttl_ms, 0, &lock) == ERR_OK) {
-        /* double-check: a rebuild may have finished between our read and our lock */
-        memcpy(ver2, ver, sizeof ver2); /* the re-read refreshes it; both precede the load */
-        if (read_both(c, key, &raw2, &raw2len, ver2, sizeof ver2) && raw2 &&
-            aside_decode(raw2, raw2len, &soft, &kind, &payload, &plen) == 0 && soft > time_now_ms()) {
+    if (lock_and_reread(c, key, o.lock_ttl_ms, &lock, &raw2, &raw2len, ver2, sizeof ver2)) {
+        /* double-check: a rebuild may have finished between our read and our lock; the
+         * version re-read with it precedes the load */
+        if (raw2 && aside_decode(raw2, raw2len, &soft, &kind, &payload, &plen) == 0 && soft > time_now_ms()) {
             count(&o, "hit_after_wait");
             e = deliver(kind, payload, plen, out, len);
+            cache_unlock(c, &lock);
         } else {
             count(&o, have ? "refresh" : "miss");
-            e = rebuild(c, key, &o, load, ctx, ver2, out, len);
+            e = rebuild(c, key, &o, load, ctx, ver2, &lock, out, len);
         }
-        cache_unlock(c, &lock);
         goto done;
     }
     if (have) { /* someone is refreshing: the soft-expired copy is still correct (writes delete) */

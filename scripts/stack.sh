@@ -607,7 +607,7 @@ cmd_up() {
     fi
     ensure_secrets
     local v
-    for v in "${PB_RECORDED_VARS[@]}"; do printf '%s=%s\n' "$v" "${!v}"; done >"$PB_HOME/stack.env"
+    for v in "${PB_RECORDED_VARS[@]}"; do printf '%s=%s\n' "$v" "${!v-}"; done >"$PB_HOME/stack.env"
     mariadb_start
     mariadb_provision
     run_migrations
