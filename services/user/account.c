@@ -164,9 +164,34 @@ enum err account_verification_submit(enum role role, enum account_status from, e
     return ERR_OK;
 }
 
-bool account_login_throttled(long fails_user, long fails_ip, long max_user, long max_ip)
+long account_login_delay_s(long fails, long max, long first_s, long cap_s)
 {
-    return fails_user >= max_user || fails_ip >= max_ip;
+    if (fails < max || first_s <= 0)
+        return 0;
+    long d = first_s;
+    for (long i = max; i < fails && d < cap_s; i++)
+        d *= 2;
+    return d < cap_s ? d : cap_s;
+}
+
+long account_login_retry_after_s(long fails_ip, long max_ip, long window_s, int64_t lock_ms)
+{
+    long wait = 0;
+    if (fails_ip >= max_ip)
+        wait = window_s;
+    if (lock_ms > 0) {
+        long lock_s = (long)((lock_ms + 999) / 1000);
+        wait = lock_s > wait ? lock_s : wait;
+    }
+    return wait > 0 ? wait : fails_ip >= max_ip || lock_ms > 0 ? 1 : 0;
+}
+
+void account_user_agent_clean(const char *ua, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; ua && ua[n] && n < ACCOUNT_USER_AGENT_MAX && n + 1 < cap; n++)
+        out[n] = ua[n] >= 0x20 && ua[n] < 0x7f ? ua[n] : '?';
+    out[n] = 0;
 }
 
 static json_t *opt_str(const char *s) { return s && *s ? json_string(s) : json_null(); }

@@ -104,8 +104,25 @@ json_t *account_user_json(const struct user *u, enum user_view view, int64_t now
 /* Whether the rendering of u for view holds signed URLs (its verification documents). */
 bool account_view_signed(const struct user *u, enum user_view view);
 
-/* Whether login attempts must be refused: failures counted in the window for this username
- * and this client address, against their limits. */
-bool account_login_throttled(long fails_user, long fails_ip, long max_user, long max_ip);
+/* The login throttle. A login name is never locked as such (anyone could lock its owner out);
+ * each (login name, client address) pair is: after max failures in a row from that address
+ * for that name, the address waits first_s seconds before it may try the name again, and
+ * each further failure doubles the wait, up to cap_s. The seconds to wait after the
+ * fails-th failure in a row: 0 while fails < max. */
+long account_login_delay_s(long fails, long max, long first_s, long cap_s);
+
+/* Whether a login attempt must be refused now, and for how long (the Retry-After seconds,
+ * at least 1; 0: go ahead): an address that has spent its budget of failures in the window
+ * (fails_ip >= max_ip, whatever the name) waits window_s; a pair still locked (lock_ms: the
+ * milliseconds left, 0 or less: none) waits that long, rounded up. */
+long account_login_retry_after_s(long fails_ip, long max_ip, long window_s, int64_t lock_ms);
+
+#define ACCOUNT_SESSIONS_MAX 10 /* live sessions (logins) an account keeps: a new one ends the oldest */
+#define ACCOUNT_USER_AGENT_MAX 255 /* characters of a session's User-Agent that are kept */
+
+/* The User-Agent of a session as it is stored and shown: printable ASCII only (anything
+ * else becomes '?'), cut to ACCOUNT_USER_AGENT_MAX characters, into out (cap bytes, at least
+ * 1). A NULL or empty header gives "". */
+void account_user_agent_clean(const char *ua, char *out, size_t cap);
 
 #endif

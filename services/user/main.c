@@ -26,6 +26,8 @@ static enum err init(struct svc *s)
     app.login_max_fails_user = config_long("PB_LOGIN_MAX_FAILS_USER", 5, 1, 1000000);
     app.login_max_fails_ip = config_long("PB_LOGIN_MAX_FAILS_IP", 100, 1, 1000000);
     app.login_window_s = config_long("PB_LOGIN_WINDOW_S", 900, 1, 86400);
+    app.login_delay_s = config_long("PB_LOGIN_DELAY_S", 30, 1, 86400);
+    app.sessions_max = config_long("PB_SESSIONS_MAX", ACCOUNT_SESSIONS_MAX, 1, 1000);
     /* Argon2id, libsodium's "interactive" cost unless configured */
     app.pwhash_ops = (unsigned long long)config_long("PB_PWHASH_OPS", (long)crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                                      (long)crypto_pwhash_OPSLIMIT_MIN, 10);

@@ -56,22 +56,49 @@ static void reply_tokens(struct http_req *r, int status, const struct user *u, c
     free(access);
 }
 
-/* Start a session: refresh token stored hashed, then both tokens in the reply. */
+/* Revoke the access tokens of sessions that were just ended in the database. Their refresh
+ * tokens are spent already, so a Redis failure is logged, not answered: those access tokens
+ * then live out their lifetime. */
+static void revoke_sessions(struct svc *s, const struct sid_list *ended)
+{
+    for (size_t i = 0; i < ended->n; i++)
+        if (store_revoke_session(s, ended->sid[i], user_app(s)->access_ttl_s + 60) != ERR_OK)
+            LOG_E("user: could not revoke session %s in Redis", ended->sid[i]);
+}
+
+/* Where this request comes from, for its session's row (ua: ACCOUNT_USER_AGENT_MAX + 1 bytes). */
+static struct session_origin origin_of(struct http_req *r, char *ua)
+{
+    account_user_agent_clean(http_header(r, "User-Agent"), ua, ACCOUNT_USER_AGENT_MAX + 1);
+    return (struct session_origin){.user_agent = ua, .ip = http_client_ip(r)};
+}
+
+/* Start a session: refresh token stored hashed with the session's row, then both tokens in
+ * the reply. Beyond the account's limit of live sessions, the oldest end. */
 static void start_session(struct http_req *r, const struct user *u)
 {
     struct svc *s = svc_of(r);
-    char sid[AUTH_SID_LEN + 1], refresh[65], rhash[65];
+    char sid[AUTH_SID_LEN + 1], refresh[65], rhash[65], ua[ACCOUNT_USER_AGENT_MAX + 1];
     unsigned char raw[32];
+    struct sid_list ended = {0};
     auth_random_hex(sid);
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(refresh, sizeof refresh, raw, sizeof raw);
     token_hash(refresh, rhash);
-    enum err e = store_refresh_insert(s, u->id, sid, rhash, time_now_ms() + user_app(s)->refresh_ttl_s * 1000);
+    struct session_origin o = origin_of(r, ua);
+    enum err e = store_session_start(s, u->id, sid, rhash, time_now_ms() + user_app(s)->refresh_ttl_s * 1000, &o,
+                                     (size_t)user_app(s)->sessions_max, &ended);
     if (e != ERR_OK) {
         svc_reply_err(r, e);
-        return;
+        goto done;
     }
+    revoke_sessions(s, &ended);
+    if (ended.n)
+        LOG_I("user: %llu has more than %ld sessions: the oldest %zu ended", (unsigned long long)u->id,
+              user_app(s)->sessions_max, ended.n);
     reply_tokens(r, 200, u, sid, refresh);
+done:
+    sid_list_free(&ended);
 }
 
 static void reply_cached_json(struct http_req *r, enum err e, char *body, size_t len)
@@ -165,15 +192,17 @@ static void h_login(struct http_req *r)
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
     account_login_key(LOGIN_USERNAME, name, key, sizeof key);
-    long fu = 0, fi = 0;
-    enum err e = store_login_failures(s, key, http_client_ip(r), &fu, &fi);
+    long fi = 0, wait;
+    int64_t lock_ms = 0;
+    enum err e = store_login_failures(s, key, http_client_ip(r), &fi, &lock_ms);
     if (e != ERR_OK) {
         svc_reply_err(r, e);
         goto done;
     }
-    if (account_login_throttled(fu, fi, a->login_max_fails_user, a->login_max_fails_ip)) {
+    /* throttled per address, and per (name, address): never per name alone (see account.h) */
+    if ((wait = account_login_retry_after_s(fi, a->login_max_fails_ip, a->login_window_s, lock_ms)) > 0) {
         char after[24];
-        snprintf(after, sizeof after, "%ld", a->login_window_s);
+        snprintf(after, sizeof after, "%ld", wait);
         http_header_add(r, "Retry-After", after);
         http_reply_error(r, ERR_RATE_LIMITED, "too many failed logins, try again later", NULL);
         goto done;
@@ -189,7 +218,7 @@ static void h_login(struct http_req *r)
         http_reply_error(r, ERR_UNAUTHENTICATED, "wrong username or password", NULL);
         goto done;
     }
-    store_login_succeeded(s, key);
+    store_login_succeeded(s, key, http_client_ip(r));
     if (u.status == ST_SUSPENDED) {
         http_reply_error(r, ERR_FORBIDDEN, "this account is suspended", NULL);
         goto done;
@@ -227,8 +256,10 @@ static void h_refresh(struct http_req *r)
     token_hash(fresh, fresh_hash);
     enum rotate_result res;
     uint64_t uid = 0;
-    enum err e = store_refresh_rotate(s, old_hash, fresh_hash, time_now_ms() + user_app(s)->refresh_ttl_s * 1000, &res,
-                                      &uid, sid);
+    char ua[ACCOUNT_USER_AGENT_MAX + 1];
+    struct session_origin o = origin_of(r, ua);
+    enum err e = store_refresh_rotate(s, old_hash, fresh_hash, time_now_ms() + user_app(s)->refresh_ttl_s * 1000, &o,
+                                      &res, &uid, sid);
     if (e != ERR_OK) {
         svc_reply_err(r, e);
         goto done;
@@ -307,6 +338,7 @@ static void h_me_patch(struct http_req *r)
     struct auth_principal p;
     struct jv v, dv;
     struct user_patch patch = {0};
+    struct sid_list ended = {0};
     const char *pw = NULL, *cur_pw = NULL, *why;
     char hash[crypto_pwhash_STRBYTES];
     int li;
@@ -356,6 +388,10 @@ static void h_me_patch(struct http_req *r)
         if (!hash_password_or_reply(r, pw, hash))
             goto done;
         patch.password_hash = hash;
+        /* a new password ends every other session: whoever knew the old one is logged out */
+        patch.end_sessions = true;
+        patch.keep_sid = p.sid;
+        patch.ended = &ended;
     }
     const char *conflict = NULL;
     e = store_user_update(s, p.user_id, &patch, &conflict);
@@ -364,8 +400,13 @@ static void h_me_patch(struct http_req *r)
                          json_pack("{s:s}", conflict ? conflict : "username", "is already taken"));
         goto done;
     }
-    if (e == ERR_OK)
+    if (e == ERR_OK) {
+        revoke_sessions(s, &ended);
+        if (pw)
+            LOG_I("user: %llu changed its password: %zu other sessions revoked", (unsigned long long)p.user_id,
+                  ended.n);
         e = store_user_get(s, p.user_id, true, &u);
+    }
     if (e != ERR_OK) {
         svc_reply_err(r, e);
         goto done;
@@ -373,7 +414,80 @@ static void h_me_patch(struct http_req *r)
     http_reply_json(r, 200, account_user_json(&u, VIEW_SELF, time_now_ms() / 1000));
 done:
     sodium_memzero(hash, sizeof hash);
+    sid_list_free(&ended);
     jv_free(&v);
+}
+
+/* ---------- /users/me/sessions ---------- */
+
+static json_t *session_json(const struct session_row *row, const char *current_sid)
+{
+    char id[IDS_STR_LEN], created[40], used[40];
+    return json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:b}", "id", ids_format(row->id, id), "created_at",
+                     time_format_ms(row->created_ms, created), "last_used_at",
+                     time_format_ms(row->last_used_ms, used), "user_agent",
+                     row->user_agent[0] ? row->user_agent : NULL, "ip", row->ip[0] ? row->ip : NULL, "current",
+                     strcmp(row->sid, current_sid) == 0);
+}
+
+/* GET /users/me/sessions: the caller's live sessions, newest first, the one asking marked
+ * current. At most the account's limit are live, so there is one page. */
+static void h_sessions_list(struct http_req *r)
+{
+    struct svc *s = svc_of(r);
+    struct auth_principal p;
+    if (!svc_auth_or_reply(r, ROLE_ANY, &p))
+        return;
+    size_t cap = (size_t)user_app(s)->sessions_max + 1, n = 0; /* +1: one more may be starting */
+    struct session_row *rows = calloc(cap, sizeof *rows);
+    enum err e = rows ? store_sessions_list(s, p.user_id, rows, cap, &n) : ERR_NO_MEMORY;
+    json_t *items = json_array();
+    for (size_t i = 0; e == ERR_OK && i < n; i++)
+        json_array_append_new(items, session_json(&rows[i], p.sid));
+    free(rows);
+    http_reply_page_or_error(r, e, items, NULL);
+}
+
+/* DELETE /users/me/sessions/{id}: log that session out (the caller's own included); 404 for
+ * a session that is not one of the caller's live ones. */
+static void h_session_delete(struct http_req *r)
+{
+    struct svc *s = svc_of(r);
+    struct auth_principal p;
+    uint64_t id;
+    char sid[AUTH_SID_LEN + 1];
+    if (!svc_auth_or_reply(r, ROLE_ANY, &p) || !http_id_param_or_reply(r, "id", &id))
+        return;
+    enum err e = store_session_end_id(s, p.user_id, id, sid);
+    if (e == ERR_NOT_FOUND) {
+        http_reply_error(r, ERR_NOT_FOUND, "no such session", NULL);
+        return;
+    }
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return;
+    }
+    struct sid_list one = {.n = 1, .cap = 1, .sid = &sid};
+    revoke_sessions(s, &one);
+    http_reply_empty(r, 204);
+}
+
+/* DELETE /users/me/sessions: log out every other session; the caller's stays. */
+static void h_sessions_delete_others(struct http_req *r)
+{
+    struct svc *s = svc_of(r);
+    struct auth_principal p;
+    struct sid_list ended = {0};
+    if (!svc_auth_or_reply(r, ROLE_ANY, &p))
+        return;
+    enum err e = store_sessions_end_others(s, p.user_id, p.sid, &ended);
+    if (e == ERR_OK) {
+        revoke_sessions(s, &ended);
+        http_reply_empty(r, 204);
+    } else {
+        svc_reply_err(r, e);
+    }
+    sid_list_free(&ended);
 }
 
 /* The documents of a verification body as they are stored (*out: the JSON text of the media
@@ -575,6 +689,9 @@ void user_routes(struct svc *s)
     svc_route(s, "GET", "/api/v1/users/me", h_me_get);
     svc_route(s, "PATCH", "/api/v1/users/me", h_me_patch);
     svc_route(s, "PUT", "/api/v1/users/me/verification", h_verification_put);
+    svc_route(s, "GET", "/api/v1/users/me/sessions", h_sessions_list);
+    svc_route(s, "DELETE", "/api/v1/users/me/sessions", h_sessions_delete_others);
+    svc_route(s, "DELETE", "/api/v1/users/me/sessions/{id}", h_session_delete);
     svc_route(s, "GET", "/api/v1/users/{id}", h_user_public);
     svc_route(s, "GET", "/internal/v1/users", h_internal_list);
     svc_route(s, "GET", "/internal/v1/users/{id}", h_internal_get);

@@ -78,6 +78,35 @@ static const char SQL_REFRESH_SPEND_SID[] =
     "UPDATE refresh_token SET spent_ms = ? WHERE sid = ? AND spent_ms IS NULL";
 static const char SQL_REFRESH_SPEND_USER[] =
     "UPDATE refresh_token SET spent_ms = ? WHERE user_id = ? AND spent_ms IS NULL";
+static const char SQL_REFRESH_SPEND_OTHERS[] =
+    "UPDATE refresh_token SET spent_ms = ? WHERE user_id = ? AND sid <> ? AND spent_ms IS NULL";
+/* sessions whose access tokens may still be alive: a token pair was issued within their lifetime */
+static const char SQL_REFRESH_RECENT_OTHERS[] =
+    "SELECT DISTINCT sid FROM refresh_token WHERE user_id = ? AND sid <> ? AND created_ms > ?";
+
+/* A session is live while one of its refresh tokens is neither spent nor expired. */
+#define SESSION_LIVE                                                                                       \
+    "EXISTS (SELECT 1 FROM refresh_token t WHERE t.sid = s.sid AND t.spent_ms IS NULL AND t.expires_ms > ?)"
+static const char SQL_SESSION_INSERT[] =
+    "INSERT INTO auth_session (id, sid, user_id, created_ms, last_used_ms, user_agent, ip) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+/* a use: the session's row made on its first refresh after an upgrade, else brought up to date
+ * (the address of the last use; a refresh that names no User-Agent keeps the one known) */
+static const char SQL_SESSION_USED[] =
+    "INSERT INTO auth_session (id, sid, user_id, created_ms, last_used_ms, user_agent, ip) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE last_used_ms = VALUES(last_used_ms), "
+    "user_agent = COALESCE(VALUES(user_agent), user_agent), ip = VALUES(ip)";
+static const char SQL_SESSION_LIST[] =
+    "SELECT s.id, s.sid, s.created_ms, s.last_used_ms, s.user_agent, s.ip FROM auth_session s "
+    "WHERE s.user_id = ? AND " SESSION_LIVE " ORDER BY s.created_ms DESC, s.id DESC LIMIT ?";
+static const char SQL_SESSION_LIVE_SIDS[] =
+    "SELECT s.sid FROM auth_session s WHERE s.user_id = ? AND " SESSION_LIVE
+    " ORDER BY s.created_ms DESC, s.id DESC";
+static const char SQL_SESSION_FIND[] =
+    "SELECT s.sid FROM auth_session s WHERE s.id = ? AND s.user_id = ? AND " SESSION_LIVE " FOR UPDATE";
+static const char SQL_SESSION_DELETE[] = "DELETE FROM auth_session WHERE sid = ?";
+static const char SQL_SESSION_DELETE_OTHERS[] = "DELETE FROM auth_session WHERE user_id = ? AND sid <> ?";
+static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM auth_session WHERE user_id = ?";
 
 static const char *sql_for(char *buf, size_t cap, const char *fmt, unsigned shard)
 {
@@ -349,6 +378,55 @@ enum err store_users_list(struct svc *s, const struct user_query *q, size_t limi
     return e;
 }
 
+/* ---------- sessions (the rest is below, with the refresh tokens) ---------- */
+
+void sid_list_free(struct sid_list *l)
+{
+    free(l->sid);
+    memset(l, 0, sizeof *l);
+}
+
+static enum err sid_list_add(struct sid_list *l, const char *sid)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        void *p = realloc(l->sid, cap * sizeof *l->sid);
+        if (!p)
+            return ERR_NO_MEMORY;
+        l->sid = p;
+        l->cap = cap;
+    }
+    copy(l->sid[l->n++], sizeof *l->sid, sid);
+    return ERR_OK;
+}
+
+/* Spend the refresh tokens and delete the row of one session. */
+static enum err end_one_tx(struct db_conn *c, const char *sid, int64_t now)
+{
+    enum err e = db_exec(c, NULL, SQL_REFRESH_SPEND_SID, "is", now, sid);
+    return e == ERR_OK ? db_exec(c, NULL, SQL_SESSION_DELETE, "s", sid) : e;
+}
+
+/* End every session of a user but keep_sid. *ended (emptied first: a transaction may run
+ * again) receives the sessions that had a token pair issued within an access token's
+ * lifetime, whose access tokens may still be alive. */
+static enum err end_others_tx(struct db_conn *c, struct svc *s, uint64_t user_id, const char *keep_sid, int64_t now,
+                              struct sid_list *ended)
+{
+    struct db_rows *r = NULL;
+    int64_t since = now - (user_app(s)->access_ttl_s + 60) * 1000;
+    ended->n = 0;
+    enum err e = db_query(c, &r, SQL_REFRESH_RECENT_OTHERS, "usi", user_id, keep_sid, since);
+    for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++)
+        e = sid_list_add(ended, db_rows_str(r, i, 0));
+    db_rows_free(r);
+    if (e == ERR_OK)
+        e = db_exec(c, NULL, SQL_REFRESH_SPEND_OTHERS, "ius", now, user_id, keep_sid);
+    if (e == ERR_OK)
+        e = db_exec(c, NULL, SQL_SESSION_DELETE_OTHERS, "us", user_id, keep_sid);
+    return e;
+}
+
 /* ---------- update ---------- */
 
 struct update_ctx {
@@ -397,6 +475,8 @@ static enum err update_tx(struct db_conn *c, void *arg)
             return e;
     }
     x->conflict = NULL;
+    if (p->end_sessions && (e = end_others_tx(c, x->s, x->id, p->keep_sid, x->now, p->ended)) != ERR_OK)
+        return e;
     e = db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_USER_UPDATE, k), "sssbsbsiu", p->display_name, p->lang,
                 p->password_hash, p->set_phone, p->phone, p->set_email, p->email, x->now, x->id);
     if (e != ERR_OK || !(p->set_bio || p->set_address || p->set_emergency))
@@ -453,6 +533,8 @@ static enum err status_tx(struct db_conn *c, void *arg)
                 ACCOUNT_STATUS_NAMES[to], before, x->reason, now, x->id);
     if (e == ERR_OK && to == ST_SUSPENDED)
         e = db_exec(c, NULL, SQL_REFRESH_SPEND_USER, "iu", now, x->id);
+    if (e == ERR_OK && to == ST_SUSPENDED)
+        e = db_exec(c, NULL, SQL_SESSION_DELETE_USER, "u", x->id);
     if (e == ERR_OK)
         e = status_event_tx(c, x->id, x->action, x->reason);
     if (e == ERR_OK)
@@ -568,18 +650,51 @@ enum err store_admin_upsert(struct svc *s, const char *username, const char *pas
     return store_user_create(s, &u, &conflict);
 }
 
-/* ---------- refresh tokens ---------- */
+/* ---------- sessions and refresh tokens ---------- */
 
-enum err store_refresh_insert(struct svc *s, uint64_t user_id, const char *sid, const char *token_hash,
-                              int64_t expires_ms)
+struct start_ctx {
+    struct svc *s;
+    uint64_t user_id;
+    const char *sid, *token_hash;
+    int64_t expires_ms;
+    const struct session_origin *o;
+    size_t max;
+    struct sid_list *ended;
+};
+
+static enum err start_tx(struct db_conn *c, void *arg)
 {
-    return db_exec1(s->db, NULL, SQL_REFRESH_INSERT, "susii", token_hash, user_id, sid, time_now_ms(), expires_ms);
+    struct start_ctx *x = arg;
+    struct db_rows *r = NULL;
+    int64_t now = time_now_ms();
+    x->ended->n = 0;
+    enum err e = db_exec(c, NULL, SQL_REFRESH_INSERT, "susii", x->token_hash, x->user_id, x->sid, now, x->expires_ms);
+    if (e == ERR_OK)
+        e = db_exec(c, NULL, SQL_SESSION_INSERT, "usuiiss", ids_next(), x->sid, x->user_id, now, now,
+                    x->o->user_agent[0] ? x->o->user_agent : NULL, x->o->ip);
+    if (e == ERR_OK)
+        e = db_query(c, &r, SQL_SESSION_LIVE_SIDS, "ui", x->user_id, now);
+    /* newest first: everything after the first max ends */
+    for (size_t i = x->max; e == ERR_OK && i < db_rows_count(r); i++)
+        e = sid_list_add(x->ended, db_rows_str(r, i, 0));
+    db_rows_free(r);
+    for (size_t i = 0; e == ERR_OK && i < x->ended->n; i++)
+        e = end_one_tx(c, x->ended->sid[i], now);
+    return e;
+}
+
+enum err store_session_start(struct svc *s, uint64_t user_id, const char *sid, const char *token_hash,
+                             int64_t expires_ms, const struct session_origin *o, size_t max, struct sid_list *ended)
+{
+    struct start_ctx x = {s, user_id, sid, token_hash, expires_ms, o, max, ended};
+    return db_tx(s->db, start_tx, &x);
 }
 
 struct rotate_ctx {
     struct svc *s;
     const char *old_hash, *new_hash;
     int64_t new_exp;
+    const struct session_origin *o;
     enum rotate_result res;
     uint64_t user_id;
     char sid[AUTH_SID_LEN + 1];
@@ -603,7 +718,7 @@ static enum err rotate_tx(struct db_conn *c, void *arg)
     db_rows_free(r);
     if (spent) { /* replay of a used token: burn the whole session (committed) */
         x->res = ROTATE_REUSED;
-        return db_exec(c, NULL, SQL_REFRESH_SPEND_SID, "is", now, x->sid);
+        return end_one_tx(c, x->sid, now);
     }
     if (exp <= now) {
         x->res = ROTATE_EXPIRED;
@@ -613,20 +728,24 @@ static enum err rotate_tx(struct db_conn *c, void *arg)
     e = get_on(c, x->s, x->user_id, false, false, &u);
     if (e == ERR_NOT_FOUND || (e == ERR_OK && (u.status == ST_SUSPENDED))) {
         x->res = ROTATE_ACCOUNT_BLOCKED;
-        return db_exec(c, NULL, SQL_REFRESH_SPEND_SID, "is", now, x->sid);
+        return end_one_tx(c, x->sid, now);
     }
     if (e != ERR_OK)
         return e;
     if ((e = db_exec(c, NULL, SQL_REFRESH_SPEND, "is", now, x->old_hash)) != ERR_OK)
         return e;
     x->res = ROTATE_OK;
-    return db_exec(c, NULL, SQL_REFRESH_INSERT, "susii", x->new_hash, x->user_id, x->sid, now, x->new_exp);
+    e = db_exec(c, NULL, SQL_REFRESH_INSERT, "susii", x->new_hash, x->user_id, x->sid, now, x->new_exp);
+    if (e == ERR_OK)
+        e = db_exec(c, NULL, SQL_SESSION_USED, "usuiiss", ids_next(), x->sid, x->user_id, now, now,
+                    x->o->user_agent[0] ? x->o->user_agent : NULL, x->o->ip);
+    return e;
 }
 
 enum err store_refresh_rotate(struct svc *s, const char *old_hash, const char *new_hash, int64_t new_expires_ms,
-                              enum rotate_result *res, uint64_t *user_id, char *sid)
+                              const struct session_origin *o, enum rotate_result *res, uint64_t *user_id, char *sid)
 {
-    struct rotate_ctx x = {s, old_hash, new_hash, new_expires_ms, ROTATE_UNKNOWN, 0, ""};
+    struct rotate_ctx x = {s, old_hash, new_hash, new_expires_ms, o, ROTATE_UNKNOWN, 0, ""};
     enum err e = db_tx(s->db, rotate_tx, &x);
     if (e == ERR_OK) {
         *res = x.res;
@@ -636,9 +755,76 @@ enum err store_refresh_rotate(struct svc *s, const char *old_hash, const char *n
     return e;
 }
 
+static enum err end_tx(struct db_conn *c, void *arg) { return end_one_tx(c, arg, time_now_ms()); }
+
 enum err store_session_end(struct svc *s, const char *sid)
 {
-    return db_exec1(s->db, NULL, SQL_REFRESH_SPEND_SID, "is", time_now_ms(), sid);
+    return db_tx(s->db, end_tx, (void *)sid);
+}
+
+enum err store_sessions_list(struct svc *s, uint64_t user_id, struct session_row *out, size_t cap, size_t *n)
+{
+    struct db_rows *r = NULL;
+    enum err e = db_query1(s->db, &r, SQL_SESSION_LIST, "uii", user_id, time_now_ms(), (int64_t)cap);
+    *n = 0;
+    for (size_t i = 0; e == ERR_OK && i < db_rows_count(r) && *n < cap; i++) {
+        struct session_row *o = &out[(*n)++];
+        o->id = db_rows_u64(r, i, 0);
+        copy(o->sid, sizeof o->sid, db_rows_str(r, i, 1));
+        o->created_ms = db_rows_i64(r, i, 2);
+        o->last_used_ms = db_rows_i64(r, i, 3);
+        copy(o->user_agent, sizeof o->user_agent, db_rows_str(r, i, 4));
+        copy(o->ip, sizeof o->ip, db_rows_str(r, i, 5));
+    }
+    db_rows_free(r);
+    return e;
+}
+
+struct end_id_ctx {
+    uint64_t user_id, id;
+    char sid[AUTH_SID_LEN + 1];
+};
+
+static enum err end_id_tx(struct db_conn *c, void *arg)
+{
+    struct end_id_ctx *x = arg;
+    struct db_rows *r = NULL;
+    int64_t now = time_now_ms();
+    enum err e = db_query(c, &r, SQL_SESSION_FIND, "uui", x->id, x->user_id, now);
+    if (e == ERR_OK && db_rows_count(r) == 0)
+        e = ERR_NOT_FOUND;
+    if (e == ERR_OK)
+        copy(x->sid, sizeof x->sid, db_rows_str(r, 0, 0));
+    db_rows_free(r);
+    return e == ERR_OK ? end_one_tx(c, x->sid, now) : e;
+}
+
+enum err store_session_end_id(struct svc *s, uint64_t user_id, uint64_t id, char *sid)
+{
+    struct end_id_ctx x = {user_id, id, ""};
+    enum err e = db_tx(s->db, end_id_tx, &x);
+    if (e == ERR_OK)
+        memcpy(sid, x.sid, sizeof x.sid);
+    return e;
+}
+
+struct others_ctx {
+    struct svc *s;
+    uint64_t user_id;
+    const char *keep_sid;
+    struct sid_list *ended;
+};
+
+static enum err others_tx(struct db_conn *c, void *arg)
+{
+    struct others_ctx *x = arg;
+    return end_others_tx(c, x->s, x->user_id, x->keep_sid, time_now_ms(), x->ended);
+}
+
+enum err store_sessions_end_others(struct svc *s, uint64_t user_id, const char *keep_sid, struct sid_list *ended)
+{
+    struct others_ctx x = {s, user_id, keep_sid, ended};
+    return db_tx(s->db, others_tx, &x);
 }
 
 /* ---------- Redis ---------- */
@@ -666,52 +852,77 @@ enum err store_revoke_user_tokens(struct svc *s, uint64_t user_id, int64_t after
     return ERR_OK;
 }
 
-static void key_fail_user(char *buf, size_t cap, const char *login) { snprintf(buf, cap, "pb:auth:fail:u:%s", login); }
+/* A client address, and the pair (address, login name): an address holds no '/', so the
+ * first one splits the pair unambiguously. */
 static void key_fail_ip(char *buf, size_t cap, const char *ip) { snprintf(buf, cap, "pb:auth:fail:ip:%s", ip); }
-
-enum err store_login_failures(struct svc *s, const char *login, const char *ip, long *fu, long *fi)
+static void key_fail_pair(char *buf, size_t cap, const char *ip, const char *login)
 {
-    char ku[400], ki[96];
-    key_fail_user(ku, sizeof ku, login);
+    snprintf(buf, cap, "pb:auth:fail:pair:%s/%s", ip, login);
+}
+static void key_lock_pair(char *buf, size_t cap, const char *ip, const char *login)
+{
+    snprintf(buf, cap, "pb:auth:lock:%s/%s", ip, login);
+}
+
+enum err store_login_failures(struct svc *s, const char *login, const char *ip, long *fi, int64_t *lock_ms)
+{
+    char ki[96], kl[480];
     key_fail_ip(ki, sizeof ki, ip);
+    key_lock_pair(kl, sizeof kl, ip, login);
     /* a login asks before it checks the password: it rides out a Redis failover */
-    redisReply *r = cache_read(s->cache, true, "MGET %s %s", ku, ki);
+    redisReply *r = cache_read(s->cache, true, "MGET %s %s", ki, kl);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         if (r)
             freeReplyObject(r);
         return ERR_UNAVAILABLE;
     }
-    *fu = r->element[0]->type == REDIS_REPLY_STRING ? strtol(r->element[0]->str, NULL, 10) : 0;
-    *fi = r->element[1]->type == REDIS_REPLY_STRING ? strtol(r->element[1]->str, NULL, 10) : 0;
+    *fi = r->element[0]->type == REDIS_REPLY_STRING ? strtol(r->element[0]->str, NULL, 10) : 0;
+    /* the lock holds the time (ms, the service's clock) it ends */
+    *lock_ms = r->element[1]->type == REDIS_REPLY_STRING ? strtoll(r->element[1]->str, NULL, 10) - time_now_ms() : 0;
     freeReplyObject(r);
     return ERR_OK;
 }
 
-/* INCR, and start the window on the first failure (EXPIRE ... NX keeps a running window). */
-static void bump(struct svc *s, const char *key)
+/* INCR and set the expiry: nx keeps a running window (EXPIRE ... NX), else it starts anew. */
+static long bump(struct svc *s, const char *key, long ttl_s, bool nx)
 {
+    long n = 0;
     redisReply *r = cache_cmd(s->cache, "INCR %s", key);
+    if (r && r->type == REDIS_REPLY_INTEGER)
+        n = (long)r->integer;
     if (r)
         freeReplyObject(r);
-    r = cache_cmd(s->cache, "EXPIRE %s %ld NX", key, user_app(s)->login_window_s);
+    r = nx ? cache_cmd(s->cache, "EXPIRE %s %ld NX", key, ttl_s) : cache_cmd(s->cache, "EXPIRE %s %ld", key, ttl_s);
     if (r)
         freeReplyObject(r);
+    return n;
 }
 
 void store_login_failed(struct svc *s, const char *login, const char *ip)
 {
-    char ku[400], ki[96];
-    key_fail_user(ku, sizeof ku, login);
+    struct user_app *a = user_app(s);
+    char ki[96], kp[480];
     key_fail_ip(ki, sizeof ki, ip);
-    bump(s, ku);
-    bump(s, ki);
+    key_fail_pair(kp, sizeof kp, ip, login);
+    bump(s, ki, a->login_window_s, true);
+    /* the pair's count outlives its longest wait, so the next failure after a wait doubles it */
+    long n = bump(s, kp, 2 * a->login_window_s, false);
+    long delay = account_login_delay_s(n, a->login_max_fails_user, a->login_delay_s, a->login_window_s);
+    if (delay > 0) {
+        char kl[480];
+        key_lock_pair(kl, sizeof kl, ip, login);
+        redisReply *r = cache_cmd(s->cache, "SET %s %lld EX %ld", kl, (long long)(time_now_ms() + delay * 1000), delay);
+        if (r)
+            freeReplyObject(r);
+        LOG_W("user: %ld failed logins in a row from %s for one name: it waits %ld s", n, ip, delay);
+    }
 }
 
-void store_login_succeeded(struct svc *s, const char *login)
+void store_login_succeeded(struct svc *s, const char *login, const char *ip)
 {
-    char ku[400];
-    key_fail_user(ku, sizeof ku, login);
-    cache_del(s->cache, ku);
+    char kp[480];
+    key_fail_pair(kp, sizeof kp, ip, login);
+    cache_del(s->cache, kp);
 }
 
 /* ---------- cached views ---------- */

@@ -101,25 +101,50 @@ static void login_variants_and_failures(void **state)
     e2e_resp_free(r2);
 }
 
-static void login_is_throttled_per_username(void **state)
+static long login_status(const struct e2e_user *u, const char *password, char *retry_after, size_t cap)
+{
+    struct resp *r = e2e_call("POST", "/api/v1/auth/login", NULL,
+                              json_pack("{s:s,s:s}", "username", u->username, "password", password));
+    long st = r->status;
+    if (st == 429)
+        EXPECT_ERROR(r, 429, "rate_limited");
+    else if (st != 200)
+        EXPECT_ERROR(r, 401, "unauthenticated");
+    if (retry_after)
+        snprintf(retry_after, cap, "%s", r->retry_after);
+    e2e_resp_free(r);
+    return st;
+}
+
+/* Failures lock the pair (login name, client address), never the name: the gateway passes
+ * the address it sees, so the test calls from distinct loopback addresses. */
+static void login_is_throttled_per_name_and_address(void **state)
 {
     (void)state;
-    struct e2e_user u;
+    struct e2e_user u, other;
+    char after[32];
     e2e_user_new(&u, "owner");
-    struct resp *r;
-    for (int i = 0; i < 5; i++) {
-        r = e2e_call("POST", "/api/v1/auth/login", NULL, json_pack("{s:s,s:s}", "username", u.username, "password", "wrong-pass"));
-        EXPECT_ERROR(r, 401, "unauthenticated");
-        e2e_resp_free(r);
-    }
-    /* now even the right password is refused for this name, with a Retry-After */
-    r = e2e_call("POST", "/api/v1/auth/login", NULL, json_pack("{s:s,s:s}", "username", u.username, "password", u.password));
-    EXPECT_ERROR(r, 429, "rate_limited");
-    assert_true(atoi(r->retry_after) > 0);
-    e2e_resp_free(r);
-    /* other accounts are not affected */
-    struct e2e_user other;
     e2e_user_new(&other, "owner");
+    e2e_source_ip("127.0.0.41"); /* X, the one guessing */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(login_status(&u, "wrong-pass", NULL, 0), 401);
+    /* X now waits, even with the right password, and is told how long (30 s at first) */
+    assert_int_equal(login_status(&u, "wrong-pass", after, sizeof after), 429);
+    assert_int_equal(login_status(&u, u.password, after, sizeof after), 429);
+    assert_true(atoi(after) >= 1 && atoi(after) <= 30);
+    /* X may still log in to other accounts */
+    assert_int_equal(login_status(&other, other.password, NULL, 0), 200);
+    /* Y, the owner elsewhere, is not locked out */
+    e2e_source_ip("127.0.0.42");
+    assert_int_equal(login_status(&u, u.password, NULL, 0), 200);
+    /* nor is a Y that got it wrong a few times first */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(login_status(&u, "wrong-pass", NULL, 0), 401);
+    assert_int_equal(login_status(&u, u.password, NULL, 0), 200);
+    /* and Y's success does not free X */
+    e2e_source_ip("127.0.0.41");
+    assert_int_equal(login_status(&u, u.password, NULL, 0), 429);
+    e2e_source_ip(NULL);
 }
 
 static void refresh_rotates_and_replay_burns_the_session(void **state)
@@ -517,7 +542,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(register_owner_and_provider),
         cmocka_unit_test(login_variants_and_failures),
-        cmocka_unit_test(login_is_throttled_per_username),
+        cmocka_unit_test(login_is_throttled_per_name_and_address),
         cmocka_unit_test(refresh_rotates_and_replay_burns_the_session),
         cmocka_unit_test(logout_revokes_access_and_refresh),
         cmocka_unit_test(profile_edit_and_public_view),

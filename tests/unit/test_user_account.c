@@ -116,9 +116,44 @@ static void status_machine(void **state)
 static void throttling(void **state)
 {
     (void)state;
-    assert_false(account_login_throttled(4, 0, 5, 100));
-    assert_true(account_login_throttled(5, 0, 5, 100));
-    assert_true(account_login_throttled(0, 100, 5, 100));
+    /* no wait below the limit, then 30 s doubling with each further failure, at most 15 min */
+    assert_int_equal(account_login_delay_s(0, 5, 30, 900), 0);
+    assert_int_equal(account_login_delay_s(4, 5, 30, 900), 0);
+    assert_int_equal(account_login_delay_s(5, 5, 30, 900), 30);
+    assert_int_equal(account_login_delay_s(6, 5, 30, 900), 60);
+    assert_int_equal(account_login_delay_s(7, 5, 30, 900), 120);
+    assert_int_equal(account_login_delay_s(9, 5, 30, 900), 480);
+    assert_int_equal(account_login_delay_s(10, 5, 30, 900), 900);
+    assert_int_equal(account_login_delay_s(1000000, 5, 30, 900), 900);
+    assert_int_equal(account_login_delay_s(1, 1, 1, 900), 1);
+    assert_int_equal(account_login_delay_s(5, 5, 2000, 900), 900); /* the cap wins */
+    /* nothing spent, nothing locked: go ahead */
+    assert_int_equal(account_login_retry_after_s(99, 100, 900, 0), 0);
+    assert_int_equal(account_login_retry_after_s(0, 100, 900, -5), 0);
+    /* the address's budget: the window */
+    assert_int_equal(account_login_retry_after_s(100, 100, 900, 0), 900);
+    /* a locked pair: what is left of it, rounded up */
+    assert_int_equal(account_login_retry_after_s(0, 100, 900, 29001), 30);
+    assert_int_equal(account_login_retry_after_s(0, 100, 900, 1), 1);
+    assert_int_equal(account_login_retry_after_s(100, 100, 900, 1000000), 1000);
+}
+
+static void user_agents_are_cleaned(void **state)
+{
+    (void)state;
+    char out[ACCOUNT_USER_AGENT_MAX + 1], big[600];
+    account_user_agent_clean(NULL, out, sizeof out);
+    assert_string_equal(out, "");
+    account_user_agent_clean("Mozilla/5.0 (X11; Linux)", out, sizeof out);
+    assert_string_equal(out, "Mozilla/5.0 (X11; Linux)");
+    account_user_agent_clean("a\tb\xe4\xbd\xa0\x7f", out, sizeof out);
+    assert_string_equal(out, "a?b????");
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    account_user_agent_clean(big, out, sizeof out);
+    assert_int_equal(strlen(out), ACCOUNT_USER_AGENT_MAX);
+    account_user_agent_clean("abcdef", out, 4);
+    assert_string_equal(out, "abc");
 }
 
 static void views_show_only_what_they_should(void **state)
@@ -225,6 +260,7 @@ int main(void)
         cmocka_unit_test(search_keys),
         cmocka_unit_test(status_machine),
         cmocka_unit_test(throttling),
+        cmocka_unit_test(user_agents_are_cleaned),
         cmocka_unit_test(views_show_only_what_they_should),
         cmocka_unit_test(verification_submissions),
         cmocka_unit_test(verification_views),

@@ -271,10 +271,14 @@ export async function loginApi(username, password = PASSWORD) {
   return apiOk('POST', '/api/v1/auth/login', { body: { username, password } })
 }
 
-// A fresh access token of the platform's admin (PB_ADMIN_PASSWORD).
+// An access token of the platform's admin (PB_ADMIN_PASSWORD): one login per test file, kept
+// for the file's run. An account keeps 10 live sessions and a new login ends the oldest, so a
+// login per call would log out the admin's browser page of a journey still under way.
+let adminLogin = null
 export async function adminToken() {
   assert.ok(ADMIN_PASSWORD, 'PB_ADMIN_PASSWORD is not set')
-  return (await loginApi(ADMIN_USER, ADMIN_PASSWORD)).access_token
+  adminLogin ??= loginApi(ADMIN_USER, ADMIN_PASSWORD)
+  return (await adminLogin).access_token
 }
 
 // Uploads a PNG (opts: w, h, rgb) as `purpose` (listing | pet | care_log | verification)

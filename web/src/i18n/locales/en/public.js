@@ -4,7 +4,7 @@ export default {
     title: 'Log in', username: 'Username, phone or email', password: 'Password', noAccount: 'No account yet?',
     expired: 'Your session expired; please log in again',
     errors: {
-      unauthenticated: 'Wrong username or password', forbidden: 'This account is suspended; please contact support', rate_limited: 'Too many attempts; try again in 15 minutes',
+      unauthenticated: 'Wrong username or password', forbidden: 'This account is suspended; please contact support', rate_limited: 'Too many attempts; try again later',
     },
   },
   register: {

@@ -4,7 +4,7 @@ export default {
     title: '登录', username: '用户名 / 手机号 / 邮箱', password: '密码', noAccount: '还没有账号？',
     expired: '登录已过期，请重新登录',
     errors: {
-      unauthenticated: '用户名或密码不正确', forbidden: '账号已被封禁，请联系平台客服', rate_limited: '尝试次数过多，请 15 分钟后再试',
+      unauthenticated: '用户名或密码不正确', forbidden: '账号已被封禁，请联系平台客服', rate_limited: '尝试次数过多，请稍后再试',
     },
   },
   register: {
