@@ -247,8 +247,14 @@ void http_reply_take(struct http_req *r, int status, const char *content_type, c
     if (content_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header(resp, "X-Request-Id", r->rid);
-    for (size_t i = 0; i < r->nextra; i++)
+    bool cache_set = false;
+    for (size_t i = 0; i < r->nextra; i++) {
         MHD_add_response_header(resp, r->extra[i][0], r->extra[i][1]);
+        cache_set = cache_set || strcasecmp(r->extra[i][0], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+    }
+    /* an answer made for an authenticated caller may hold their data: no cache keeps it */
+    if (r->has_principal && !cache_set)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
 }

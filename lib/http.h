@@ -77,6 +77,10 @@ json_t *http_page_body(json_t *items, const char *next_cursor);
  * the error body of ERR_NO_MEMORY (code "unavailable", request_id) and Retry-After: 1,
  * whatever status was asked; only when even that body cannot be made is the 503 sent
  * without a body. */
+/* Every reply to a request whose caller was authenticated (http_set_principal: svc_auth_*)
+ * carries Cache-Control: no-store, unless the handler added a Cache-Control of its own: it
+ * may hold the caller's data, which no browser or proxy cache keeps. Anonymous replies (the
+ * public listings) carry none and stay cacheable. */
 /* Add a response header to the coming reply (copied). */
 void http_header_add(struct http_req *r, const char *name, const char *value);
 /* Send a JSON body (taken, even on error) as http_json_text prints it. NULL means the body

@@ -579,7 +579,7 @@ cmd_cluster_up() {
     pb_say "starting the cluster in $PB_HOME (ports $B..$((B + 99)))"
     ensure_secrets
     local v
-    for v in "${PB_RECORDED_VARS[@]}"; do printf '%s=%s\n' "$v" "${!v}"; done >"$PB_HOME/stack.env"
+    for v in "${PB_RECORDED_VARS[@]}"; do printf '%s=%s\n' "$v" "${!v-}"; done >"$PB_HOME/stack.env"
     echo "PB_CLUSTER=1" >>"$PB_HOME/stack.env"
     galera_up
     mariadb_provision

@@ -1,5 +1,6 @@
-/* The gateway: routing, JSON errors of its own, request ids end to end, /internal/ closed,
- * rate limits on login and registration. */
+/* The gateway: routing, JSON errors of its own (malformed requests included), request ids
+ * end to end, /internal/ closed, rate limits on login and registration, the hardening
+ * headers (nosniff, no-store on personal data, the web pages' policy). */
 #include "harness.h"
 
 #include <stdio.h>
@@ -130,12 +131,223 @@ static void query_tokens_are_not_logged(void **state)
     assert_false(log_has("nginx/logs/access.log", secret));
 }
 
+/* The error body of the gateway with this status and code, its request id the header's, and
+ * nosniff, exactly once. */
+static void expect_gateway_error(const struct resp *r, long status, const char *code, const char *what)
+{
+    char rid[96];
+    if (r->status != status || !r->json) {
+        print_message("%s: status %ld, body %.300s\n", what, r->status, r->body ? r->body : "(none)");
+        fail();
+    }
+    assert_int_equal(strncmp(r->content_type, "application/json", 16), 0);
+    assert_string_equal(e2e_str(r, "error.code"), code);
+    assert_non_null(e2e_str(r, "error.message"));
+    assert_int_equal(e2e_header(r, "X-Request-Id", rid, sizeof rid), 1);
+    assert_string_equal(e2e_str(r, "error.request_id"), rid);
+    assert_int_equal(e2e_header(r, "X-Content-Type-Options", NULL, 0), 1);
+    assert_string_equal(r->content_type_options, "nosniff");
+}
+
+/* Send a request line and header lines (CRLF added after each, then the blank line). */
+static struct resp *send_lines(const char *request_line, const char *headers)
+{
+    size_t n = strlen(request_line) + strlen(headers) + 64;
+    char *req = malloc(n);
+    assert_non_null(req);
+    snprintf(req, n, "%s\r\nHost: gateway\r\n%sConnection: close\r\n\r\n", request_line, headers);
+    struct resp *r = e2e_send_raw(req, strlen(req));
+    free(req);
+    return r;
+}
+
+/* Requests nginx refuses before it has a URI (the request line itself is bad) get the JSON
+ * error body like every other error, never nginx's HTML page or a 5xx. */
+static void malformed_requests_get_json_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line, *what;
+        long status;
+    } bad[] = {
+        {"GET /api/v1/listings/%00 HTTP/1.1", "a NUL byte in the path", 400},
+        {"GET /%00 HTTP/1.1", "a NUL byte in a page's path", 400},
+        {"GET /api/v1/list ings HTTP/1.1", "a space in the path", 400},
+        {"GET /api/v1/listings HTTP/2.0", "an HTTP version nginx does not speak over HTTP/1", 400},
+        {"GET /api/v1/listings HTTP/9.1", "an unknown HTTP version", 400},
+        {"GET api/v1/listings HTTP/1.1", "a path without its slash", 400},
+        {"GET /../../etc/passwd HTTP/1.1", "a path above the root", 400},
+        {"\x01\x02garbage", "no request line at all", 400},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct resp *r = send_lines(bad[i].line, "");
+        expect_gateway_error(r, bad[i].status, "bad_request", bad[i].what);
+        e2e_resp_free(r);
+    }
+    /* a request line over large_client_header_buffers (8 KiB): 414 */
+    char *line = malloc(9100);
+    assert_non_null(line);
+    strcpy(line, "GET /api/v1/listings/");
+    memset(line + strlen(line), 'a', 9000);
+    strcpy(line + 21 + 9000, " HTTP/1.1");
+    struct resp *r = send_lines(line, "");
+    expect_gateway_error(r, 414, "bad_request", "a 9000-byte path");
+    e2e_resp_free(r);
+    free(line);
+    /* one header line over 8 KiB, or more than 32 KiB of headers: 431 */
+    char *hdrs = malloc(6 * 7100 + 1);
+    assert_non_null(hdrs);
+    strcpy(hdrs, "X-Big: ");
+    memset(hdrs + 7, 'b', 9000);
+    strcpy(hdrs + 7 + 9000, "\r\n");
+    r = send_lines("GET /api/v1/listings HTTP/1.1", hdrs);
+    expect_gateway_error(r, 431, "bad_request", "a 9000-byte header");
+    e2e_resp_free(r);
+    hdrs[0] = 0;
+    for (int k = 0; k < 6; k++) {
+        size_t at = strlen(hdrs);
+        snprintf(hdrs + at, 16, "X-H%d: ", k);
+        at = strlen(hdrs);
+        memset(hdrs + at, 'h', 7000);
+        strcpy(hdrs + at + 7000, "\r\n");
+    }
+    r = send_lines("GET /api/v1/listings HTTP/1.1", hdrs);
+    expect_gateway_error(r, 431, "bad_request", "42 KB of headers");
+    e2e_resp_free(r);
+    free(hdrs);
+    /* a body encoding nginx does not know (it would answer 501) */
+    r = send_lines("POST /api/v1/auth/login HTTP/1.1", "Transfer-Encoding: gzip\r\n");
+    expect_gateway_error(r, 400, "bad_request", "Transfer-Encoding: gzip");
+    e2e_resp_free(r);
+    /* the error pages themselves are not addressable */
+    r = send_lines("GET /_errors/500 HTTP/1.1", "");
+    expect_gateway_error(r, 404, "not_found", "GET /_errors/500");
+    e2e_resp_free(r);
+}
+
+/* A body over the location's limit is refused from its Content-Length, before it is sent;
+ * methods nginx itself does not allow are a JSON 405. */
+static void oversized_bodies_and_wrong_methods(void **state)
+{
+    (void)state;
+    struct resp *r = send_lines("POST /api/v1/auth/register HTTP/1.1",
+                                "Content-Type: application/json\r\nContent-Length: 5000000\r\n");
+    expect_gateway_error(r, 413, "payload_too_large", "a 5 MB registration");
+    assert_non_null(strstr(e2e_str(r, "error.message"), "1 MiB"));
+    e2e_resp_free(r);
+    /* the photo upload's limit is 8 MiB, and the message says so */
+    r = send_lines("POST /api/v1/media?purpose=pet HTTP/1.1", "Content-Type: image/png\r\nContent-Length: 20000000\r\n");
+    expect_gateway_error(r, 413, "payload_too_large", "a 20 MB photo");
+    assert_non_null(strstr(e2e_str(r, "error.message"), "8 MiB"));
+    e2e_resp_free(r);
+    /* a POST to a page of the web app (nginx serves those files itself) */
+    r = e2e_call_raw("POST", "/index.html", NULL, "text/plain", "x", 1, NULL);
+    if (r->status != 404) /* 404 when the stack runs without the web app (PB_WEB=0) */
+        expect_gateway_error(r, 405, "method_not_allowed", "POST /index.html");
+    e2e_resp_free(r);
+}
+
+/* Whether a Cache-Control value forbids storing. */
+static bool no_store(const struct resp *r) { return strstr(r->cache_control, "no-store") != NULL; }
+
+static void expect_personal(const char *path, const char *token)
+{
+    struct resp *r = e2e_call("GET", path, token, NULL);
+    if (!no_store(r) || e2e_header(r, "Cache-Control", NULL, 0) != 1) {
+        print_message("GET %s: status %ld, Cache-Control \"%s\"\n", path, r->status, r->cache_control);
+        fail();
+    }
+    assert_true(r->status < 500);
+    assert_int_equal(e2e_header(r, "X-Content-Type-Options", NULL, 0), 1);
+    e2e_resp_free(r);
+}
+
+/* nosniff on every response, one Cache-Control: no-store on every answer to an authenticated
+ * caller (their data), none on the public listings, and the web pages' own policy. */
+static void hardening_headers(void **state)
+{
+    (void)state;
+    struct e2e_user owner, provider, admin;
+    e2e_user_new(&owner, "owner");
+    e2e_provider_approved(&provider);
+    e2e_admin(&admin);
+    char listing[24], path[96], pet[24];
+    e2e_listing_new(&provider, NULL, true, listing);
+    e2e_pet_new(&owner, NULL, pet);
+
+    /* personal data: no cache may keep it */
+    expect_personal("/api/v1/users/me", owner.token);
+    expect_personal("/api/v1/pets", owner.token);
+    snprintf(path, sizeof path, "/api/v1/pets/%s", pet);
+    expect_personal(path, owner.token);
+    expect_personal("/api/v1/orders", owner.token);
+    expect_personal("/api/v1/notifications", owner.token);
+    expect_personal("/api/v1/notifications/unread-count", owner.token);
+    expect_personal("/api/v1/payments/1", owner.token); /* a 404, still to an authenticated caller */
+    expect_personal("/api/v1/providers/me/listings", provider.token);
+    expect_personal("/api/v1/admin/users", admin.token);
+    expect_personal("/api/v1/admin/audit-log", admin.token);
+    /* the provider's own view of the listing (its draft fields) is theirs too */
+    snprintf(path, sizeof path, "/api/v1/listings/%s", listing);
+    expect_personal(path, provider.token);
+
+    /* public answers stay cacheable: no no-store on the listings an anonymous visitor reads */
+    struct resp *r = e2e_call("GET", path, NULL, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_false(no_store(r));
+    assert_string_equal(r->content_type_options, "nosniff");
+    assert_int_equal(e2e_header(r, "X-Content-Type-Options", NULL, 0), 1);
+    e2e_resp_free(r);
+    /* the search reads no token: the same public answer when the web app sends one */
+    for (int signed_in = 0; signed_in < 2; signed_in++) {
+        r = e2e_call("GET", "/api/v1/listings?city=Hangzhou", signed_in ? owner.token : NULL, NULL);
+        EXPECT_STATUS(r, 200);
+        assert_false(no_store(r));
+        assert_int_equal(e2e_header(r, "X-Content-Type-Options", NULL, 0), 1);
+        e2e_resp_free(r);
+    }
+    r = e2e_call("GET", "/healthz", NULL, NULL);
+    assert_int_equal(e2e_header(r, "X-Content-Type-Options", NULL, 0), 1);
+    e2e_resp_free(r);
+
+    /* errors: the gateway's own and a service's */
+    r = e2e_call("GET", "/api/v1/no-such-thing", NULL, NULL);
+    expect_gateway_error(r, 404, "not_found", "an unknown API path");
+    e2e_resp_free(r);
+    r = e2e_call("GET", "/api/v1/users/me", NULL, NULL);
+    EXPECT_ERROR(r, 401, "unauthenticated");
+    assert_int_equal(e2e_header(r, "X-Content-Type-Options", NULL, 0), 1);
+    assert_false(no_store(r));
+    e2e_resp_free(r);
+
+    /* the web app and the API explorer: a policy without inline script, never framed */
+    static const char *const pages[] = {"/", "/login", "/docs/"};
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        char csp[512], v[128];
+        r = e2e_call("GET", pages[i], NULL, NULL);
+        assert_int_equal(e2e_header(r, "Content-Security-Policy", csp, sizeof csp), 1);
+        assert_non_null(strstr(csp, "script-src 'self';"));
+        assert_null(strstr(csp, "unsafe-eval"));
+        assert_non_null(strstr(csp, "frame-ancestors 'none'"));
+        assert_non_null(strstr(csp, "object-src 'none'"));
+        assert_int_equal(e2e_header(r, "X-Frame-Options", v, sizeof v), 1);
+        assert_string_equal(v, "DENY");
+        assert_int_equal(e2e_header(r, "Referrer-Policy", v, sizeof v), 1);
+        assert_string_equal(v, "strict-origin-when-cross-origin");
+        assert_int_equal(e2e_header(r, "X-Content-Type-Options", NULL, 0), 1);
+        e2e_resp_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(health_and_unknown_paths),
         cmocka_unit_test(request_ids_flow_through),
         cmocka_unit_test(query_tokens_are_not_logged),
+        cmocka_unit_test(malformed_requests_get_json_errors),
+        cmocka_unit_test(oversized_bodies_and_wrong_methods),
+        cmocka_unit_test(hardening_headers),
         cmocka_unit_test(login_flood_is_rate_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,9 @@
 #include "svc.h"
 
 #include <curl/curl.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -62,6 +65,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct resp *r = ud;
     size_t k = size * n;
+    size_t have = r->headers ? strlen(r->headers) : 0;
+    char *nh = realloc(r->headers, have + k + 1);
+    if (!nh)
+        return 0;
+    memcpy(nh + have, p, k);
+    nh[have + k] = 0;
+    r->headers = nh;
     header_value(p, k, "X-Request-Id", r->request_id, sizeof r->request_id);
     header_value(p, k, "Content-Type", r->content_type, sizeof r->content_type);
     header_value(p, k, "Retry-After", r->retry_after, sizeof r->retry_after);
@@ -176,10 +186,122 @@ struct resp *e2e_service_raw(const char *service, const char *method, const char
     return perform(method, url, token, content_type, body, len, NULL, internal);
 }
 
+/* The gateway's host and port from PB_GATEWAY (http://host:port). */
+static int gateway_connect(void)
+{
+    char host[256] = "127.0.0.1", port[16] = "80";
+    const char *g = e2e_gateway(), *h = strstr(g, "://");
+    h = h ? h + 3 : g;
+    size_t hl = strcspn(h, ":/");
+    snprintf(host, sizeof host, "%.*s", (int)hl, h);
+    if (h[hl] == ':')
+        snprintf(port, sizeof port, "%.*s", (int)strcspn(h + hl + 1, "/"), h + hl + 1);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (getaddrinfo(host, port, &hints, &ai) != 0)
+        return -1;
+    int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    if (fd >= 0) {
+        struct timeval tv = {.tv_sec = 20};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    }
+    return fd;
+}
+
+/* Split a whole response read from a socket into r: status, headers (through on_header),
+ * body (everything after the blank line). */
+static void parse_raw_response(struct resp *r, const char *buf, size_t n)
+{
+    const char *end = n ? memmem(buf, n, "\r\n\r\n", 4) : NULL;
+    if (!end || sscanf(buf, "HTTP/1.%*d %ld", &r->status) != 1) {
+        r->status = 0;
+        return;
+    }
+    const char *line = strstr(buf, "\r\n") + 2; /* after the status line */
+    while (line < end + 2) {
+        const char *eol = strstr(line, "\r\n");
+        on_header((char *)line, 1, (size_t)(eol + 2 - line), r);
+        line = eol + 2;
+    }
+    size_t blen = n - (size_t)(end + 4 - buf);
+    r->body = malloc(blen + 1);
+    if (!r->body)
+        abort();
+    memcpy(r->body, end + 4, blen);
+    r->body[blen] = 0;
+    r->len = blen;
+    if (blen)
+        r->json = json_loadb(r->body, blen, 0, NULL);
+}
+
+struct resp *e2e_send_raw(const char *bytes, size_t len)
+{
+    struct resp *r = calloc(1, sizeof *r);
+    if (!r)
+        abort();
+    int fd = gateway_connect();
+    if (fd < 0)
+        return r;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t k = send(fd, bytes + off, len - off, MSG_NOSIGNAL);
+        if (k <= 0)
+            break; /* the gateway may answer and close before reading everything */
+        off += (size_t)k;
+    }
+    /* no shutdown of the writing side: nginx takes a half-closed connection for a client
+     * that went away (and drops a proxied request) */
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        abort();
+    for (;;) {
+        if (n == cap) {
+            char *nb = realloc(buf, 2 * cap + 1);
+            if (!nb)
+                abort();
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t k = recv(fd, buf + n, cap - n, 0);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    buf[n] = 0;
+    close(fd);
+    parse_raw_response(r, buf, n);
+    free(buf);
+    return r;
+}
+
+int e2e_header(const struct resp *r, const char *name, char *value, size_t cap)
+{
+    int count = 0;
+    size_t nl = strlen(name);
+    if (value && cap)
+        value[0] = 0;
+    for (const char *line = r->headers; line && *line;) {
+        size_t ll = strcspn(line, "\n");
+        if (ll > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            if (count++ == 0 && value && cap)
+                header_value(line, ll, name, value, cap);
+        }
+        line += ll + (line[ll] == '\n');
+    }
+    return count;
+}
+
 void e2e_resp_free(struct resp *r)
 {
     if (!r)
         return;
+    free(r->headers);
     free(r->body);
     json_decref(r->json);
     free(r);

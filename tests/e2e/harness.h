@@ -25,6 +25,7 @@ struct resp {
     char location[256];
     char cache_control[128];
     char content_type_options[32]; /* X-Content-Type-Options */
+    char *headers;          /* every header line of the response, as received (CRLF-separated) */
 };
 
 /* Base URL of the gateway (PB_GATEWAY), e.g. http://127.0.0.1:18080. */
@@ -36,6 +37,14 @@ struct resp *e2e_call(const char *method, const char *path, const char *token, j
 /* Same with a raw body, explicit content type (NULL for none) and extra header lines. */
 struct resp *e2e_call_raw(const char *method, const char *path, const char *token, const char *content_type,
                           const char *body, size_t len, const char *const *headers);
+/* Send these bytes as they are to the gateway on a new connection and read the answer until
+ * the gateway closes it (ask for that with "Connection: close", or send what it refuses):
+ * for requests no HTTP client would send, such as a malformed request line. Never NULL: a
+ * transport failure is status 0. */
+struct resp *e2e_send_raw(const char *bytes, size_t len);
+/* How many times the response carries header `name` (case-insensitive); the first value is
+ * copied into value (cap bytes, may be NULL), or "" when there is none. */
+int e2e_header(const struct resp *r, const char *name, char *value, size_t cap);
 /* Call a service directly (bypassing the gateway) at base PB_PORT_BASE + offset, with the
  * internal service token: for /internal/ endpoints and /metrics. */
 struct resp *e2e_service(const char *service, const char *method, const char *path, json_t *body);

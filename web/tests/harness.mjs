@@ -38,8 +38,9 @@ export const DESKTOP = { width: 1280, height: 800 }
 export const PHONE = { width: 360, height: 740 }
 
 // A fresh browser context (its own storage) with one page. Everything the page logs as an
-// error, every uncaught exception, and every response with status >= 500 is collected in
-// page.problems; expectClean(page) fails the test if there is any.
+// error, every Content-Security-Policy violation (whatever its console level), every
+// uncaught exception, and every response with status >= 500 is collected in page.problems;
+// expectClean(page) fails the test if there is any.
 export async function openPage(browser, { viewport = DESKTOP, locale = 'zh-CN', geolocation = null } = {}) {
   const context = await browser.newContext({
     viewport,
@@ -48,6 +49,13 @@ export async function openPage(browser, { viewport = DESKTOP, locale = 'zh-CN', 
     timezoneId: 'Asia/Shanghai',
     deviceScaleFactor: 1,
     ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}),
+  })
+  // a blocked resource or script raises securitypolicyviolation in the page: logged as a
+  // console error that names the policy, so watchPage records it whatever Chromium logs itself
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`Content Security Policy violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'}`),
+    )
   })
   return watchPage(await context.newPage())
 }
@@ -62,7 +70,8 @@ function watchPage(page) {
   page.problems = []
   page.allowedProblems = [] // regexps of expected problems (e.g. a 409 the test provokes)
   page.on('console', (msg) => {
-    if (msg.type() === 'error') page.problems.push(`console error: ${msg.text()}`)
+    if (/Content Security Policy/i.test(msg.text())) page.problems.push(`CSP violation: ${msg.text()}`)
+    else if (msg.type() === 'error') page.problems.push(`console error: ${msg.text()}`)
   })
   page.on('pageerror', (err) => page.problems.push(`page error: ${err.message}`))
   page.on('response', (res) => {
