@@ -88,20 +88,22 @@ bench_seed_listings() {
     fi
 }
 
-# print_rss: the resident memory of every service process (after the scenarios ran).
+# print_rss: the resident memory of every service process (after the scenarios ran): all of
+# it, and the part that is the process's own (anonymous: heap, stacks); the rest is shared
+# libraries' pages, counted once for the whole machine.
 print_rss() {
-    local pid name rss f
+    local pid name f
     echo
-    echo "### memory: resident set of every service after the benchmarks"
+    echo "### memory: every service after the benchmarks"
     echo
-    echo "| service | RSS MB |"
-    echo "|---|---:|"
+    echo "| service | RSS MB | of which its own (anonymous) MB |"
+    echo "|---|---:|---:|"
     for f in "$PB_HOME"/services/*.pid; do
         pid=$(cat "$f" 2>/dev/null) || continue
         name=$(tr -d '\0' <"/proc/$pid/comm" 2>/dev/null) || continue
         [[ $name == pb-* ]] || continue
-        rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
-        echo "| ${name#pb-} | $rss |"
+        awk -v n="${name#pb-}" '/^Rss:/ { r = $2 } /^Anonymous:/ { a = $2 }
+            END { printf "| %s | %.1f | %.1f |\n", n, r / 1024, a / 1024 }' "/proc/$pid/smaps_rollup"
     done
 }
 

@@ -13,6 +13,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,18 @@ int svc_spawn(struct svc *s, void (*fn)(struct svc *, void *), void *arg)
     return 0;
 }
 
+#ifdef __GLIBC__
+/* Give the pages free()d during a burst back to the system every PB_MALLOC_TRIM_S (default 10;
+ * 0: never): glibc keeps them otherwise, and a service that served a peak holds its memory for
+ * good. A trim walks the two arenas and takes about a millisecond. */
+static void trim_loop(struct svc *s, void *arg)
+{
+    long secs = (long)(intptr_t)arg;
+    while (svc_sleep_ms(s, secs * 1000))
+        malloc_trim(0);
+}
+#endif
+
 static void stop_workers(void)
 {
     pthread_mutex_lock(&stop_mu);
@@ -422,6 +435,11 @@ int svc_main(int argc, char **argv, const struct svc_spec *spec)
             LOG_E("unknown command %s", argv[1]);
         goto out;
     }
+#ifdef __GLIBC__
+    long trim_s = config_long("PB_MALLOC_TRIM_S", 10, 0, 3600);
+    if (trim_s > 0 && svc_spawn(&s, trim_loop, (void *)(intptr_t)trim_s) != 0)
+        LOG_W("the memory trimmer did not start");
+#endif
     if (spec->init && spec->init(&s) != ERR_OK) {
         LOG_E("service initialisation failed");
         goto out;
