@@ -3,6 +3,7 @@
 # shellcheck shell=bash
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export BENCH_DIR # wrk scripts load report.lua from it
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 
 # Defaults: a stack of the benchmark's own on ports that clash with neither the demo stack

@@ -1,7 +1,9 @@
 -- wrk script of the mixed read load: 60 % searches, 40 % details of random listings.
 -- A search is one of 6 cities x species (dog, cat) x a start date in the next 30 days with
 -- 1-5 nights x 1-2 pets x 3 sorts (7,560 distinct pages); a detail is a random id of
--- WRK_IDS (a file, one id per line). Prints the PBRESULT line of report.lua.
+-- WRK_IDS (a file, one id per line). Prints the PBRESULT line of report.lua, which it loads
+-- (BENCH_DIR names the folder) and whose request() it replaces.
+dofile((os.getenv("BENCH_DIR") or "bench") .. "/report.lua")
 local ids = {}
 for line in io.lines(os.getenv("WRK_IDS")) do ids[#ids + 1] = line end
 local cities = { "%E5%8C%97%E4%BA%AC", "%E4%B8%8A%E6%B5%B7", "%E5%B9%BF%E5%B7%9E",
@@ -35,17 +37,4 @@ function request()
     return wrk.format("GET", path)
   end
   return wrk.format("GET", "/api/v1/listings/" .. ids[math.random(#ids)])
-end
-
-local non2xx = 0
-function response(status, headers, body)
-  if status >= 400 then non2xx = non2xx + 1 end
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  local errors = e.connect + e.read + e.write + e.status + e.timeout
-  local secs = summary.duration / 1e6
-  io.write(string.format("PBRESULT %.0f %.2f %.2f %d %d\n", summary.requests / secs,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, summary.requests))
 end
