@@ -16,13 +16,15 @@ static enum err init(struct svc *s)
     app.heartbeat_ms = config_long("PB_NOTIFICATION_HEARTBEAT_MS", 15000, 200, 55000); /* < the 60 s idle timeout */
     app.unread_from_db = config_bool("PB_NOTIFICATION_UNREAD_FROM_DB", false);
     long remind_ms = config_long("PB_NOTIFICATION_REMIND_INTERVAL_MS", 5000, 100, 3600000);
+    app.read_keep_ms = config_long("PB_NOTIFICATION_READ_RETENTION_DAYS", 180, 1, 36500) * 86400000LL;
+    long retention_ms = config_long("PB_NOTIFICATION_RETENTION_INTERVAL_MS", 3600000, 100, 86400000);
     enum err e = store_init(s);
     if (e != ERR_OK)
         return e;
     if (app.unread_from_db)
         LOG_W("notification: PB_NOTIFICATION_UNREAD_FROM_DB=1: unread counts are counted in MariaDB");
     if (!(app.push = push_new(app.heartbeat_ms)) || push_start(s, app.push) != 0 || consumers_start(s) != 0 ||
-        inbox_reminders_start(s, remind_ms) != 0)
+        inbox_reminders_start(s, remind_ms) != 0 || inbox_retention_start(s, retention_ms) != 0)
         return ERR_INTERNAL;
     return ERR_OK;
 }
