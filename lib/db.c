@@ -668,6 +668,14 @@ enum err db_query1(struct db *db, struct db_rows **out, const char *sql, const c
     return e;
 }
 
+enum err db_lock_account(struct db_conn *c, uint64_t account_id)
+{
+    return db_exec(c, NULL,
+                   "INSERT INTO create_lock (account_id, creates) VALUES (?, 1) "
+                   "ON DUPLICATE KEY UPDATE creates = creates + 1",
+                   "u", account_id);
+}
+
 enum err db_exec1(struct db *db, uint64_t *affected, const char *sql, const char *types, ...)
 {
     struct db_conn *c = db_acquire(db);

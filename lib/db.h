@@ -104,6 +104,15 @@ enum err db_rollback(struct db_conn *c);
  * error rolls back and is returned. */
 enum err db_tx(struct db *db, enum err (*fn)(struct db_conn *c, void *ctx), void *ctx);
 
+/* Serialise, inside a transaction on c, the creations counted against one account's limit
+ * (pets, listings, photos, open orders): upsert and bump the account's row of the service's
+ * `create_lock` table (account_id, creates), whose row lock is then held until the commit.
+ * Call it before counting, then insert: at READ COMMITTED the count sees every creation
+ * committed by an earlier holder, so two concurrent creations cannot both take the last slot.
+ * The bump is a real write, so with Galera two nodes' creations for one account conflict at
+ * certification and one runs again (ERR_RETRY, retried by db_tx). */
+enum err db_lock_account(struct db_conn *c, uint64_t account_id);
+
 /* One-shot helpers on a pooled connection (no transaction). */
 enum err db_query1(struct db *db, struct db_rows **out, const char *sql, const char *types, ...);
 enum err db_exec1(struct db *db, uint64_t *affected, const char *sql, const char *types, ...);

@@ -17,6 +17,7 @@ static const struct {
     [ERR_TOO_LARGE] = {413, "payload_too_large", "the request body is too large"},
     [ERR_UNSUPPORTED_MEDIA] = {415, "unsupported_media_type", "the body must be application/json"},
     [ERR_INVALID] = {422, "validation_failed", "some fields are invalid"},
+    [ERR_LIMIT_REACHED] = {422, "limit_reached", "this account has reached its limit for these"},
     [ERR_RATE_LIMITED] = {429, "rate_limited", "too many requests, slow down"},
     [ERR_INTERNAL] = {500, "internal", "internal error"},
     [ERR_UNAVAILABLE] = {503, "unavailable", "a dependency is unavailable, retry later"},

@@ -14,6 +14,8 @@ enum err {
     ERR_TOO_LARGE,         /* 413 payload_too_large */
     ERR_UNSUPPORTED_MEDIA, /* 415 unsupported_media_type */
     ERR_INVALID,           /* 422 validation_failed */
+    ERR_LIMIT_REACHED,     /* 422 limit_reached: the account already has as many of these as
+                              one account may (pets, listings, open orders) */
     ERR_RATE_LIMITED,      /* 429 rate_limited */
     ERR_INTERNAL,          /* 500 internal */
     ERR_UNAVAILABLE,       /* 503 unavailable: a dependency is down or timed out */

@@ -32,6 +32,7 @@ enum err listing_transition(enum listing_status from, enum listing_event ev, enu
 /* The names of a mask as a JSON array, in canonical order. */
 json_t *species_json(unsigned mask);
 
+#define LISTING_MAX_PER_PROVIDER_DEFAULT 50 /* listings per provider (PB_LISTING_MAX_PER_PROVIDER; 422 beyond) */
 #define LISTING_MAX_CAPACITY 50
 #define LISTING_MAX_PHOTOS 20 /* media ids (purpose listing, the provider's own) */
 #define LISTING_MAX_PRICE_FEN 10000000LL

@@ -9,6 +9,7 @@
 static enum err init(struct svc *s)
 {
     store_set_lock_wait(config_long("PB_HOLD_LOCK_WAIT_MS", 3000, 10, 60000));
+    store_set_max_listings(config_long("PB_LISTING_MAX_PER_PROVIDER", LISTING_MAX_PER_PROVIDER_DEFAULT, 1, 1000000));
     /* listing details, search pages and their generations: served from memory, kept
      * coherent by Redis client-side caching (lib/near.h); PB_NEAR_CACHE_MB=0 turns it off */
     static const char *const near_prefixes[] = {"pb:listing:", "pb:search:", NULL};

@@ -223,6 +223,12 @@ static void h_create(struct http_req *r)
     l.amenities_json = f.amenities ? f.amenities : (char *)"[]";
     l.photos_json = f.photos ? f.photos : (char *)"[]";
     enum err e = store_listing_create(s, &l);
+    if (e == ERR_LIMIT_REACHED) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "a provider may have at most %ld listings", store_max_listings());
+        http_reply_error(r, e, msg, NULL);
+        goto done;
+    }
     if (e != ERR_OK) {
         svc_reply_err(r, e);
         goto done;

@@ -14,6 +14,7 @@
 
 /* ---------- SQL ---------- */
 
+static const char SQL_PROVIDER_COUNT[] = "SELECT COUNT(*) FROM listing WHERE provider_id = ?";
 static const char SQL_INSERT[] =
     "INSERT INTO listing (id, provider_id, status, title, city, district, lat, lng, species_mask, max_weight_kg, "
     "capacity, price_per_night_fen, created_ms, updated_ms, submitted_ms) "
@@ -131,10 +132,26 @@ struct create_ctx {
     const struct listing *l;
 };
 
+static long s_max_listings = LISTING_MAX_PER_PROVIDER_DEFAULT;
+
+void store_set_max_listings(long n) { s_max_listings = n; }
+long store_max_listings(void) { return s_max_listings; }
+
 static enum err create_tx(struct db_conn *c, void *arg)
 {
     const struct listing *l = ((struct create_ctx *)arg)->l;
-    enum err e = db_exec(c, NULL, SQL_INSERT, "uusssddidiiiii", l->id, l->provider_id, l->title, l->city,
+    struct db_rows *r = NULL;
+    /* the provider's lock row first: the count then sees every listing of a concurrent creation */
+    enum err e = db_lock_account(c, l->provider_id);
+    if (e == ERR_OK)
+        e = db_query(c, &r, SQL_PROVIDER_COUNT, "u", l->provider_id);
+    long long n = e == ERR_OK && db_rows_count(r) == 1 ? db_rows_i64(r, 0, 0) : 0;
+    db_rows_free(r);
+    if (e != ERR_OK)
+        return e;
+    if (n >= s_max_listings)
+        return ERR_LIMIT_REACHED;
+    e = db_exec(c, NULL, SQL_INSERT, "uusssddidiiiii", l->id, l->provider_id, l->title, l->city,
                          l->district, l->lat, l->lng, (int64_t)l->species_mask, l->max_weight_kg,
                          (int64_t)l->capacity, l->price_fen, l->created_ms, l->updated_ms, l->submitted_ms);
     if (e != ERR_OK)

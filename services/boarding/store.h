@@ -24,7 +24,14 @@ struct listing_patch {
     int status;                               /* <0: untouched; LS_PAUSED or LS_PUBLISHED */
 };
 
+/* Insert a new listing with its detail row. ERR_LIMIT_REACHED when the provider already has
+ * store_max_listings() listings (of any status: a listing is never deleted): the count and
+ * the insert run under the provider's create_lock row (db_lock_account), so concurrent
+ * creations cannot overshoot. */
 enum err store_listing_create(struct svc *s, const struct listing *l);
+/* The listings one provider may have (PB_LISTING_MAX_PER_PROVIDER, set once at start). */
+void store_set_max_listings(long n);
+long store_max_listings(void);
 /* Load a listing; with_detail also the vertically split text. ERR_NOT_FOUND if absent. */
 enum err store_listing_get(struct svc *s, uint64_t id, bool with_detail, struct listing *out);
 /* Apply a provider's patch under a row lock: text changes send it back to review, a lower

@@ -31,6 +31,7 @@ static enum err init(struct svc *s)
     s->app = &app;
     app.wait_ms = config_long("PB_MEDIA_QUEUE_WAIT_MS", 10000, 0, 120000);
     app.user_timeout_ms = config_long("PB_MEDIA_USER_TIMEOUT_MS", 2000, 50, 30000);
+    app.max_per_day = config_long("PB_MEDIA_MAX_PER_DAY", MEDIA_MAX_PER_DAY_DEFAULT, 1, 1000000);
     unsigned workers = (unsigned)config_long("PB_MEDIA_WORKERS", 2, 1, 64);
     if (!(app.dir = media_dir()) || !files_prepare(app.dir))
         return ERR_UNAVAILABLE;

@@ -133,6 +133,34 @@ static enum err store_files(struct media_app *app, const struct image_out *img, 
     return e;
 }
 
+/* 429 for an account that made its uploads of the day: Retry-After says when the oldest of
+ * them (made at oldest_ms) leaves the 24-hour window. */
+static void reply_quota(struct http_req *r, int64_t oldest_ms)
+{
+    char after[24], msg[96];
+    snprintf(after, sizeof after, "%ld", media_retry_after_s(oldest_ms, time_now_ms()));
+    snprintf(msg, sizeof msg, "an account may upload at most %ld photos in 24 hours", app_of(r)->max_per_day);
+    http_header_add(r, "Retry-After", after);
+    http_reply_error(r, ERR_RATE_LIMITED, msg, NULL);
+}
+
+/* The cheap check before an upload is processed (store_media_add decides under a lock). */
+static bool quota_or_reply(struct http_req *r, uint64_t owner)
+{
+    long long n = 0;
+    int64_t oldest = 0;
+    enum err e = store_media_recent(svc_of(r), owner, time_now_ms(), &n, &oldest);
+    if (e != ERR_OK) {
+        svc_reply_err(r, e);
+        return false;
+    }
+    if (n >= app_of(r)->max_per_day) {
+        reply_quota(r, oldest);
+        return false;
+    }
+    return true;
+}
+
 static void h_upload(struct http_req *r)
 {
     struct auth_principal me;
@@ -144,7 +172,8 @@ static void h_upload(struct http_req *r)
     if (!svc_auth_or_reply(r, ROLE_ANY, &me))
         goto done;
     jv_q_enum(&v, "purpose", http_query(r, "purpose"), JV_REQUIRED, MEDIA_PURPOSE_NAMES, &purpose);
-    if (!http_jv_ok_or_reply(r, &v) || !may_upload_or_reply(r, &me, (enum media_purpose)purpose))
+    if (!http_jv_ok_or_reply(r, &v) || !may_upload_or_reply(r, &me, (enum media_purpose)purpose) ||
+        !quota_or_reply(r, me.user_id))
         goto done;
     if (!media_content_type_ok(http_header(r, "Content-Type"))) {
         http_reply_error(r, ERR_UNSUPPORTED_MEDIA,
@@ -177,9 +206,15 @@ static void h_upload(struct http_req *r)
         .upload_bytes = len,
         .created_ms = time_now_ms(),
     };
+    int64_t oldest = 0;
     enum err e = store_files(app_of(r), &img, &m);
     if (e == ERR_OK)
-        e = store_media_add(svc_of(r), &m);
+        e = store_media_add(svc_of(r), &m, app_of(r)->max_per_day, &oldest);
+    if (e == ERR_RATE_LIMITED) { /* a concurrent upload took the last slot meanwhile */
+        count_upload(purpose, "refused");
+        reply_quota(r, oldest);
+        goto done;
+    }
     if (e != ERR_OK) {
         svc_reply_err(r, e);
         goto done;

@@ -10,6 +10,7 @@ struct media_app {
     struct media_limits limits; /* pixel limits of an upload */
     long wait_ms;               /* how long an upload waits for a processing slot */
     long user_timeout_ms;       /* the call to the user service (provider approval) */
+    long max_per_day;           /* uploads per account in 24 hours (PB_MEDIA_MAX_PER_DAY) */
 };
 
 /* Register POST /api/v1/media, GET /api/v1/media/{id}, GET /media/p/{id}/{size} (the private

@@ -146,3 +146,11 @@ bool media_accel_path(const char *sha, unsigned size, char *buf, size_t cap)
 {
     return file_name("/_media/private/", sha, size, buf, cap);
 }
+
+long media_retry_after_s(int64_t oldest_ms, int64_t now_ms)
+{
+    int64_t left = oldest_ms + MEDIA_WINDOW_MS - now_ms;
+    if (left <= 1000)
+        return 1;
+    return (long)((left + 999) / 1000);
+}

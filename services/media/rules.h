@@ -45,6 +45,14 @@ struct media_limits {
  * fields.file is written to why. Checked on the header, before any pixel is decoded. */
 bool media_dims_ok(const struct media_limits *l, unsigned w, unsigned h, char *why, size_t cap);
 
+/* Uploads per account in any 24 hours (PB_MEDIA_MAX_PER_DAY; 429 beyond): photos are never
+ * deleted, so the bound is a rate, not a total that would lock an account out for good. */
+#define MEDIA_MAX_PER_DAY_DEFAULT 500
+#define MEDIA_WINDOW_MS (24LL * 3600 * 1000)
+/* Retry-After (seconds, >= 1) for an account whose oldest upload of the window was made at
+ * oldest_ms: when that upload leaves the window at now_ms, a slot is free again. */
+long media_retry_after_s(int64_t oldest_ms, int64_t now_ms);
+
 #define MEDIA_SHA_HEX_LEN 64
 /* Whether s is a SHA-256 in lower-case hex. */
 bool media_sha_ok(const char *s);

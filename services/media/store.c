@@ -1,5 +1,6 @@
 /* Media service storage: the SQL of the `media` table. */
 #include "store.h"
+#include "ids.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -13,6 +14,9 @@
 
 static const char SQL_INSERT[] = "INSERT INTO media (" MEDIA_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                                  "?, ?)";
+/* the purposes listed so that by_owner (owner_id, purpose, id) is read as four id ranges */
+static const char SQL_RECENT[] = "SELECT COUNT(*), COALESCE(MIN(created_ms), 0) FROM media WHERE owner_id = ? AND "
+                                 "purpose IN ('listing', 'pet', 'care_log', 'verification') AND id >= ?";
 static const char SQL_GET[] = "SELECT " MEDIA_COLS " FROM media WHERE id = ?";
 /* one statement for up to 20 ids: unused places are bound to 0, which is never an id */
 static const char SQL_GET_MANY[] = "SELECT " MEDIA_COLS " FROM media WHERE id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -71,12 +75,62 @@ static bool row_to_media(const struct db_rows *r, size_t i, struct media *m)
 
 /* ---------- writes ---------- */
 
-enum err store_media_add(struct svc *s, const struct media *m)
+/* The uploads of owner in the window before now_ms (ids are snowflakes: their time is the
+ * bound), on c. */
+static enum err recent_on(struct db_conn *c, uint64_t owner, int64_t now_ms, long long *n, int64_t *oldest_ms)
 {
-    return db_exec1(s->db, NULL, SQL_INSERT, "uussssuuuuuuuuui", m->id, m->owner_id, MEDIA_PURPOSE_NAMES[m->purpose],
-                    m->pub ? "public" : "private", m->sha256, media_format_name(m->format), (uint64_t)m->src_width,
-                    (uint64_t)m->src_height, (uint64_t)m->width, (uint64_t)m->height, (uint64_t)m->thumb_width,
-                    (uint64_t)m->thumb_height, m->bytes, m->thumb_bytes, m->upload_bytes, m->created_ms);
+    struct db_rows *r = NULL;
+    enum err e = db_query(c, &r, SQL_RECENT, "uu", owner, ids_compose(now_ms - MEDIA_WINDOW_MS, 0, 0));
+    *n = 0;
+    *oldest_ms = 0;
+    if (e == ERR_OK && db_rows_count(r) == 1) {
+        *n = db_rows_i64(r, 0, 0);
+        *oldest_ms = db_rows_i64(r, 0, 1);
+    }
+    db_rows_free(r);
+    return e;
+}
+
+enum err store_media_recent(struct svc *s, uint64_t owner, int64_t now_ms, long long *n, int64_t *oldest_ms)
+{
+    struct db_conn *c = db_acquire(s->db);
+    if (!c)
+        return ERR_UNAVAILABLE;
+    enum err e = recent_on(c, owner, now_ms, n, oldest_ms);
+    db_release(c);
+    return e;
+}
+
+struct add_ctx {
+    const struct media *m;
+    long max;
+    int64_t oldest_ms;
+};
+
+static enum err add_tx(struct db_conn *c, void *arg)
+{
+    struct add_ctx *x = arg;
+    const struct media *m = x->m;
+    long long n = 0;
+    enum err e = db_lock_account(c, m->owner_id);
+    if (e == ERR_OK)
+        e = recent_on(c, m->owner_id, m->created_ms, &n, &x->oldest_ms);
+    if (e != ERR_OK)
+        return e;
+    if (n >= x->max)
+        return ERR_RATE_LIMITED;
+    return db_exec(c, NULL, SQL_INSERT, "uussssuuuuuuuuui", m->id, m->owner_id, MEDIA_PURPOSE_NAMES[m->purpose],
+                   m->pub ? "public" : "private", m->sha256, media_format_name(m->format), (uint64_t)m->src_width,
+                   (uint64_t)m->src_height, (uint64_t)m->width, (uint64_t)m->height, (uint64_t)m->thumb_width,
+                   (uint64_t)m->thumb_height, m->bytes, m->thumb_bytes, m->upload_bytes, m->created_ms);
+}
+
+enum err store_media_add(struct svc *s, const struct media *m, long max, int64_t *oldest_ms)
+{
+    struct add_ctx x = {m, max, 0};
+    enum err e = db_tx(s->db, add_tx, &x);
+    *oldest_ms = x.oldest_ms;
+    return e;
 }
 
 /* ---------- reads ---------- */

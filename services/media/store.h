@@ -26,9 +26,17 @@ struct media {
 /* The most ids one resolve call may name. */
 #define STORE_MANY_MAX 20
 
-/* Insert a new upload. ERR_CONFLICT on a duplicate id, ERR_UNAVAILABLE when MariaDB is
- * down. */
-enum err store_media_add(struct svc *s, const struct media *m);
+/* How many uploads owner made in the MEDIA_WINDOW_MS before now_ms (*n), and when the
+ * oldest of them was made (*oldest_ms, 0 when none). Read without locks: a cheap refusal
+ * before an upload is processed; store_media_add decides. */
+enum err store_media_recent(struct svc *s, uint64_t owner, int64_t now_ms, long long *n, int64_t *oldest_ms);
+
+/* Insert a new upload unless its owner already made max uploads in the MEDIA_WINDOW_MS
+ * before m->created_ms: then ERR_RATE_LIMITED and *oldest_ms is when the oldest of them was
+ * made. The count and the insert run under the owner's create_lock row (db_lock_account),
+ * so concurrent uploads cannot overshoot. ERR_CONFLICT on a duplicate id, ERR_UNAVAILABLE
+ * when MariaDB is down. */
+enum err store_media_add(struct svc *s, const struct media *m, long max, int64_t *oldest_ms);
 
 /* The upload with this id into *out, or ERR_NOT_FOUND. */
 enum err store_media_get(struct svc *s, uint64_t id, struct media *out);

@@ -307,3 +307,24 @@ int inbox_reminders_start(struct svc *s, long interval_ms)
     metrics_describe("pb_reminders_sent_total", "reminders sent, by kind");
     return jobs_start(s, "notification_reminders", interval_ms, 30000, inbox_reminders_tick, NULL);
 }
+
+/* One round of the retention job: up to 100 statements of 1000 rows per shard (the next
+ * round goes on), so a round stays well inside the lock's 60 s. */
+static void retention_tick(struct svc *s, void *arg)
+{
+    (void)arg;
+    uint64_t deleted = 0;
+    enum err e = store_purge_read(s, time_now_ms() - notif_app(s)->read_keep_ms, 1000, 100, &deleted);
+    if (deleted > 0) {
+        metrics_count("pb_notifications_purged_total", NULL, deleted);
+        LOG_I("notification: %llu read notification(s) past their retention deleted", (unsigned long long)deleted);
+    }
+    if (e != ERR_OK)
+        LOG_W("notification: retention deferred (%s)", err_code(e));
+}
+
+int inbox_retention_start(struct svc *s, long interval_ms)
+{
+    metrics_describe("pb_notifications_purged_total", "read notifications deleted after their retention");
+    return jobs_start(s, "notification_retention", interval_ms, 60000, retention_tick, NULL);
+}

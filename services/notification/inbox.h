@@ -18,6 +18,10 @@ void inbox_after_event(struct svc *s, const struct event *ev);
 /* Start the reminder job (leader-elected, a round every interval_ms). */
 int inbox_reminders_start(struct svc *s, long interval_ms);
 
+/* Start the retention job (leader-elected, a round every interval_ms): read notifications
+ * read more than notif_app(s)->read_keep_ms ago are deleted (store_purge_read). */
+int inbox_retention_start(struct svc *s, long interval_ms);
+
 /* One round of the reminder job (exposed for the job thread; safe to repeat). */
 void inbox_reminders_tick(struct svc *s, void *arg);
 

@@ -23,13 +23,16 @@ static enum err init(struct svc *s)
     unsigned conn_limit = svc_http_conn_limit();
     long max_streams = config_long("PB_NOTIFICATION_MAX_STREAMS", (long)streamcap_max_default(conn_limit), 1,
                                    (long)conn_limit - 8);
+    app.read_keep_ms = config_long("PB_NOTIFICATION_READ_RETENTION_DAYS", 180, 1, 36500) * 86400000LL;
+    long retention_ms = config_long("PB_NOTIFICATION_RETENTION_INTERVAL_MS", 3600000, 100, 86400000);
     enum err e = store_init(s);
     if (e != ERR_OK)
         return e;
     if (app.unread_from_db)
         LOG_W("notification: PB_NOTIFICATION_UNREAD_FROM_DB=1: unread counts are counted in MariaDB");
-    if (!(app.push = push_new(app.heartbeat_ms, (size_t)per_user, (size_t)max_streams)) || push_start(s, app.push) != 0 || consumers_start(s) != 0 ||
-        inbox_reminders_start(s, remind_ms) != 0)
+    if (!(app.push = push_new(app.heartbeat_ms, (size_t)per_user, (size_t)max_streams)) || push_start(s, app.push) != 0 ||
+        consumers_start(s) != 0 || inbox_reminders_start(s, remind_ms) != 0 ||
+        inbox_retention_start(s, retention_ms) != 0)
         return ERR_INTERNAL;
     return ERR_OK;
 }

@@ -39,6 +39,7 @@ static const char SQL_GET[] = "SELECT " NOTIF_COLS " FROM notification_%u WHERE 
 static const char SQL_MARK_READ[] =
     "UPDATE notification_%u SET is_read = 1, read_ms = ? WHERE user_id = ? AND id = ? AND is_read = 0";
 static const char SQL_MARK_ALL[] = "UPDATE notification_%u SET is_read = 1, read_ms = ? WHERE user_id = ? AND is_read = 0";
+static const char SQL_PURGE_READ[] = "DELETE FROM notification_%u WHERE is_read = 1 AND read_ms < ? LIMIT ?";
 static const char SQL_UNREAD[] = "SELECT COUNT(*) FROM notification_%u WHERE user_id = ? AND is_read = 0";
 
 #define ORDER_COLS                                                                                             \
@@ -309,6 +310,25 @@ enum err store_purge(struct svc *s, int64_t now_ms)
     if (e == ERR_OK)
         e = db_exec1(s->db, NULL, SQL_PURGE_PROCESSED, "i", keep_events);
     return e;
+}
+
+enum err store_purge_read(struct svc *s, int64_t before_ms, unsigned batch, unsigned max_batches, uint64_t *deleted)
+{
+    char sql[128];
+    *deleted = 0;
+    for (unsigned k = 0; k < notif_app(s)->shards; k++) {
+        sql_for(sql, sizeof sql, SQL_PURGE_READ, k);
+        for (unsigned b = 0; b < max_batches && !svc_stopping(s); b++) {
+            uint64_t n = 0; /* each statement is its own short transaction (autocommit) */
+            enum err e = db_exec1(s->db, &n, sql, "ii", before_ms, (int64_t)batch);
+            if (e != ERR_OK)
+                return e;
+            *deleted += n;
+            if (n < batch)
+                break; /* this shard has no more */
+        }
+    }
+    return ERR_OK;
 }
 
 /* ---------- reading ---------- */

@@ -20,6 +20,8 @@ struct notif_app {
     unsigned shards;        /* from schema_meta, read at start */
     long heartbeat_ms;      /* SSE heartbeat (PB_NOTIFICATION_HEARTBEAT_MS, default 15000) */
     bool unread_from_db;    /* PB_NOTIFICATION_UNREAD_FROM_DB: count in MariaDB, not Redis */
+    int64_t read_keep_ms;   /* read notifications live this long after being read
+                               (PB_NOTIFICATION_READ_RETENTION_DAYS, default 180 days) */
     struct push *push;      /* open event streams and the wake-up subscriber */
 };
 
@@ -70,6 +72,12 @@ enum err store_reminder_claim_tx(struct db_conn *c, uint64_t order_id, enum remi
 /* Housekeeping: forget ended orders, reminder records and processed events older than the
  * event stream's retention (at most 1000 rows of each per call). */
 enum err store_purge(struct svc *s, int64_t now_ms);
+
+/* Retention: delete read notifications read before before_ms from every shard, in
+ * statements of at most batch rows, at most max_batches statements per shard (the next call
+ * goes on); *deleted is how many went. Unread ones are never touched, so no unread counter
+ * moves. Stops early (ERR_OK) when the service is stopping. */
+enum err store_purge_read(struct svc *s, int64_t before_ms, unsigned batch, unsigned max_batches, uint64_t *deleted);
 
 /* ---- reading ---- */
 

@@ -157,6 +157,13 @@ void flow_create(struct svc *s, const struct create_in *in, struct answer *a)
         answer_pet_busy(a, busy_pet, busy_day);
         return;
     }
+    if (e == ERR_LIMIT_REACHED) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "an owner may have at most %ld open orders (awaiting payment, paid, confirmed or in care)",
+                 order_app(s)->max_open);
+        answer_error(a, e, msg, NULL);
+        return;
+    }
     if (e == ERR_CONFLICT) { /* the same key arrived concurrently */
         answer_error(a, ERR_CONFLICT, "a request with this Idempotency-Key is still being processed", NULL);
         return;

@@ -253,11 +253,51 @@ enum err store_idem_put(struct db_conn *c, const struct idem *k, uint64_t order_
 /* ---------- creation ---------- */
 
 struct begin_ctx {
+    struct svc *s;
     const struct order *o;
     const struct idem *k;
     enum idem_state st;
     bool pet_busy;
 };
+
+static const char SQL_OPEN_INDEXED[] = "SELECT COUNT(*) FROM %s WHERE user_id = ? AND status IN "
+                                       "('pending_payment', 'paid', 'confirmed', 'in_care')";
+static const char SQL_OPEN_CREATING[] = "SELECT COUNT(*) FROM %s WHERE status = 'creating' AND owner_id = ?";
+
+/* Add one count query's answer to *n; a month without a table holds nothing. */
+static enum err count_into(struct db_conn *c, const char *sql, uint64_t user, long long *n)
+{
+    struct db_rows *r = NULL;
+    enum err e = db_query(c, &r, sql, "u", user);
+    if (e == ERR_OK && db_rows_count(r) == 1)
+        *n += db_rows_i64(r, 0, 0);
+    db_rows_free(r);
+    return e == ERR_NOT_FOUND ? ERR_OK : e;
+}
+
+/* The owner's open orders, counted under the owner's create_lock row (taken here): the
+ * pending_payment, paid, confirmed and in_care ones of the owner's index shard, plus those
+ * still creating (not indexed yet) in the monthly tables of o and of an hour before it
+ * (a creation gives up within PB_ORDER_STALE_CREATING_MS, at most 10 minutes). A creating
+ * order becomes indexed in the same transaction that ends its creating status, so none is
+ * counted twice or missed. */
+static enum err count_open(struct db_conn *c, struct svc *s, const struct order *o, long long *n)
+{
+    char table[32], before[32], sql[256];
+    *n = 0;
+    enum err e = db_lock_account(c, o->owner_id);
+    if (e != ERR_OK)
+        return e;
+    index_table(s, ACTOR_OWNER, o->owner_id, table, sizeof table);
+    if ((e = count_into(c, sql1(sql, sizeof sql, SQL_OPEN_INDEXED, table), o->owner_id, n)) != ERR_OK)
+        return e;
+    orders_table(o->id, table, sizeof table);
+    orders_table(ids_compose(ids_unix_ms(o->id) - 3600000, 0, 0), before, sizeof before);
+    e = count_into(c, sql1(sql, sizeof sql, SQL_OPEN_CREATING, table), o->owner_id, n);
+    if (e == ERR_OK && strcmp(table, before) != 0)
+        e = count_into(c, sql1(sql, sizeof sql, SQL_OPEN_CREATING, before), o->owner_id, n);
+    return e;
+}
 
 static enum err begin_tx(struct db_conn *c, void *arg)
 {
@@ -288,6 +328,11 @@ static enum err begin_tx(struct db_conn *c, void *arg)
         if (e != ERR_OK)
             return e;
     }
+    long long open = 0;
+    if ((e = count_open(c, x->s, o, &open)) != ERR_OK)
+        return e;
+    if (open >= order_app(x->s)->max_open)
+        return ERR_LIMIT_REACHED; /* rolls back the key too: a retry with it is a new attempt */
     json_t *pets = order_pet_ids_json(o);
     char *pets_s = json_dumps(pets, JSON_COMPACT);
     json_decref(pets);
@@ -344,7 +389,7 @@ enum err store_pet_busy(struct svc *s, const struct order *o, bool *busy, uint64
 enum err store_create_begin(struct svc *s, const struct order *o, const struct idem *k, enum idem_state *st,
                             uint64_t *busy_pet, int32_t *busy_day)
 {
-    struct begin_ctx x = {o, k, IDEM_NEW, false};
+    struct begin_ctx x = {s, o, k, IDEM_NEW, false};
     enum err e = db_tx(s->db, begin_tx, &x);
     *st = x.st;
     bool busy = false;

@@ -17,6 +17,7 @@ struct order_app {
     unsigned shards;                 /* index tables (schema_meta) */
     int64_t pay_window_ms;           /* pay_before = created + this (PB_PAY_WINDOW_S, 15 min) */
     int64_t accept_window_ms;        /* accept_before = paid + this (PB_ACCEPT_WINDOW_S, 24 h) */
+    long max_open;                   /* open orders per owner (PB_ORDER_MAX_OPEN_PER_OWNER, 20) */
     struct refund_rule rules[16];    /* refund_policy, by decreasing min_hours */
     size_t nrules;
 };
@@ -46,7 +47,9 @@ enum err store_idem_put(struct db_conn *c, const struct idem *k, uint64_t order_
 /* First transaction of a booking: the Idempotency-Key (in progress), the order in status
  * creating with its hold "reserving", and one pet_night row per pet and night. ERR_CONFLICT
  * when a key exists (*st says how) or a pet is already staying somewhere on one of the
- * nights (*busy_pet, *busy_day). */
+ * nights (*busy_pet, *busy_day); ERR_LIMIT_REACHED when the owner already has max_open open
+ * orders (creating, pending_payment, paid, confirmed, in_care), counted under the owner's
+ * create_lock row so that concurrent bookings cannot both take the last slot. */
 enum err store_create_begin(struct svc *s, const struct order *o, const struct idem *k, enum idem_state *st,
                             uint64_t *busy_pet, int32_t *busy_day);
 /* Whether a pet of o already has a live stay on one of o's nights (*busy), read without

@@ -214,11 +214,11 @@ static void h_create(struct http_req *r)
     p->created_ms = p->updated_ms = time_now_ms();
     enum err e = pet_apply(p, &x, date_today());
     if (e == ERR_OK)
-        e = store_pet_create(svc_of(r), p);
+        e = store_pet_create(svc_of(r), p, pet_app(svc_of(r))->max_pets);
     if (e != ERR_OK) {
         char msg[64];
-        snprintf(msg, sizeof msg, "an owner may keep at most %d pets", PET_MAX_PER_OWNER);
-        http_reply_error(r, e, e == ERR_CONFLICT ? msg : NULL, NULL);
+        snprintf(msg, sizeof msg, "an owner may keep at most %ld pets", pet_app(svc_of(r))->max_pets);
+        http_reply_error(r, e, e == ERR_LIMIT_REACHED ? msg : NULL, NULL);
         goto done;
     }
     char loc[64], id[IDS_STR_LEN];

@@ -25,7 +25,7 @@
 #define PET_WEIGHT_MIN_KG 0.05
 #define PET_WEIGHT_MAX_KG 150.0
 #define PET_VACCINATION_NAME_MAX 64
-#define PET_MAX_PER_OWNER 200        /* live pets one owner may keep (soft cap, 409 beyond) */
+#define PET_MAX_PER_OWNER_DEFAULT 50 /* live pets one owner may keep (PB_PET_MAX_PER_OWNER; 422 beyond) */
 #define PET_MAX_VACCINATIONS 100     /* records per pet (409 beyond) */
 
 /* enum pet_species and its names are lib/species.h's (shared with listings and bookings) */

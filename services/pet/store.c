@@ -146,20 +146,24 @@ static void invalidate(struct svc *s, uint64_t id)
 
 struct create_ctx {
     const struct pet *p;
+    long max_pets;
 };
 
 static enum err create_tx(struct db_conn *c, void *arg)
 {
-    const struct pet *p = ((struct create_ctx *)arg)->p;
+    const struct create_ctx *x = arg;
+    const struct pet *p = x->p;
     struct db_rows *r = NULL;
-    /* not locking: concurrent creations may overshoot the cap by a few, which is harmless */
-    enum err e = db_query(c, &r, SQL_OWNER_COUNT, "u", p->owner_id);
+    /* the owner's lock row first: the count below then sees every pet of a concurrent creation */
+    enum err e = db_lock_account(c, p->owner_id);
+    if (e == ERR_OK)
+        e = db_query(c, &r, SQL_OWNER_COUNT, "u", p->owner_id);
     long long live = e == ERR_OK && db_rows_count(r) == 1 ? db_rows_i64(r, 0, 0) : 0;
     db_rows_free(r);
     if (e != ERR_OK)
         return e;
-    if (live >= PET_MAX_PER_OWNER)
-        return ERR_CONFLICT;
+    if (live >= x->max_pets)
+        return ERR_LIMIT_REACHED;
     char birth[DATE_STR_LEN], as_of[DATE_STR_LEN];
     e = db_exec(c, NULL, SQL_PET_INSERT, "uusssssbisibii", p->id, p->owner_id, p->name, PET_SPECIES_NAMES[p->species],
                 opt(p->has_breed, p->breed), PET_SEX_NAMES[p->sex], opt_date(p->has_birth, p->birth, birth),
@@ -179,9 +183,9 @@ static enum err create_tx(struct db_conn *c, void *arg)
     return e;
 }
 
-enum err store_pet_create(struct svc *s, const struct pet *p)
+enum err store_pet_create(struct svc *s, const struct pet *p, long max_pets)
 {
-    struct create_ctx x = {p};
+    struct create_ctx x = {p, max_pets};
     enum err e = db_tx(s->db, create_tx, &x);
     if (e == ERR_OK)
         invalidate(s, p->id); /* drops a "not found" marker of a client that guessed the id */

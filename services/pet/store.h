@@ -9,8 +9,10 @@
 #include "svc.h"
 
 /* Insert a new pet (p->id, owner_id and times already set) with its care row in one
- * transaction. ERR_CONFLICT when the owner already has PET_MAX_PER_OWNER live pets. */
-enum err store_pet_create(struct svc *s, const struct pet *p);
+ * transaction. ERR_LIMIT_REACHED when the owner already has max_pets live pets: the count
+ * and the insert run under the owner's create_lock row (db_lock_account), so concurrent
+ * creations cannot overshoot. */
+enum err store_pet_create(struct svc *s, const struct pet *p, long max_pets);
 
 /* Load a pet, soft-deleted or not, fresh from the database. ERR_NOT_FOUND if it never
  * existed. *out is initialised here; the caller pet_clears it on ERR_OK. */

@@ -36,6 +36,8 @@ export PB_DEMO_DATA=1 PB_LOG_LEVEL=${PB_LOG_LEVEL:-info} PB_PROMETHEUS=${PB_PROM
 export PB_ADMIN_USER=admin PB_ADMIN_PASSWORD=${PB_ADMIN_PASSWORD:-Adm$(openssl rand -hex 8)x9}
 # the load logs in now and then: the gateway's per-address limit is not what is tested here
 export PB_AUTH_RATE=1000 PB_AUTH_BURST=1000
+# nor the open orders per owner: the load's 20 owners have over a thousand paid bookings
+export PB_ORDER_MAX_OPEN_PER_OWNER=1000000
 DOWN_S=${PB_FAILOVER_DOWN_S:-5}
 SETTLE_S=${PB_FAILOVER_SETTLE_S:-4}
 THREADS=${PB_FAILOVER_THREADS:-6}

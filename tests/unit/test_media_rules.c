@@ -135,11 +135,25 @@ static void names_and_urls(void **state)
     assert_false(media_exp_parse(NULL, &exp));
 }
 
+static void retry_after(void **state)
+{
+    (void)state;
+    const int64_t now = 1800000000000;
+    /* the oldest upload of the window leaves it MEDIA_WINDOW_MS after it was made */
+    assert_int_equal(media_retry_after_s(now - MEDIA_WINDOW_MS + 60000, now), 60);
+    assert_int_equal(media_retry_after_s(now - MEDIA_WINDOW_MS + 60001, now), 61);
+    assert_int_equal(media_retry_after_s(now, now), 86400);
+    /* never 0 or negative: a slot frees at the earliest in a second */
+    assert_int_equal(media_retry_after_s(now - MEDIA_WINDOW_MS, now), 1);
+    assert_int_equal(media_retry_after_s(now - MEDIA_WINDOW_MS - 5000, now), 1);
+    assert_int_equal(media_retry_after_s(now - MEDIA_WINDOW_MS + 1500, now), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sniff),  cmocka_unit_test(purposes),       cmocka_unit_test(content_types),
-        cmocka_unit_test(limits), cmocka_unit_test(names_and_urls),
+        cmocka_unit_test(limits), cmocka_unit_test(names_and_urls), cmocka_unit_test(retry_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,7 @@ export default {
       payload_too_large: 'The upload is too large',
       unsupported_media_type: 'This file type is not supported',
       validation_failed: 'Please check the highlighted fields',
+      limit_reached: 'This account has as many of these as it may have (pets, listings or open bookings); remove or finish some first',
       rate_limited: 'Too many attempts; please wait a moment',
       internal: 'Something went wrong on our side; please try again later',
       unavailable: 'The service is briefly unavailable; please retry',

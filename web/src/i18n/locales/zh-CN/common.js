@@ -47,6 +47,7 @@ export default {
       payload_too_large: '上传的内容太大',
       unsupported_media_type: '不支持的文件格式',
       validation_failed: '请检查标红的字段',
+      limit_reached: '已达到账户数量上限（宠物、房源或进行中的订单），请先删除或完成一部分',
       rate_limited: '操作太频繁，请稍后再试',
       internal: '服务器出错了，请稍后再试',
       unavailable: '服务暂时不可用，请稍后重试',
