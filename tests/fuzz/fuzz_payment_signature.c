@@ -7,7 +7,7 @@
  *   2  the callback's body (webhook_fields_or_reply: keep it in step)
  *   3  POST /payments ({"order_id", ...})
  * Properties: a header never verifies unless one of its v1 values is the HMAC of its own t
- * and the body; a correctly signed body stays valid whatever well-formed entries follow, and
+ * and the body (in hex of either case); a correctly signed body stays valid whatever well-formed entries follow, and
  * is never reported stale or mismatched; a valid callback has a printable transaction id. */
 #include "dates.h"
 #include "fuzz.h"
@@ -47,7 +47,8 @@ static void webhook(struct jv *v)
     }
 }
 
-/* Whether one of header's v1= values is the signature sig_header makes for its t= and body. */
+/* Whether one of header's v1= values is the signature sig_header makes for its t= and body.
+ * Hex digits in either case are the same signature (sig_verify decodes them). */
 static bool signed_by_us(const char *header, const char *body, size_t len)
 {
     const char *t = strstr(header, "t=");
@@ -56,7 +57,7 @@ static bool signed_by_us(const char *header, const char *body, size_t len)
     char good[SIG_HEADER_MAX];
     if (sig_header(SECRET, sizeof SECRET - 1, strtoll(t + 2, NULL, 10), body, len, good, sizeof good) != 0)
         return false;
-    return strstr(header, strstr(good, "v1=")) != NULL;
+    return strcasestr(header, strstr(good, "v1=")) != NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
