@@ -6,7 +6,7 @@ SHELL := /bin/bash
 RELEASE_DIR ?= $(if $(PB_BUILD_DIR),$(PB_BUILD_DIR),build/release)
 TEST_DIR ?= build/test
 
-.PHONY: help up down status logs restart build test unit bench demo docs video clean cluster-up cluster-down cluster-status cluster-logs test-cluster
+.PHONY: help up down status logs restart build test unit fuzz bench demo docs video clean cluster-up cluster-down cluster-status cluster-logs test-cluster
 
 help: ## list the targets
 	@echo "Pet boarding platform: make <target>"
@@ -41,6 +41,10 @@ unit: ## sanitizer build and unit tests only
 	cmake -S . -B $(TEST_DIR) -DPB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(TEST_DIR) -j2
 	ctest --test-dir $(TEST_DIR) -L unit --output-on-failure
+
+fuzz: ## libFuzzer on every parser of client bytes (tests/fuzz/), PB_FUZZ_SECONDS (default 60) per target, then a table
+	scripts/deps.sh test
+	scripts/fuzz.sh run
 
 bench: ## run the benchmarks (bench/run.sh) on a throwaway stack on ports 28080+ (PB_BENCH_USE_RUNNING=1: the running one)
 	bench/run.sh

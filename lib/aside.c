@@ -73,7 +73,7 @@ int aside_decode(const char *buf, size_t len, long long *soft_expiry_ms, char *k
                  size_t *plen)
 {
     const char *bar = memchr(buf, '|', len);
-    if (!bar || bar == buf || (size_t)(bar - buf) > 20 || (size_t)(bar - buf) + 3 > len || bar[2] != '|' ||
+    if (!bar || bar == buf || (size_t)(bar - buf) > 18 || (size_t)(bar - buf) + 3 > len || bar[2] != '|' ||
         (bar[1] != 'V' && bar[1] != 'N'))
         return -1;
     long long t = 0;

@@ -56,7 +56,8 @@ bool aside_read_small(struct cache *c, size_t n, const char *const *keys, char (
 /* The envelope every cached value is stored in: "<soft_expiry_ms>|<V|N>|payload" (V a value,
  * N a remembered not-found). Pure. aside_encode writes it into buf (NUL-terminated) and
  * returns its length, 0 when it does not fit in cap; aside_decode splits one, returning 0, or
- * -1 when buf is not an envelope (*payload then points into buf). */
+ * -1 when buf is not an envelope (an expiry of more than 18 digits, which would overflow, is
+ * not one either); *payload then points into buf. */
 size_t aside_encode(char *buf, size_t cap, long long soft_expiry_ms, char kind, const char *payload, size_t len);
 int aside_decode(const char *buf, size_t len, long long *soft_expiry_ms, char *kind, const char **payload,
                  size_t *plen);

@@ -226,7 +226,10 @@ bool jv_int(struct jv *v, const char *key, unsigned flags, int64_t min, int64_t 
         return false;
     if (json_is_real(val)) {
         double d = json_real_value(val);
-        if (d != floor(d) || d < (double)min || d > (double)max)
+        /* (double)max may round up (INT64_MAX is 2^63 as a double): range-check in int64_t,
+         * after making sure the cast is defined */
+        const double two63 = 9223372036854775808.0;
+        if (d != floor(d) || !(d >= -two63 && d < two63) || (int64_t)d < min || (int64_t)d > max)
             return range_fail(v, key, (double)min, (double)max, true);
         *out = (int64_t)d;
         return true;

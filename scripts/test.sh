@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `make test` runs, in this order: a sanitizer build (ASan + UBSan) in build/test, a
 # release build (compile check), static analysis (scripts/lint.sh: shellcheck, cppcheck), the
-# offline checks of deploy/ and docs/api/, the unit tests, the ThreadSanitizer stage
+# offline checks of deploy/ and docs/api/, the unit tests, a fuzz smoke (scripts/fuzz.sh), the ThreadSanitizer stage
 # (scripts/test-tsan.sh: the unit tests and one end-to-end suite against a second stack of
 # TSan-built services), then a throwaway stack (its own PB_HOME in /tmp and its own ports)
 # and the end-to-end tests against it.
@@ -18,6 +18,7 @@
 #   PB_TEST_RELEASE_DIR      the release build folder compiled as a check (default build/release)
 #   PB_TEST_TARGETS          build only these CMake targets (and run only the unit tests among them)
 #   PB_TEST_TSAN=0           skip the ThreadSanitizer stage (to iterate on other tests; make test runs it)
+#   PB_TEST_FUZZ=0           skip the fuzz smoke stage (scripts/fuzz.sh smoke; make test runs it)
 #   PB_* of the throwaway stack (ports, PB_HOME, ...) can be overridden from the environment.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -65,6 +66,13 @@ if [[ -n ${PB_TEST_TARGETS:-} ]]; then
 fi
 if [[ -z ${PB_TEST_TARGETS:-} || -n ${names:-} ]]; then
     ctest --test-dir "$BUILD" -L unit --output-on-failure "${unit_filter[@]}"
+fi
+
+# every parser of client bytes under libFuzzer for a moment (scripts/fuzz.sh: a clang build in
+# build/fuzz, each committed corpus input replayed, 2 s of fuzzing per target); make fuzz runs longer
+if [[ ${PB_TEST_FUZZ:-1} == 1 && -z ${PB_TEST_TARGETS:-} ]]; then
+    echo "==> fuzz smoke (scripts/fuzz.sh smoke; PB_TEST_FUZZ=0 skips it)"
+    scripts/fuzz.sh smoke
 fi
 
 # ---- the throwaway stack

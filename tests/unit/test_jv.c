@@ -151,6 +151,31 @@ static void numbers_bools_enums_dates(void **state)
     jv_free(&v);
 }
 
+/* An integer written as a real at the edge of the range: (double)INT64_MAX rounds up to 2^63,
+ * and INT64_MAX / 4 to 2^61, so a range check in doubles let 2^63 through to an undefined
+ * cast and 2^61 through one above the maximum (both found by tests/fuzz/). */
+static void integer_reals_at_the_edges(void **state)
+{
+    (void)state;
+    struct jv v;
+    int64_t i = 7;
+    parse(&v, "{\"age\":9223372036854775807.0}"); /* is 2^63 as a double */
+    assert_false(jv_int(&v, "age", 0, 1, INT64_MAX, &i));
+    assert_non_null(err(&v, "age"));
+    jv_free(&v);
+    parse(&v, "{\"age\":-1e19}"); /* below INT64_MIN: its cast is undefined too */
+    assert_false(jv_int(&v, "age", 0, INT64_MIN, INT64_MAX, &i));
+    jv_free(&v);
+    parse(&v, "{\"age\":2305843009213693952.0}"); /* 2^61 = INT64_MAX / 4 + 1 */
+    assert_false(jv_int(&v, "age", 0, 0, INT64_MAX / 4, &i));
+    jv_free(&v);
+    assert_int_equal(i, 7);
+    parse(&v, "{\"age\":4611686018427387904.0}"); /* 2^62, inside the range */
+    assert_true(jv_int(&v, "age", 0, 1, INT64_MAX, &i));
+    assert_true(i == 4611686018427387904LL);
+    jv_free(&v);
+}
+
 static void nested_and_arrays(void **state)
 {
     (void)state;
@@ -229,6 +254,7 @@ int main(void)
         cmocka_unit_test(unknown_fields_are_named),
         cmocka_unit_test(strings),
         cmocka_unit_test(numbers_bools_enums_dates),
+        cmocka_unit_test(integer_reals_at_the_edges),
         cmocka_unit_test(nested_and_arrays),
         cmocka_unit_test(query_values),
         cmocka_unit_test(utf8),
