@@ -276,6 +276,78 @@ static void dead_letter(struct svc *s, const struct events_consumer *spec, natsM
     natsMsg_Term(m, NULL);
 }
 
+/* A batch of first deliveries in one transaction (spec->batch). */
+struct batch_ctx {
+    struct svc *s;
+    const struct events_consumer *spec;
+    struct event *ev;
+    bool *duplicate;
+    int n;
+};
+
+static enum err batch_tx(struct db_conn *c, void *arg)
+{
+    struct batch_ctx *x = arg;
+    bool first = true;
+    for (int i = 0; i < x->n; i++) {
+        uint64_t inserted = 0;
+        enum err e = db_exec(c, &inserted, SQL_PROCESSED, "sui", x->spec->durable, x->ev[i].id, time_now_ms());
+        if (e != ERR_OK)
+            return e;
+        x->duplicate[i] = inserted == 0;
+        if (x->duplicate[i])
+            continue;
+        x->ev[i].unit = x->ev[0].id;
+        x->ev[i].unit_start = first;
+        first = false;
+        log_set_request_id(x->ev[i].request_id);
+        if ((e = x->spec->handler(x->s, c, &x->ev[i], x->spec->arg)) != ERR_OK)
+            return e;
+    }
+    return ERR_OK;
+}
+
+/* Handle msgs (first deliveries, valid envelopes) in one transaction, ack them all: true.
+ * false when it could not (nothing acked): the caller handles them one at a time. */
+static bool handle_batch(struct svc *s, const struct events_consumer *spec, natsMsg **msgs, int n)
+{
+    json_t *env[EVENTS_BATCH_MAX] = {0};
+    struct event ev[EVENTS_BATCH_MAX];
+    bool duplicate[EVENTS_BATCH_MAX] = {0}, ok = n > 1 && n <= EVENTS_BATCH_MAX;
+    int parsed = 0;
+    for (; ok && parsed < n; parsed++) {
+        jsMsgMetaData *meta = NULL;
+        bool first = natsMsg_GetMetaData(&meta, msgs[parsed]) == NATS_OK && meta->NumDelivered == 1;
+        jsMsgMetaData_Destroy(meta);
+        json_error_t jerr;
+        env[parsed] = json_loadb(natsMsg_GetData(msgs[parsed]), (size_t)natsMsg_GetDataLength(msgs[parsed]), 0, &jerr);
+        ok = first && env[parsed] && events_parse(env[parsed], &ev[parsed]);
+        if (ok)
+            ev[parsed].delivered = 1;
+    }
+    if (ok) {
+        struct batch_ctx x = {s, spec, ev, duplicate, n};
+        ok = db_tx(s->db, batch_tx, &x) == ERR_OK;
+        log_set_request_id(NULL);
+    }
+    if (ok) {
+        char labels[128];
+        snprintf(labels, sizeof labels, "consumer=\"%s\"", spec->durable);
+        for (int i = 0; i < n; i++) {
+            if (!duplicate[i] && spec->after_commit)
+                spec->after_commit(s, &ev[i]);
+            natsMsg_Ack(msgs[i], NULL);
+            metrics_count("pb_events_consumed_total", labels, 1);
+            if (duplicate[i])
+                metrics_count("pb_events_duplicates_total", labels, 1);
+        }
+        metrics_count("pb_events_batches_total", labels, 1);
+    }
+    for (int i = 0; i < parsed; i++)
+        json_decref(env[i]);
+    return ok;
+}
+
 static void handle_msg(struct svc *s, const struct events_consumer *spec, natsMsg *m)
 {
     jsMsgMetaData *meta = NULL;
@@ -292,6 +364,8 @@ static void handle_msg(struct svc *s, const struct events_consumer *spec, natsMs
         return;
     }
     ev.delivered = delivered;
+    ev.unit = ev.id;
+    ev.unit_start = true;
     log_set_request_id(ev.request_id);
     struct handle_ctx x = {s, spec, &ev, false};
     enum err e = db_tx(s->db, handle_tx, &x);
@@ -348,7 +422,7 @@ static void consume_main(struct svc *s, void *arg)
             LOG_I("events: consumer %s on %s", spec->durable, spec->filter);
         }
         natsMsgList list = {0};
-        natsStatus st = natsSubscription_Fetch(&list, sub, 32, 1000, NULL);
+        natsStatus st = natsSubscription_Fetch(&list, sub, EVENTS_BATCH_MAX, 1000, NULL);
         if (st == NATS_TIMEOUT)
             continue;
         if (st != NATS_OK) {
@@ -359,8 +433,9 @@ static void consume_main(struct svc *s, void *arg)
             svc_sleep_ms(s, 500);
             continue;
         }
-        for (int i = 0; i < list.Count; i++)
-            handle_msg(s, spec, list.Msgs[i]);
+        if (!spec->batch || !handle_batch(s, spec, list.Msgs, list.Count))
+            for (int i = 0; i < list.Count; i++)
+                handle_msg(s, spec, list.Msgs[i]);
         natsMsgList_Destroy(&list);
     }
     natsSubscription_Destroy(sub);
@@ -389,5 +464,6 @@ int events_consume_start(struct svc *s, struct events_consumer *spec)
     metrics_describe("pb_events_consumed_total", "events handled and acknowledged");
     metrics_describe("pb_events_duplicates_total", "redelivered events that were already processed");
     metrics_describe("pb_events_dead_lettered_total", "events parked on the dead-letter subject");
+    metrics_describe("pb_events_batches_total", "batches of events handled in one transaction");
     return svc_spawn(s, consume_main, lag);
 }

@@ -55,7 +55,15 @@ struct event {
     const char *request_id;
     const json_t *data;
     uint64_t delivered;     /* 1 on the first delivery */
+    /* The unit of work this event is handled in: its own id, or, for a consumer that handles
+     * batches, the id of the batch's first event; unit_start is true for the first event whose
+     * handler runs in the unit's transaction (each time the transaction runs). */
+    uint64_t unit;
+    bool unit_start;
 };
+
+/* The most events fetched, and handled in one transaction by a batching consumer, at once. */
+#define EVENTS_BATCH_MAX 32
 
 /* Apply an event inside the consumer's transaction c. ERR_OK commits (and acks); any error
  * rolls back and asks for a redelivery. The handler must do nothing outside c that is not
@@ -72,6 +80,11 @@ struct events_consumer {
      * the commit and this call skips it once; use it only for what a TTL or the next change
      * repairs. */
     void (*after_commit)(struct svc *s, const struct event *ev);
+    /* optional: handle each fetched batch of first deliveries (up to EVENTS_BATCH_MAX) in one
+     * transaction: one commit for many events. A batch that fails is run again one event at a
+     * time, with the usual retries. The handler sees ev->unit and ev->unit_start, and
+     * after_commit is called for each event of the batch once it committed. */
+    bool batch;
     int max_deliver;            /* attempts before the dead-letter subject (default 8) */
     long ack_wait_ms;           /* redelivery if not acked in time (default 30000) */
 };

@@ -22,13 +22,13 @@
  * transaction that never committed has its marks released by the next unit of work. */
 
 struct pending {
-    uint64_t key; /* the event id, or a reminder unit; 0: none */
+    uint64_t key; /* the unit of work: an event's (or its batch's, ev->unit), or a reminder's; 0: none */
     size_t n;
     struct {
         uint64_t user;
         long delta;
         bool tried, busy; /* tried to mark the counter busy; and did */
-    } u[NOTIF_MAX_RECIPIENTS];
+    } u[EVENTS_BATCH_MAX * NOTIF_MAX_RECIPIENTS]; /* every recipient of a whole batch */
 };
 
 static _Thread_local struct pending pend;
@@ -60,7 +60,7 @@ static void pend_add(uint64_t user, long delta)
             pend.u[i].delta += delta;
             return;
         }
-    if (pend.n < NOTIF_MAX_RECIPIENTS) {
+    if (pend.n < sizeof pend.u / sizeof pend.u[0]) {
         pend.u[pend.n].user = user;
         pend.u[pend.n].delta = delta;
         pend.u[pend.n].tried = pend.u[pend.n].busy = false;
@@ -160,7 +160,9 @@ static bool known_elsewhere(const char *type)
 enum err inbox_on_event(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
 {
     (void)arg;
-    pend_begin(s, ev->id);
+    /* a batch is one unit: its first event starts it (again, when the transaction reruns) */
+    if (ev->unit_start)
+        pend_begin(s, ev->unit);
     struct notif_plan p;
     enum notif_plan_result pr = notif_plan_event(ev->type, ev->version, ev->data, &p);
     enum err e = ERR_OK;
@@ -203,7 +205,7 @@ enum err inbox_on_event(struct svc *s, struct db_conn *c, const struct event *ev
 
 void inbox_after_event(struct svc *s, const struct event *ev)
 {
-    if (pend.key == ev->id)
+    if (pend.key == ev->unit) /* the batch's first call moves every counter of the batch */
         pend_commit(s);
 }
 
