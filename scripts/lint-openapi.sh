@@ -6,25 +6,27 @@
 # another lock. Exits 1 on any error of either linter; warnings are counted, not fatal.
 # Usage: scripts/lint-openapi.sh     (run by scripts/test.sh; needs Node >= 20 and npm)
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-LINT="$REPO/docs/api/lint"
-SPEC="$REPO/docs/openapi.yaml"
+LINT=$PB_REPO/docs/api/lint
+SPEC=$PB_REPO/docs/openapi.yaml
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 20 ]; then
-    echo "lint-openapi: Node >= 20 is needed (found: $(node --version 2>/dev/null || echo none))" >&2
-    exit 1
+# the Node.js the web app needs (>= 20.19) is the one Redocly CLI needs
+"$PB_REPO/scripts/web.sh" check
+
+# one install at a time; the lock's digest (and Node's version), recorded in node_modules
+# after each install: a changed lock reinstalls
+exec 8>"$LINT/.install.lock"
+flock 8
+lock_digest=$(cat "$LINT/package-lock.json" <(node --version) | sha256sum | cut -d' ' -f1)
+if [[ ! -d $LINT/node_modules || $(cat "$LINT/node_modules/.pb-lock-digest" 2>/dev/null) != "$lock_digest" ]]; then
+    pb_say "OpenAPI linters: npm ci (from docs/api/lint/package-lock.json)"
+    (cd "$LINT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+        pb_die "npm ci failed in docs/api/lint (is the npm registry reachable?)"
+    printf '%s\n' "$lock_digest" >"$LINT/node_modules/.pb-lock-digest"
 fi
-
-# the lock's digest, recorded in node_modules after each install: a changed lock reinstalls
-lock_sum=$(sha256sum "$LINT/package-lock.json" | cut -d' ' -f1)
-stamp="$LINT/node_modules/.installed-lock.sha256"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
-    echo "lint-openapi: installing the linters from docs/api/lint/package-lock.json (npm ci)"
-    (cd "$LINT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-    echo "$lock_sum" >"$stamp"
-fi
+flock -u 8
 
 # no usage reports or update checks from the linters (make test runs offline once installed)
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
@@ -57,5 +59,7 @@ if [ "$spectral_status" -ne 0 ] && [ "$spectral_errors" -eq 0 ]; then
 fi
 [ "$spectral_status" -eq 0 ] || status=1
 echo "spectral (oas + owasp): $spectral_errors errors, $spectral_warnings warnings"
+# the warnings by rule, most frequent first
+grep -E ':[0-9]+:[0-9]+ warning ' "$out" | awk '{print $3}' | sort | uniq -c | sort -rn | sed 's/^/   /' || true
 
 exit "$status"

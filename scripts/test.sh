@@ -50,6 +50,8 @@ scripts/check-deploy.sh
 scripts/check-alerts.sh
 # the public contract is what its fragments make; the internal one lists every internal route
 python3 docs/api/merge.py --check
+# ... and states its limits: Redocly and Spectral (OWASP rules) find no error (tools from docs/api/lint's lock)
+scripts/lint-openapi.sh
 # the documents name only what exists and stand alone; the diagrams are what their sources render to
 python3 scripts/check-docs.py
 scripts/docs.sh check
