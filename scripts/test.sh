@@ -156,6 +156,9 @@ echo "==> end-to-end tests"
 filter=()
 [[ -n ${PB_TEST_FILTER:-} ]] && filter=(-R "$PB_TEST_FILTER")
 ctest --test-dir "$BUILD" -L e2e --output-on-failure "${filter[@]}"
+# the answers of a few flows through the gateway are what docs/openapi.yaml says (status and body)
+echo "==> contract conformance (tests/e2e/contract.py)"
+python3 tests/e2e/contract.py
 
 if [[ ${PB_WEB:-1} == 1 && -z ${PB_TEST_FILTER:-} || ${PB_TEST_FILTER:-} == *browser* ]]; then
     PB_BROWSER_OUT=${PB_BROWSER_OUT:-$REPO/build/browser}
