@@ -18,11 +18,11 @@ PACKAGES=(
 # `scripts/deps.sh test` adds what only the tests need: Chromium for the browser tests (the
 # npm registry's browser downloads are not used), a CJK font so pages render Chinese, and the
 # YAML reader of docs/api/merge.py --check (which also validates with openapi-spec-validator
-# where Python has it: it is not a Debian package), and the static analysers of
-# scripts/lint.sh, and clang with its runtime libraries (libFuzzer, the sanitizers) for
-# scripts/fuzz.sh.
+# where Python has it: it is not a Debian package), the JSON Schema validator of
+# tests/e2e/contract.py, the static analysers of scripts/lint.sh, and clang with its runtime
+# libraries (libFuzzer, the sanitizers) for scripts/fuzz.sh.
 if [[ ${1:-} == test ]]; then
-    PACKAGES+=(chromium fonts-noto-cjk python3-yaml graphviz cppcheck shellcheck clang libclang-rt-dev)
+    PACKAGES+=(chromium fonts-noto-cjk python3-yaml python3-jsonschema graphviz cppcheck shellcheck clang libclang-rt-dev)
 fi
 # `scripts/deps.sh docs` (make docs): the diagrams (Graphviz) and the PDFs (pandoc, Chromium)
 if [[ ${1:-} == docs ]]; then

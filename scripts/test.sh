@@ -51,6 +51,8 @@ scripts/check-deploy.sh
 scripts/check-alerts.sh
 # the public contract is what its fragments make; the internal one lists every internal route
 python3 docs/api/merge.py --check
+# ... and states its limits: Redocly and Spectral (OWASP rules) find no error (tools from docs/api/lint's lock)
+scripts/lint-openapi.sh
 # the documents name only what exists and stand alone; the diagrams are what their sources render to
 python3 scripts/check-docs.py
 scripts/docs.sh check
@@ -162,6 +164,9 @@ echo "==> end-to-end tests"
 filter=()
 [[ -n ${PB_TEST_FILTER:-} ]] && filter=(-R "$PB_TEST_FILTER")
 ctest --test-dir "$BUILD" -L e2e --output-on-failure "${filter[@]}"
+# the answers of a few flows through the gateway are what docs/openapi.yaml says (status and body)
+echo "==> contract conformance (tests/e2e/contract.py)"
+python3 tests/e2e/contract.py
 
 if [[ ${PB_WEB:-1} == 1 && -z ${PB_TEST_FILTER:-} || ${PB_TEST_FILTER:-} == *browser* ]]; then
     PB_BROWSER_OUT=${PB_BROWSER_OUT:-$REPO/build/browser}
