@@ -1,6 +1,7 @@
 # Scenario "search": 10,000 published listings over six cities; listing detail and a typical
-# search (city + species + dates + pets), cached and uncached (the same code with
-# PB_CACHE_BYPASS=1), beside nginx answering a static body of the detail's size.
+# search (city + species + dates + pets), cached (from the in-process near cache, then with it
+# off: from Redis) and uncached (the same code with PB_CACHE_BYPASS=1), beside nginx answering
+# a static body of the detail's size and nginx proxying to a trivial upstream.
 # shellcheck shell=bash
 echo "==> search: preparing" >&2
 IDS=$PB_HOME/bench-listing-ids.txt
@@ -25,6 +26,10 @@ WRK_IDS=$IDS WRK_PATH_PREFIX=/api/v1/listings/ PB_BENCH_DURATION=3 run_wrk "(war
 run_wrk "GET /listings/{id}, one hot listing, cached" "$C" "$GW/api/v1/listings/$one"
 WRK_IDS=$IDS WRK_PATH_PREFIX=/api/v1/listings/ run_wrk "GET /listings/{id}, 10k listings at random, cached" "$C" "$GW/"
 run_wrk "GET /listings search, cached" "$C" "$GW$query"
+# the same reads with the in-process near cache off: every hit is a Redis round trip
+boarding_restart PB_NEAR_CACHE_MB=0
+run_wrk "GET /listings/{id}, one hot listing, Redis only (near cache off)" "$C" "$GW/api/v1/listings/$one"
+run_wrk "GET /listings search, Redis only (near cache off)" "$C" "$GW$query"
 boarding_restart PB_CACHE_BYPASS=1
 run_wrk "GET /listings/{id}, one listing, uncached" "$C" "$GW/api/v1/listings/$one"
 WRK_IDS=$IDS WRK_PATH_PREFIX=/api/v1/listings/ run_wrk "GET /listings/{id}, 10k at random, uncached" "$C" "$GW/"
