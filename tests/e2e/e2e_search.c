@@ -221,8 +221,10 @@ static void page_all(const char *city, const char *sort, const char *extra, int 
     free(seen);
 }
 
+/* 250 listings need 5 providers: one may have at most 50 (PB_LISTING_MAX_PER_PROVIDER) */
+#define MASS_PROVIDERS 5
 struct mass {
-    const struct e2e_user *p;
+    struct e2e_user p[MASS_PROVIDERS];
     const char *city;
 };
 
@@ -231,7 +233,7 @@ static void create_one(int i, void *arg)
     struct mass *m = arg;
     char id[24];
     /* prices repeat (ties are broken by id); positions spread over ~10 km */
-    e2e_listing_new(m->p,
+    e2e_listing_new(&m->p[i % MASS_PROVIDERS],
                     json_pack("{s:s,s:i,s:f,s:f}", "city", m->city, "price_per_night_fen", 1000 + (i * 37) % 400 * 10,
                               "lat", 31.0 + (i % 50) * 0.002, "lng", 121.0 + (i / 50) * 0.002),
                     true, id);
@@ -244,7 +246,10 @@ static void two_hundred_fifty_results_paged(void **state)
     (void)state;
     char city[24];
     e2e_unique_name(city, sizeof city, "P");
-    struct mass m = {&P, city};
+    static struct mass m;
+    m.city = city;
+    for (int k = 0; k < MASS_PROVIDERS; k++)
+        e2e_provider_approved(&m.p[k]);
     for (int i = 0; i < 250; i++)
         create_one(i, &m);
     page_all(city, "price_asc", "", 250);
