@@ -25,8 +25,8 @@ bench_stack_up() {
     # measure the services, not the limiter: rates far above what the machine can do
     export PB_AUTH_RATE=1000000 PB_AUTH_BURST=1000000 PB_LOGIN_MAX_FAILS_IP=1000000
     # nor the per-account limits: 10,000 seeded listings over 20 providers, thousands of
-    # bookings over 20 owners
-    export PB_LISTING_MAX_PER_PROVIDER=1000000 PB_ORDER_MAX_OPEN_PER_OWNER=1000000
+    # bookings over 20 owners, 200 pets of one owner
+    export PB_LISTING_MAX_PER_PROVIDER=1000000 PB_ORDER_MAX_OPEN_PER_OWNER=1000000 PB_PET_MAX_PER_OWNER=1000000
     export PB_DEMO_DATA=0 PB_ACCESS_LOG=${PB_ACCESS_LOG:-1} PB_LOG_LEVEL=warn
     # the "nginx proxying to a trivial upstream" reference (GET /bench/proxied)
     export PB_BENCH_UPSTREAM_PORT=${PB_BENCH_UPSTREAM_PORT:-$((PB_PORT_BASE + 50))}

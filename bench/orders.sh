@@ -20,7 +20,7 @@ owner="benchowner$(date +%s)"
 token=$(bench_user "$owner" owner)
 PETS=$PB_HOME/bench-orders-pets.txt
 : >"$PETS"
-for i in $(seq 1 200); do  # the pet service allows 200 live pets per owner
+for i in $(seq 1 200); do  # bench/lib.sh lifts the limit of live pets per owner
     api POST /api/v1/pets "$token" "{\"name\":\"pet$i\",\"species\":\"dog\",\"weight_kg\":3}" | jq -r .id >>"$PETS"
 done
 # one listing for the storm: capacity 5, and a pool of pets of its own
