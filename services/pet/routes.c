@@ -18,71 +18,6 @@ static const char *const GRANT_FIELDS[] = {"provider_id", "until_date", NULL};
 
 /* ---------- helpers ---------- */
 
-/* A field that may be left out but, when given, must not be null. */
-static bool not_null(struct jv *v, const char *key)
-{
-    if (!jv_is_null(v, key))
-        return true;
-    jv_fail(v, key, "must not be null");
-    return false;
-}
-
-/* An optional text field: absent (untouched), null (cleared) or 0..max characters. */
-static void nullable_text(struct jv *v, const char *key, size_t max, unsigned flags, bool *set, const char **val)
-{
-    if (jv_is_null(v, key)) {
-        *set = true;
-        *val = NULL;
-    } else if (jv_str(v, key, flags, 0, max, val)) {
-        *set = true;
-    }
-}
-
-/* birth_date or age_years (never both non-null); null clears either. */
-static void read_age(struct jv *v, struct pet_patch *x, int32_t today)
-{
-    static const char BOTH[] = "give either birth_date or age_years, not both";
-    if (jv_has(v, "birth_date") && !jv_is_null(v, "birth_date") && jv_has(v, "age_years") &&
-        !jv_is_null(v, "age_years")) {
-        jv_fail(v, "birth_date", BOTH);
-        jv_fail(v, "age_years", BOTH);
-        return;
-    }
-    const char *why;
-    int64_t years;
-    if (jv_is_null(v, "birth_date")) {
-        x->set_birth = true;
-    } else if (jv_date(v, "birth_date", 0, &x->birth)) {
-        if ((why = pet_birth_date_problem(x->birth, today)))
-            jv_fail(v, "birth_date", why);
-        x->set_birth = x->has_birth = why == NULL;
-    }
-    if (jv_is_null(v, "age_years")) {
-        x->set_age = true;
-    } else if (jv_int(v, "age_years", 0, 0, PET_AGE_MAX_YEARS, &years)) {
-        x->set_age = x->has_age = true;
-        x->age_years = (int)years;
-    }
-}
-
-/* care: {feeding, medication, allergies, vet_contact}, each nullable; care: null clears all. */
-static void read_care(struct jv *v, struct pet_patch *x)
-{
-    struct jv cv;
-    if (jv_is_null(v, "care")) {
-        for (int f = 0; f < CARE__COUNT; f++) {
-            x->set_care[f] = true;
-            x->care[f] = NULL;
-        }
-        return;
-    }
-    if (!jv_obj(v, "care", 0, PET_CARE_NAMES, &cv))
-        return;
-    for (int f = 0; f < CARE__COUNT; f++)
-        nullable_text(&cv, PET_CARE_NAMES[f], pet_care_max((enum pet_care_field)f), JV_MULTILINE, &x->set_care[f],
-                      &x->care[f]);
-}
-
 /* The photos of a body: media ids, read here; checked with the media service (photos_or_reply)
  * once every other field is valid. */
 struct photos_in {
@@ -115,28 +50,10 @@ static bool photos_or_reply(struct http_req *r, uint64_t owner, struct photos_in
     return true;
 }
 
-/* Every field of a pet body; create makes name, species and weight_kg required. photos (media
- * ids, distinct, at most PET_PHOTOS_MAX) go to ph. */
+/* Every field of a pet body (pet_read_body); photos go to ph. */
 static void read_pet(struct jv *v, struct pet_patch *x, bool create, struct photos_in *ph)
 {
-    unsigned req = create ? JV_REQUIRED : 0;
-    if ((create || not_null(v, "name")) && jv_str(v, "name", req, 1, PET_NAME_MAX, &x->name) &&
-        pet_text_blank(x->name))
-        jv_fail(v, "name", "must not be blank");
-    if (create || not_null(v, "species"))
-        jv_enum(v, "species", req, PET_SPECIES_NAMES, &x->species);
-    if (create || not_null(v, "weight_kg"))
-        x->set_weight = jv_num(v, "weight_kg", req, PET_WEIGHT_MIN_KG, PET_WEIGHT_MAX_KG, &x->weight_kg);
-    if (not_null(v, "sex"))
-        jv_enum(v, "sex", 0, PET_SEX_NAMES, &x->sex);
-    if (not_null(v, "neutered"))
-        x->set_neutered = jv_bool(v, "neutered", 0, &x->neutered);
-    nullable_text(v, "breed", PET_BREED_MAX, 0, &x->set_breed, &x->breed);
-    nullable_text(v, "description", PET_DESCRIPTION_MAX, JV_MULTILINE, &x->set_description, &x->description);
-    read_age(v, x, date_today());
-    read_care(v, x);
-    if (not_null(v, "photos"))
-        jv_id_array(v, "photos", 0, 0, PET_PHOTOS_MAX, &ph->ids, &ph->n);
+    pet_read_body(v, x, create, date_today(), &ph->ids, &ph->n);
 }
 
 /* The pet as its reader sees it (photos signed now), replied with status. */

@@ -164,4 +164,11 @@ json_t *pet_json(const struct pet *p, int32_t today, int64_t now_s, enum pet_vie
 /* A vaccination record as JSON, with "expired" computed as of today. */
 json_t *pet_vaccination_json(const struct pet_vaccination *v, int32_t today);
 
+/* Read every field of a pet body into x (validation problems recorded in v): create makes
+ * name, species and weight_kg required; birth_date or age_years, never both; care's fields each
+ * nullable; photos (media ids, distinct, at most PET_PHOTOS_MAX) into *photo_ids (malloc'd). */
+struct jv;
+void pet_read_body(struct jv *v, struct pet_patch *x, bool create, int32_t today, uint64_t **photo_ids,
+                   size_t *nphotos);
+
 #endif

@@ -2,8 +2,8 @@
  * rules.c): the first byte picks the schema, the rest is the body (or a cursor).
  *   0  POST /pets   1  PATCH /pets/{id}   2  POST /pets/{id}/vaccinations
  *   3  PUT /internal/v1/pets/{id}/grants/{order}   4  a vaccination list's ?cursor=
- * Each schema reads the fields the route reads (read_pet, read_age, read_care: keep them in
- * step), a valid pet body is applied to a pet (pet_apply) and rendered (pet_json) as the
+ * Each schema reads the fields the route reads (pet_read_body, shared with the route), a
+ * valid pet body is applied to a pet (pet_apply) and rendered (pet_json) as the
  * route does. Properties: the applied pet keeps its limits, the rendering succeeds, a cursor
  * that parses formats back to itself. */
 #include "dates.h"
@@ -13,89 +13,6 @@
 #include "mediaurl.h"
 #include "rules.h"
 
-static bool not_null(struct jv *v, const char *key)
-{
-    if (!jv_is_null(v, key))
-        return true;
-    jv_fail(v, key, "must not be null");
-    return false;
-}
-
-static void nullable_text(struct jv *v, const char *key, size_t max, unsigned flags, bool *set, const char **val)
-{
-    if (jv_is_null(v, key)) {
-        *set = true;
-        *val = NULL;
-    } else if (jv_str(v, key, flags, 0, max, val)) {
-        *set = true;
-    }
-}
-
-static void read_age(struct jv *v, struct pet_patch *x, int32_t today)
-{
-    static const char BOTH[] = "give either birth_date or age_years, not both";
-    if (jv_has(v, "birth_date") && !jv_is_null(v, "birth_date") && jv_has(v, "age_years") &&
-        !jv_is_null(v, "age_years")) {
-        jv_fail(v, "birth_date", BOTH);
-        jv_fail(v, "age_years", BOTH);
-        return;
-    }
-    const char *why;
-    int64_t years;
-    if (jv_is_null(v, "birth_date")) {
-        x->set_birth = true;
-    } else if (jv_date(v, "birth_date", 0, &x->birth)) {
-        if ((why = pet_birth_date_problem(x->birth, today)))
-            jv_fail(v, "birth_date", why);
-        x->set_birth = x->has_birth = why == NULL;
-    }
-    if (jv_is_null(v, "age_years")) {
-        x->set_age = true;
-    } else if (jv_int(v, "age_years", 0, 0, PET_AGE_MAX_YEARS, &years)) {
-        x->set_age = x->has_age = true;
-        x->age_years = (int)years;
-    }
-}
-
-static void read_care(struct jv *v, struct pet_patch *x)
-{
-    struct jv cv;
-    if (jv_is_null(v, "care")) {
-        for (int f = 0; f < CARE__COUNT; f++) {
-            x->set_care[f] = true;
-            x->care[f] = NULL;
-        }
-        return;
-    }
-    if (!jv_obj(v, "care", 0, PET_CARE_NAMES, &cv))
-        return;
-    for (int f = 0; f < CARE__COUNT; f++)
-        nullable_text(&cv, PET_CARE_NAMES[f], pet_care_max((enum pet_care_field)f), JV_MULTILINE, &x->set_care[f],
-                      &x->care[f]);
-}
-
-static void read_pet(struct jv *v, struct pet_patch *x, bool create, int32_t today, uint64_t **ids, size_t *n)
-{
-    unsigned req = create ? JV_REQUIRED : 0;
-    if ((create || not_null(v, "name")) && jv_str(v, "name", req, 1, PET_NAME_MAX, &x->name) &&
-        pet_text_blank(x->name))
-        jv_fail(v, "name", "must not be blank");
-    if (create || not_null(v, "species"))
-        jv_enum(v, "species", req, PET_SPECIES_NAMES, &x->species);
-    if (create || not_null(v, "weight_kg"))
-        x->set_weight = jv_num(v, "weight_kg", req, PET_WEIGHT_MIN_KG, PET_WEIGHT_MAX_KG, &x->weight_kg);
-    if (not_null(v, "sex"))
-        jv_enum(v, "sex", 0, PET_SEX_NAMES, &x->sex);
-    if (not_null(v, "neutered"))
-        x->set_neutered = jv_bool(v, "neutered", 0, &x->neutered);
-    nullable_text(v, "breed", PET_BREED_MAX, 0, &x->set_breed, &x->breed);
-    nullable_text(v, "description", PET_DESCRIPTION_MAX, JV_MULTILINE, &x->set_description, &x->description);
-    read_age(v, x, today);
-    read_care(v, x);
-    if (not_null(v, "photos"))
-        jv_id_array(v, "photos", 0, 0, PET_PHOTOS_MAX, ids, n);
-}
-
 static void pet_body(struct jv *v, bool create, int32_t today)
 {
     struct pet_patch x;
@@ -103,7 +20,7 @@ static void pet_body(struct jv *v, bool create, int32_t today)
     size_t n = 0;
     json_t *stored = NULL;
     pet_patch_init(&x);
-    read_pet(v, &x, create, today, &ids, &n);
+    pet_read_body(v, &x, create, today, &ids, &n);
     if (!jv_failed(v)) {
         struct pet p;
         pet_init(&p);
