@@ -15,6 +15,7 @@
 static const char SQL_CARE_ADD[] =
     "INSERT INTO care_log (id, order_id, provider_id, day, meals, walks, medication, mood, notes, photos, created_ms) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_CARE_DAY_COUNT[] = "SELECT COUNT(*) FROM care_log WHERE order_id = ? AND day = ?";
 static const char SQL_CARE_LIST[] =
     "SELECT id, day, meals, walks, medication, mood, notes, photos, created_ms FROM care_log WHERE order_id = ? "
     "ORDER BY day, id";
@@ -41,6 +42,7 @@ static json_t *care_json(const struct db_rows *r, size_t i, int64_t now_s)
 }
 
 struct care_ctx {
+    struct svc *s;
     uint64_t id, provider_id;
     const struct care_entry *in;
     json_t *out;
@@ -70,6 +72,14 @@ static enum err care_tx(struct db_conn *c, void *arg)
     uint64_t entry = ids_next();
     int64_t now = time_now_ms();
     char day[DATE_STR_LEN], eid[IDS_STR_LEN];
+    /* a bounded day: the order row is locked (order_get_on), so two writers count in turn */
+    struct db_rows *n = NULL;
+    if ((e = db_query(c, &n, SQL_CARE_DAY_COUNT, "us", o.id, date_format(in->day, day))) != ERR_OK)
+        return e;
+    long have = db_rows_count(n) ? (long)db_rows_i64(n, 0, 0) : 0;
+    db_rows_free(n);
+    if (have >= order_app(x->s)->max_care_per_day)
+        return ERR_LIMIT_REACHED;
     struct db_param p[11] = {
         {.type = 'u', .v.u = entry}, {.type = 'u', .v.u = o.id}, {.type = 'u', .v.u = o.provider_id},
         {.type = 's', .v.s = date_format(in->day, day)}, {.type = 's', .v.s = in->meals}, {.type = 'n'},
@@ -98,7 +108,7 @@ static enum err care_tx(struct db_conn *c, void *arg)
 enum err store_care_add(struct svc *s, uint64_t id, uint64_t provider_id, const struct care_entry *in, json_t **out,
                         const char **why)
 {
-    struct care_ctx x = {id, provider_id, in, NULL, NULL, false};
+    struct care_ctx x = {s, id, provider_id, in, NULL, NULL, false};
     enum err e = db_tx(s->db, care_tx, &x);
     *why = x.why;
     if (e == ERR_OK) {

@@ -62,6 +62,7 @@ static enum err init(struct svc *s)
     app.pay_window_ms = config_long("PB_PAY_WINDOW_S", 15 * 60, 1, 86400) * 1000;
     app.accept_window_ms = config_long("PB_ACCEPT_WINDOW_S", 24 * 3600, 1, 30L * 86400) * 1000;
     app.max_open = config_long("PB_ORDER_MAX_OPEN_PER_OWNER", 20, 1, 1000000);
+    app.max_care_per_day = config_long("PB_CARE_LOG_MAX_PER_DAY", 20, 1, 1000);
     enum err e = store_init(s);
     if (e != ERR_OK)
         return e;

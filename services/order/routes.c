@@ -368,7 +368,12 @@ static void h_care_add(struct http_req *r)
         http_reply_error(r, e, NULL, json_pack("{s:s}", "date", why));
     else if (e == ERR_CONFLICT)
         http_reply_error(r, e, why, NULL);
-    else if (e != ERR_OK)
+    else if (e == ERR_LIMIT_REACHED) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "a stay may have at most %ld care-log entries a day",
+                 order_app(svc_of(r))->max_care_per_day);
+        http_reply_error(r, e, msg, NULL);
+    } else if (e != ERR_OK)
         svc_reply_err(r, e);
     else
         http_reply_json(r, 201, entry);

@@ -18,6 +18,7 @@ struct order_app {
     int64_t pay_window_ms;           /* pay_before = created + this (PB_PAY_WINDOW_S, 15 min) */
     int64_t accept_window_ms;        /* accept_before = paid + this (PB_ACCEPT_WINDOW_S, 24 h) */
     long max_open;                   /* open orders per owner (PB_ORDER_MAX_OPEN_PER_OWNER, 20) */
+    long max_care_per_day;           /* care-log entries per stay and day (PB_CARE_LOG_MAX_PER_DAY, 20) */
     struct refund_rule rules[16];    /* refund_policy, by decreasing min_hours */
     size_t nrules;
 };

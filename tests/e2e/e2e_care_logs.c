@@ -211,6 +211,36 @@ static void bad_entries(void **state)
                      before);
 }
 
+/* A day of a stay takes at most PB_CARE_LOG_MAX_PER_DAY (20) entries: one more is 422
+ * limit_reached and writes nothing. */
+static void a_day_has_a_bounded_number_of_entries(void **state)
+{
+    (void)state;
+    char id[24], today[DATE_STR_LEN];
+    stay(id);
+    struct resp *r = act(id, "check-in", &provider);
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    date_format(date_today(), today);
+    for (int i = 0; i < 20; i++) {
+        r = write_log(id, &provider, json_pack("{s:s,s:s}", "date", today, "notes", "又一条记录"));
+        EXPECT_STATUS(r, 201);
+        e2e_resp_free(r);
+    }
+    r = write_log(id, &provider, json_pack("{s:s,s:s}", "date", today, "notes", "第二十一条"));
+    EXPECT_ERROR(r, 422, "limit_reached");
+    if (!strstr(r->body, "20 care-log entries a day"))
+        fail_msg("the message should name the limit: %s", r->body);
+    e2e_resp_free(r);
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_order.care_log WHERE order_id = ?", "u",
+                                strtoull(id, NULL, 10)),
+                     20);
+    r = read_log(id, &owner);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(json_object_get(r->json, "items")), 20);
+    e2e_resp_free(r);
+}
+
 static void closes_a_day_after_the_stay(void **state)
 {
     (void)state;
@@ -242,6 +272,7 @@ int main(void)
         cmocka_unit_test(written_only_in_care),
         cmocka_unit_test(nobody_else),
         cmocka_unit_test(bad_entries),
+        cmocka_unit_test(a_day_has_a_bounded_number_of_entries),
         cmocka_unit_test(closes_a_day_after_the_stay),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
