@@ -48,6 +48,7 @@ SHOTS=(
     "admin-approve-refused|admin/queue-listing-approve-refused"
     "admin-users-suspend|admin/users-suspend-dialog"
     "admin-audit|admin/audit-provider"
+    "sessions-360|sessions/phone-section"
 )
 
 mkdir -p "$DST"

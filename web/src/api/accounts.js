@@ -1,5 +1,5 @@
 // Accounts: registration, sign-in, profile (user service).
-import { get, patch, post, put } from './client.js'
+import { del, get, patch, post, put } from './client.js'
 
 export const register = (body) => post('/auth/register', body, { auth: false })
 export const login = (username, password) => post('/auth/login', { username, password }, { auth: false })
@@ -10,3 +10,8 @@ export const publicUser = (id) => get(`/users/${encodeURIComponent(id)}`)
 // providers: the verification materials (media ids of purpose "verification") and a note
 export const submitVerification = (documents, note) =>
   put('/users/me/verification', { documents, ...(note ? { note } : {}) }, { auth: 'required' })
+// the caller's live sessions (logins), newest first, the caller's own marked `current`; ending
+// one (its tokens stop working at their next request) or every one but the caller's
+export const mySessions = () => get('/users/me/sessions', null, { auth: 'required' })
+export const endSession = (id) => del(`/users/me/sessions/${encodeURIComponent(id)}`, { auth: 'required' })
+export const endOtherSessions = () => del('/users/me/sessions', { auth: 'required' })

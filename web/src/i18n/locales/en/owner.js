@@ -65,6 +65,15 @@ export default {
     profile: 'Profile', since: 'Member since {date}', phone: 'Phone', email: 'Email', language: 'Language',
     languageHint: 'Notifications are written in this language', bio: 'About me', address: 'Address', emergency: 'Emergency contact',
     password: 'Change password', current: 'Current password', newPassword: 'New password', confirm: 'Confirm new password', changePassword: 'Change password',
-    mismatch: 'The passwords do not match', wrongCurrent: 'The current password is wrong', passwordChanged: 'Password changed',
+    mismatch: 'The passwords do not match', wrongCurrent: 'The current password is wrong',
+    passwordChangedOthers: 'Password changed; your other devices have been signed out',
+    sessions: {
+      title: 'Signed-in devices', hint: 'Devices signed in to your account (at most 10 are kept). Sign out any you do not recognise, and change your password.',
+      current: 'This device', unknown: 'Unknown device', ip: 'IP {ip}', lastUsed: 'Last used {time}', since: 'Signed in {time}',
+      end: 'Sign out', endTitle: 'Sign out this device', endConfirm: 'Sign out "{name}"? It will have to sign in again.', ended: 'The device was signed out',
+      endOthers: 'Sign out all other devices', endOthersTitle: 'Sign out all other devices',
+      endOthersConfirm: 'Sign out the {n} other device(s)? This device stays signed in.', endedOthers: 'All other devices were signed out',
+      empty: 'No device is signed in',
+    },
   },
 }

@@ -65,6 +65,15 @@ export default {
     profile: '个人资料', since: '注册于 {date}', phone: '手机号', email: '邮箱', language: '语言',
     languageHint: '通知会使用这里选择的语言', bio: '个人简介', address: '地址', emergency: '紧急联系人',
     password: '修改密码', current: '当前密码', newPassword: '新密码', confirm: '确认新密码', changePassword: '修改密码',
-    mismatch: '两次输入的密码不一致', wrongCurrent: '当前密码不正确', passwordChanged: '密码已修改',
+    mismatch: '两次输入的密码不一致', wrongCurrent: '当前密码不正确',
+    passwordChangedOthers: '密码已修改，其他设备已退出登录',
+    sessions: {
+      title: '登录设备', hint: '正在登录您账号的设备，最多保留 10 个。不认识的设备请退出，并修改密码。',
+      current: '当前设备', unknown: '未知设备', ip: 'IP {ip}', lastUsed: '最近使用 {time}', since: '登录于 {time}',
+      end: '退出此设备', endTitle: '退出此设备', endConfirm: '确定让“{name}”退出登录吗？该设备需要重新登录。', ended: '该设备已退出登录',
+      endOthers: '退出其他所有设备', endOthersTitle: '退出其他所有设备',
+      endOthersConfirm: '确定让其他 {n} 台设备全部退出登录吗？当前设备不受影响。', endedOthers: '其他设备已全部退出登录',
+      empty: '没有登录中的设备',
+    },
   },
 }
