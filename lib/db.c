@@ -676,6 +676,19 @@ enum err db_lock_account(struct db_conn *c, uint64_t account_id)
                    "u", account_id);
 }
 
+enum err db_count_locked(struct db_conn *c, uint64_t account_id, const char *count_sql, long long *n)
+{
+    struct db_rows *r = NULL;
+    *n = 0;
+    enum err e = db_lock_account(c, account_id);
+    if (e == ERR_OK)
+        e = db_query(c, &r, count_sql, "u", account_id);
+    if (e == ERR_OK && db_rows_count(r) == 1)
+        *n = db_rows_i64(r, 0, 0);
+    db_rows_free(r);
+    return e;
+}
+
 enum err db_exec1(struct db *db, uint64_t *affected, const char *sql, const char *types, ...)
 {
     struct db_conn *c = db_acquire(db);

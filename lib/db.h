@@ -113,6 +113,10 @@ enum err db_tx(struct db *db, enum err (*fn)(struct db_conn *c, void *ctx), void
  * certification and one runs again (ERR_RETRY, retried by db_tx). */
 enum err db_lock_account(struct db_conn *c, uint64_t account_id);
 
+/* db_lock_account, then count_sql (one `?`, bound to account_id, answering one number) into
+ * *n: how many the account has, as no concurrent creation can change it before the commit. */
+enum err db_count_locked(struct db_conn *c, uint64_t account_id, const char *count_sql, long long *n);
+
 /* One-shot helpers on a pooled connection (no transaction). */
 enum err db_query1(struct db *db, struct db_rows **out, const char *sql, const char *types, ...);
 enum err db_exec1(struct db *db, uint64_t *affected, const char *sql, const char *types, ...);

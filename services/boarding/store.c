@@ -140,13 +140,9 @@ long store_max_listings(void) { return s_max_listings; }
 static enum err create_tx(struct db_conn *c, void *arg)
 {
     const struct listing *l = ((struct create_ctx *)arg)->l;
-    struct db_rows *r = NULL;
+    long long n = 0;
     /* the provider's lock row first: the count then sees every listing of a concurrent creation */
-    enum err e = db_lock_account(c, l->provider_id);
-    if (e == ERR_OK)
-        e = db_query(c, &r, SQL_PROVIDER_COUNT, "u", l->provider_id);
-    long long n = e == ERR_OK && db_rows_count(r) == 1 ? db_rows_i64(r, 0, 0) : 0;
-    db_rows_free(r);
+    enum err e = db_count_locked(c, l->provider_id, SQL_PROVIDER_COUNT, &n);
     if (e != ERR_OK)
         return e;
     if (n >= s_max_listings)

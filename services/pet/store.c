@@ -153,13 +153,9 @@ static enum err create_tx(struct db_conn *c, void *arg)
 {
     const struct create_ctx *x = arg;
     const struct pet *p = x->p;
-    struct db_rows *r = NULL;
+    long long live = 0;
     /* the owner's lock row first: the count below then sees every pet of a concurrent creation */
-    enum err e = db_lock_account(c, p->owner_id);
-    if (e == ERR_OK)
-        e = db_query(c, &r, SQL_OWNER_COUNT, "u", p->owner_id);
-    long long live = e == ERR_OK && db_rows_count(r) == 1 ? db_rows_i64(r, 0, 0) : 0;
-    db_rows_free(r);
+    enum err e = db_count_locked(c, p->owner_id, SQL_OWNER_COUNT, &live);
     if (e != ERR_OK)
         return e;
     if (live >= x->max_pets)
