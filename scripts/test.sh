@@ -19,6 +19,8 @@
 #   PB_TEST_TARGETS          build only these CMake targets (and run only the unit tests among them)
 #   PB_TEST_TSAN=0           skip the ThreadSanitizer stage (to iterate on other tests; make test runs it)
 #   PB_TEST_FUZZ=0           skip the fuzz smoke stage (scripts/fuzz.sh smoke; make test runs it)
+#   PB_TEST_REPEAT=<n>       run each selected e2e test up to n times, stopping at its first
+#                            failure (ctest --repeat until-fail:n), to hunt a race
 #   PB_* of the throwaway stack (ports, PB_HOME, ...) can be overridden from the environment.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -163,6 +165,7 @@ scripts/stack.sh up
 echo "==> end-to-end tests"
 filter=()
 [[ -n ${PB_TEST_FILTER:-} ]] && filter=(-R "$PB_TEST_FILTER")
+[[ -n ${PB_TEST_REPEAT:-} ]] && filter+=(--repeat "until-fail:$PB_TEST_REPEAT")
 ctest --test-dir "$BUILD" -L e2e --output-on-failure "${filter[@]}"
 # the answers of a few flows through the gateway are what docs/openapi.yaml says (status and body)
 echo "==> contract conformance (tests/e2e/contract.py)"

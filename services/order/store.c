@@ -260,42 +260,48 @@ struct begin_ctx {
     bool pet_busy;
 };
 
-static const char SQL_OPEN_INDEXED[] = "SELECT COUNT(*) FROM %s WHERE user_id = ? AND status IN "
-                                       "('pending_payment', 'paid', 'confirmed', 'in_care')";
-static const char SQL_OPEN_CREATING[] = "SELECT COUNT(*) FROM %s WHERE status = 'creating' AND owner_id = ?";
-
-/* Add one count query's answer to *n; a month without a table holds nothing. */
-static enum err count_into(struct db_conn *c, const char *sql, uint64_t user, long long *n)
-{
-    struct db_rows *r = NULL;
-    enum err e = db_query(c, &r, sql, "u", user);
-    if (e == ERR_OK && db_rows_count(r) == 1)
-        *n += db_rows_i64(r, 0, 0);
-    db_rows_free(r);
-    return e == ERR_NOT_FOUND ? ERR_OK : e;
-}
+/* The owner's open orders in ONE statement: under READ COMMITTED every statement reads its
+ * own snapshot, and a creation that ends (creating -> pending_payment plus its index rows, one
+ * transaction that does not take the create_lock) between two separate counts would be missed
+ * by both. Within one statement the sub-queries share one read view. */
+static const char SQL_OPEN[] = "SELECT (SELECT COUNT(*) FROM %s WHERE user_id = ? AND status IN "
+                               "('pending_payment', 'paid', 'confirmed', 'in_care'))"
+                               " + (SELECT COUNT(*) FROM %s WHERE status = 'creating' AND owner_id = ?)%s";
+static const char SQL_OPEN_BEFORE[] = " + (SELECT COUNT(*) FROM %s WHERE status = 'creating' AND owner_id = ?)";
 
 /* The owner's open orders, counted under the owner's create_lock row (taken here): the
  * pending_payment, paid, confirmed and in_care ones of the owner's index shard, plus those
  * still creating (not indexed yet) in the monthly tables of o and of an hour before it
  * (a creation gives up within PB_ORDER_STALE_CREATING_MS, at most 10 minutes). A creating
- * order becomes indexed in the same transaction that ends its creating status, so none is
- * counted twice or missed. */
+ * order becomes indexed in the same transaction that ends its creating status and the count
+ * is one statement, so none is counted twice or missed. */
 static enum err count_open(struct db_conn *c, struct svc *s, const struct order *o, long long *n)
 {
-    char table[32], before[32], sql[256];
+    char index[32], month[32], before[32], tail[128] = "", sql[640];
     *n = 0;
     enum err e = db_lock_account(c, o->owner_id);
     if (e != ERR_OK)
         return e;
-    index_table(s, ACTOR_OWNER, o->owner_id, table, sizeof table);
-    if ((e = count_into(c, sql1(sql, sizeof sql, SQL_OPEN_INDEXED, table), o->owner_id, n)) != ERR_OK)
-        return e;
-    orders_table(o->id, table, sizeof table);
+    index_table(s, ACTOR_OWNER, o->owner_id, index, sizeof index);
+    orders_table(o->id, month, sizeof month);
     orders_table(ids_compose(ids_unix_ms(o->id) - 3600000, 0, 0), before, sizeof before);
-    e = count_into(c, sql1(sql, sizeof sql, SQL_OPEN_CREATING, table), o->owner_id, n);
-    if (e == ERR_OK && strcmp(table, before) != 0)
-        e = count_into(c, sql1(sql, sizeof sql, SQL_OPEN_CREATING, before), o->owner_id, n);
+    bool two = strcmp(month, before) != 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (two)
+            snprintf(tail, sizeof tail, SQL_OPEN_BEFORE, before);
+        else
+            tail[0] = '\0';
+        snprintf(sql, sizeof sql, SQL_OPEN, index, month, tail);
+        struct db_rows *r = NULL;
+        e = two ? db_query(c, &r, sql, "uuu", o->owner_id, o->owner_id, o->owner_id)
+                : db_query(c, &r, sql, "uu", o->owner_id, o->owner_id);
+        if (e == ERR_OK && db_rows_count(r) == 1)
+            *n = db_rows_i64(r, 0, 0);
+        db_rows_free(r);
+        if (e != ERR_NOT_FOUND || !two)
+            break;
+        two = false; /* the month before has no table (a new installation): it holds nothing */
+    }
     return e;
 }
 
