@@ -34,6 +34,13 @@ if [[ ${1:-} == video ]]; then
     PACKAGES+=(ffmpeg espeak-ng chromium fonts-noto-cjk)
 fi
 
+# `scripts/deps.sh containers` (make images, make compose-up, make test-containers): podman
+# with runc (crun 1.8 refuses hosts with hybrid cgroups), buildah, docker-compose (it talks to
+# podman's Docker-compatible socket) and debootstrap (the Debian base image)
+if [[ ${1:-} == containers ]]; then
+    PACKAGES+=(podman buildah runc docker-compose debootstrap uidmap slirp4netns fuse-overlayfs)
+fi
+
 command -v dpkg-query >/dev/null || { echo "deps.sh: dpkg-query not found: this script needs Debian/Ubuntu" >&2; exit 1; }
 
 # One query for all packages; unknown packages produce no line (and a message on stderr).
