@@ -6,7 +6,8 @@ SHELL := /bin/bash
 RELEASE_DIR ?= $(if $(PB_BUILD_DIR),$(PB_BUILD_DIR),build/release)
 TEST_DIR ?= build/test
 
-.PHONY: help up down status logs restart build test unit fuzz bench demo docs video clean cluster-up cluster-down cluster-status cluster-logs test-cluster
+.PHONY: help up down status logs restart build test unit fuzz bench demo docs video clean cluster-up cluster-down cluster-status cluster-logs test-cluster \
+	images compose-up compose-down compose-status test-containers
 
 help: ## list the targets
 	@echo "Pet boarding platform: make <target>"
@@ -72,6 +73,21 @@ cluster-logs: ## follow every log of the cluster
 
 test-cluster: ## failover tests: kill -9 each kind of process of a throwaway cluster under load
 	tests/cluster/run.sh
+
+images: ## container images from Debian's packages with podman (a debootstrap base; deploy/Dockerfile, deploy/infra.Dockerfile), then their sizes
+	scripts/images.sh
+
+compose-up: ## the Compose cluster (deploy/compose) on podman: 2 containers per service, Galera x3, Redis + Sentinels, NATS x3, Prometheus (gateway :8080)
+	scripts/compose.sh up
+
+compose-down: ## stop and remove the Compose cluster's containers (volumes kept; scripts/compose.sh down -v removes them)
+	scripts/compose.sh down
+
+compose-status: ## one line per container of the Compose cluster: state and health
+	scripts/compose.sh status
+
+test-containers: ## build the images, bring a throwaway Compose cluster up, a whole stay through its gateway, kill containers under load, tear down
+	tests/containers/run.sh
 
 clean: ## remove build/ (not the stack's data in PB_HOME)
 	rm -rf build

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Entrypoint of the Compose Galera nodes (image mariadb:10.11): decides whether this node
+# Entrypoint of the Compose Galera nodes (image petboarding-mariadb): decides whether this node
 # starts a new cluster, writes the SST credentials, then hands over to the image's own
-# docker-entrypoint.sh (which initialises an empty data directory with wsrep off first).
+# docker-entrypoint.sh (deploy/images/mariadb-entrypoint.sh: it initialises an empty data
+# directory with wsrep off first). Runs as the mysql user.
 #
 #   GALERA_NODE         this node's name (galera-1)
 #   GALERA_PEERS        every node (galera-1,galera-2,galera-3)

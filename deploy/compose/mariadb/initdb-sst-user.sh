@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# /docker-entrypoint-initdb.d/10-pb-sst-user.sh: sourced by the mariadb image's entrypoint
+# /docker-entrypoint-initdb.d/10-pb-sst-user.sh: sourced by the petboarding-mariadb entrypoint
 # once, when a node initialises an empty data directory (with wsrep off). It creates the
 # account mariadb-backup uses on a donor during a state transfer; the joiners receive it
 # with the data. docker_process_sql is the image entrypoint's function.
