@@ -83,7 +83,13 @@ pb_check_ports() {
     done
 }
 
-# The MariaDB client as root over this stack's socket.
+# The MariaDB client as root over this stack's socket, or over TCP when PB_MARIADB_TCP is
+# HOST:PORT (a node of the Compose cluster published on the host; the root password comes
+# from MYSQL_PWD, which the mariadb client reads).
 pb_mariadb() {
-    mariadb --no-defaults -uroot --socket="$PB_DB_SOCKET" "$@"
+    if [[ -n ${PB_MARIADB_TCP:-} ]]; then
+        mariadb --no-defaults -uroot --protocol=tcp -h "${PB_MARIADB_TCP%:*}" -P "${PB_MARIADB_TCP##*:}" "$@"
+    else
+        mariadb --no-defaults -uroot --socket="$PB_DB_SOCKET" "$@"
+    fi
 }

@@ -4,7 +4,7 @@
 # or a second charge.
 #   scripts/verify-ledger.sh --ledger FILE.jsonl [--socket PATH] [--order-db pb_order] [--payment-db pb_payment]
 # --socket defaults to $PB_HOME/mariadb/mysqld.sock (root, empty password; a cluster's node 1
-# socket works the same). Exit 0 when everything holds, 1 on any violation, 2 on usage errors.
+# socket works the same; PB_MARIADB_TCP=HOST:PORT with MYSQL_PWD: over TCP instead). Exit 0 when everything holds, 1 on any violation, 2 on usage errors.
 # Checks:
 #   1. every booking the client got an order id for exists exactly once (across orders_YYYYMM);
 #   2. each Idempotency-Key made at most one order: keys and order ids are unique in the
@@ -29,12 +29,15 @@ while (($#)); do
     esac
 done
 [[ -n $ledger && -r $ledger ]] || { echo "verify-ledger: --ledger FILE is required and must be readable" >&2; exit 2; }
-[[ -S $socket ]] || { echo "verify-ledger: no MariaDB socket at $socket" >&2; exit 2; }
+[[ -n ${PB_MARIADB_TCP:-} || -S $socket ]] || { echo "verify-ledger: no MariaDB socket at $socket" >&2; exit 2; }
 command -v jq >/dev/null || { echo "verify-ledger: jq is required (scripts/deps.sh installs it)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/pb-verify.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-q() { mariadb --no-defaults -uroot --socket="$socket" -N -B -e "$1"; }
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+PB_DB_SOCKET=$socket
+q() { pb_mariadb -N -B -e "$1"; } # over TCP when PB_MARIADB_TCP is set (scripts/common.sh)
 
 # The ledger as TSV: key order_id payment_id pay_key outcome status_seen owner_id answered t_ms end_ms
 # (ids and keys reduced to the characters they are made of: they are pasted into SQL below)
