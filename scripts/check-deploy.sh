@@ -18,7 +18,10 @@
 #    each with distinct worker ids; the media volume is shared by both media instances and
 #    the gateway (Compose: one named volume; Kubernetes: one ReadWriteMany claim); the Redis start script embedded in Kubernetes is
 #    deploy/compose/redis/redis-start.sh;
-# 4. every package the Dockerfile installs exists in Debian (apt-cache show).
+# 4. every package the Dockerfile installs exists in Debian (apt-cache show);
+# 5. every document under deploy/k8s matches the Kubernetes API schema: types, required
+#    fields, enums, no unknown field, GA API versions (scripts/check-k8s-schema.sh, Node.js;
+#    skipped with a message when node or npm is missing).
 #
 # Installs docker-compose and python3-yaml when missing (Debian; root, or sudo -n).
 set -euo pipefail
@@ -169,7 +172,8 @@ if not SERVICES:
 # order (with only separators between them) is a copy that would drift from services.list
 copy = re.compile(r"\b(?:pb-)?" + r"\W{1,24}(?:pb-)?".join(map(re.escape, SERVICES[:3])) + r"\b")
 for root in ("lib", "services", "scripts", "tests", "tools", "deploy", "gateway", "bench"):
-    for dirpath, _, names in os.walk(root):
+    for dirpath, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "node_modules"]   # npm packages of tests/k8s-schema
         for n in names:
             path = os.path.join(dirpath, n)
             if not n.endswith((".c", ".h", ".sh", ".py", ".conf", ".template", "Dockerfile", ".env")):
@@ -479,6 +483,21 @@ if apt-cache show bash >/dev/null 2>&1; then
     grep -q '^PKG runtime ' "$TMP/py.out" || fail "no runtime packages were checked"
 else
     fail "apt-cache has no package lists (run apt-get update): cannot check the Dockerfile's packages"
+fi
+
+# ---------------------------------------------------------------- 5. Kubernetes API schema
+# the structural checks above know this repository; this one knows Kubernetes (field names,
+# types, required fields), from a schema pinned in tests/k8s-schema/package-lock.json
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    if scripts/check-k8s-schema.sh >"$TMP/k8s-schema.out" 2>&1; then
+        ok "deploy/k8s matches the Kubernetes API schema (scripts/check-k8s-schema.sh)"
+        grep -v '^==> \|^added [0-9]* packages\|^$' "$TMP/k8s-schema.out" | sed 's/^/     /' || true
+    else
+        fail "scripts/check-k8s-schema.sh:
+$(cat "$TMP/k8s-schema.out")"
+    fi
+else
+    echo "skip the Kubernetes schema check (node or npm is not installed; scripts/check-k8s-schema.sh)"
 fi
 
 if ((failures)); then
