@@ -17,8 +17,9 @@
 #    one the code reads or the README documents; Compose runs <service>-1 and <service>-2 of
 #    each with distinct worker ids; the media volume is shared by both media instances and
 #    the gateway (Compose: one named volume; Kubernetes: one ReadWriteMany claim); the Redis start script embedded in Kubernetes is
-#    deploy/compose/redis/redis-start.sh; Compose and Kubernetes agree, for every service
-#    and one-shot job, on the container port, the names of the PB_* variables and the values of those that are not
+#    deploy/compose/redis/redis-start.sh; the Kubernetes gateway runs the image
+#    petboarding-gateway, and kustomization.yaml's images: names each image built here;
+#    Compose and Kubernetes agree, for every service and one-shot job, on the container port, the names of the PB_* variables and the values of those that are not
 #    addresses, the files under /run/secrets, and the probes (readyz / healthz), but for an
 #    allow-list of inherent differences, each with its reason;
 # 4. every package the Dockerfile installs exists in Debian (apt-cache show);
@@ -346,6 +347,23 @@ for path, w in workloads:
             bad(f"{path}: {name} must mount the claim media at {MEDIA_DIR} (found {mounts})")
         elif name == "gateway" and not all(ro for _, ro in mounts):
             bad(f"{path}: the gateway mounts the claim media read-only")
+
+# ---- the gateway runs the image with the web app and the API documents inside (the rendered
+# configuration serves them from /usr/share/petboarding; a stock nginx image has neither)
+image_name = lambda ref: ref.split("/")[-1].split("@")[0].split(":")[0]
+for path, w in workloads:
+    if w["metadata"]["name"] == "gateway":
+        imgs = [c.get("image", "") for c in containers(w)]
+        if "petboarding-gateway" not in map(image_name, imgs):
+            bad(f"{path}: the gateway runs {imgs}, not the petboarding-gateway image (the web app and API documents it serves are inside it)")
+
+# ---- kustomization.yaml names every image this repository builds, so that one edit of its
+# images: points every manifest at a registry
+kust_images = {i.get("name") for _, k in by_kind.get("Kustomization", []) for i in k.get("images") or []}
+ours = {image_name(c.get("image", "")) for _, w in workloads + by_kind.get("Job", []) for c in containers(w)
+        if image_name(c.get("image", "")).startswith("petboarding")}
+for name in sorted(ours - kust_images):
+    bad(f"deploy/k8s/kustomization.yaml: images: has no entry for {name}, which the manifests use")
 
 redis_cm = [d for _, d in by_kind.get("ConfigMap", []) if d["metadata"]["name"] == "redis-scripts"]
 script = open("deploy/compose/redis/redis-start.sh", encoding="utf-8").read()
