@@ -17,8 +17,15 @@
 #    one the code reads or the README documents; Compose runs <service>-1 and <service>-2 of
 #    each with distinct worker ids; the media volume is shared by both media instances and
 #    the gateway (Compose: one named volume; Kubernetes: one ReadWriteMany claim); the Redis start script embedded in Kubernetes is
-#    deploy/compose/redis/redis-start.sh;
-# 4. every package the Dockerfile installs exists in Debian (apt-cache show).
+#    deploy/compose/redis/redis-start.sh; the Kubernetes gateway runs the image
+#    petboarding-gateway, and kustomization.yaml's images: names each image built here;
+#    Compose and Kubernetes agree, for every service and one-shot job, on the container port, the names of the PB_* variables and the values of those that are not
+#    addresses, the files under /run/secrets, and the probes (readyz / healthz), but for an
+#    allow-list of inherent differences, each with its reason;
+# 4. every package the Dockerfile installs exists in Debian (apt-cache show);
+# 5. every document under deploy/k8s matches the Kubernetes API schema: types, required
+#    fields, enums, no unknown field, GA API versions (scripts/check-k8s-schema.sh, Node.js;
+#    skipped with a message when node or npm is missing).
 #
 # Installs docker-compose and python3-yaml when missing (Debian; root, or sudo -n).
 set -euo pipefail
@@ -169,7 +176,8 @@ if not SERVICES:
 # order (with only separators between them) is a copy that would drift from services.list
 copy = re.compile(r"\b(?:pb-)?" + r"\W{1,24}(?:pb-)?".join(map(re.escape, SERVICES[:3])) + r"\b")
 for root in ("lib", "services", "scripts", "tests", "tools", "deploy", "gateway", "bench"):
-    for dirpath, _, names in os.walk(root):
+    for dirpath, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "node_modules"]   # npm packages of tests/k8s-schema
         for n in names:
             path = os.path.join(dirpath, n)
             if not n.endswith((".c", ".h", ".sh", ".py", ".conf", ".template", "Dockerfile", ".env")):
@@ -340,6 +348,23 @@ for path, w in workloads:
         elif name == "gateway" and not all(ro for _, ro in mounts):
             bad(f"{path}: the gateway mounts the claim media read-only")
 
+# ---- the gateway runs the image with the web app and the API documents inside (the rendered
+# configuration serves them from /usr/share/petboarding; a stock nginx image has neither)
+image_name = lambda ref: ref.split("/")[-1].split("@")[0].split(":")[0]
+for path, w in workloads:
+    if w["metadata"]["name"] == "gateway":
+        imgs = [c.get("image", "") for c in containers(w)]
+        if "petboarding-gateway" not in map(image_name, imgs):
+            bad(f"{path}: the gateway runs {imgs}, not the petboarding-gateway image (the web app and API documents it serves are inside it)")
+
+# ---- kustomization.yaml names every image this repository builds, so that one edit of its
+# images: points every manifest at a registry
+kust_images = {i.get("name") for _, k in by_kind.get("Kustomization", []) for i in k.get("images") or []}
+ours = {image_name(c.get("image", "")) for _, w in workloads + by_kind.get("Job", []) for c in containers(w)
+        if image_name(c.get("image", "")).startswith("petboarding")}
+for name in sorted(ours - kust_images):
+    bad(f"deploy/k8s/kustomization.yaml: images: has no entry for {name}, which the manifests use")
+
 redis_cm = [d for _, d in by_kind.get("ConfigMap", []) if d["metadata"]["name"] == "redis-scripts"]
 script = open("deploy/compose/redis/redis-start.sh", encoding="utf-8").read()
 if not redis_cm or redis_cm[0]["data"].get("redis-start.sh") != script:
@@ -421,6 +446,147 @@ for line in open("deploy/compose/app.env", encoding="utf-8"):
     if line and not line.startswith("#"):
         check_names([line.split("=", 1)[0]], "deploy/compose/app.env")
 
+# ---- Compose and Kubernetes in step. For every service of services.list and every one-shot
+# job, what its container gets must agree between the two: the port (PB_PORT, checked above
+# against services.list on both sides, and the containerPort), the NAMES of the PB_* variables,
+# the values of those that are not addresses, the files under /run/secrets, and the probes
+# (Compose's healthcheck `pb-healthcheck readyz` is Kubernetes' readinessProbe /readyz; the
+# image's HEALTHCHECK `pb-healthcheck healthz` its livenessProbe /healthz). A container gets
+# the image's ENV (deploy/Dockerfile, the same image on both), then Compose: app.env and its
+# environment (docker-compose config merges them); Kubernetes: the ConfigMaps of envFrom,
+# then env. The differences that are inherent, each with its reason; nothing else may differ:
+ONLY_COMPOSE = {
+    "PB_WORKER_ID": "Kubernetes sets PB_WORKER_ID_BASE; the entrypoint adds 16 x the StatefulSet ordinal",
+    "PB_INSTANCE": "the entrypoint derives it from the StatefulSet ordinal",
+}
+ONLY_K8S = {
+    "PB_WORKER_ID_BASE": "the pods of a StatefulSet share one template, so one base for both replicas",
+}
+ONLY_K8S_JOB = {
+    ("pb-migrate", "PB_DB_ROOT_USER"): "the MariaDB Operator's account pb-migrator (operators/mariadb-galera.yaml); Compose's Galera has root",
+    ("pb-migrate", "PB_DB_WAIT_S"): "the Job may start long before the operator's MariaDB answers; Compose orders it with depends_on",
+}
+# same name, different value: where the platform's pieces are (Compose: container names and the
+# gateway's internal listeners; Kubernetes: Services and pod DNS names)
+ADDRESSES = {"PB_DB_HOSTS", "PB_REDIS_SENTINELS", "PB_NATS_URL", "PB_NATS_MONITOR_URLS", "PB_PUBLIC_URL"}
+ADDRESSES |= {f"PB_{s.upper()}_{x}" for s in SERVICES for x in ("URL", "INSTANCES")}
+# the one-shot jobs, by the program both platforms run
+JOBS = ("pb-migrate", "pb-stream", "pb-create-admin")
+
+image_env = {}
+for line in open("deploy/Dockerfile", encoding="utf-8").read().replace("\\\n", " ").splitlines():
+    if re.match(r"\s*FROM\s", line, re.I):
+        image_env = {}                               # the last stage is the image
+    elif re.match(r"\s*ENV\s", line):
+        image_env.update(re.findall(r"(PB_[A-Z0-9_]+)=(\S+)", line))
+healthcheck = [l for l in open("deploy/Dockerfile", encoding="utf-8") if l.startswith("HEALTHCHECK")]
+if len(healthcheck) != 1 or not re.search(r'"pb-healthcheck",\s*"healthz"', healthcheck[0]):
+    bad("deploy/Dockerfile: the HEALTHCHECK must run pb-healthcheck healthz (Kubernetes' livenessProbe /healthz is its twin)")
+
+def k8s_env(c, ns):
+    env = dict(image_env)
+    for ef in c.get("envFrom", []):
+        ref = (ef.get("configMapRef") or {}).get("name")
+        env.update((configmaps.get((ns, ref)) or {}).get("data") or {})
+    for e in c.get("env", []):
+        env[e["name"]] = e.get("value")              # None: valueFrom (none here today)
+    return {k: v for k, v in env.items() if k.startswith("PB_")}
+
+def k8s_secret_files(w, c):
+    """The files under /run/secrets of this container: the items of its Secret volumes."""
+    vols = {v["name"]: v for v in w["spec"]["template"]["spec"].get("volumes", [])}
+    files = set()
+    for m in c.get("volumeMounts", []):
+        sec = (vols.get(m["name"]) or {}).get("secret")
+        if sec is not None and m["mountPath"] == "/run/secrets":
+            files.update(i["path"] for i in sec.get("items") or [])
+    return files
+
+def compose_env(c):
+    env = dict(image_env)
+    e = c.get("environment") or {}
+    env.update({k: (None if v is None else str(v)) for k, v in (e.items() if isinstance(e, dict) else (x.split("=", 1) for x in e))})
+    return {k: v for k, v in env.items() if k.startswith("PB_")}
+
+def compose_secret_files(c):
+    files = set()
+    for sec in c.get("secrets") or []:
+        src = sec["source"] if isinstance(sec, dict) else sec
+        tgt = sec.get("target", src) if isinstance(sec, dict) else src
+        files.add(os.path.relpath(tgt, "/run/secrets") if tgt.startswith("/") else tgt)
+    return files
+
+# a difference found in many containers (a shared setting) is reported once, naming them all
+diffs = {}
+def differ(msg, who):
+    diffs.setdefault(msg, []).append(who)
+
+def compare(who, cname, ce, cfiles, kwhere, ke, kfiles, only_k8s, files_read):
+    for n in sorted(set(ce) - set(ke) - set(ONLY_COMPOSE)):
+        differ(f"{n} is set in Compose but not in Kubernetes", who)
+    for n in sorted(set(ke) - set(ce) - set(only_k8s)):
+        differ(f"{n} is set in Kubernetes but not in Compose", who)
+    for n in sorted(set(ce) & set(ke) - ADDRESSES):
+        if ce[n] != ke[n]:
+            differ(f"{n} is {ce[n]!r} in Compose but {ke[n]!r} in Kubernetes", who)
+    for f in sorted(cfiles ^ kfiles):
+        differ(f"/run/secrets/{f} is mounted only in {'Compose' if f in cfiles else 'Kubernetes'}", who)
+    # every file a variable names must be there (for the services, which read each of them:
+    # the jobs get the shared variables too but read only their own)
+    for env, files, side in ((ce, cfiles, "Compose"), (ke, kfiles, "Kubernetes")) if files_read else ():
+        for n, v in sorted(env.items()):
+            if v and v.startswith("/run/secrets/") and v[len("/run/secrets/"):] not in files:
+                differ(f"{n}={v} but {side} mounts no such secret", who)
+
+if comp:
+    for s in SERVICES:
+        found = [(p, w) for p, w in workloads if w["metadata"]["name"] == s]
+        cs = [c for _, w in found for c in containers(w) if c.get("args", c.get("command", [None]))[0] == f"pb-{s}"]
+        insts = [svcs.get(f"{s}-{k}") for k in (1, 2)]
+        if len(cs) != 1 or not all(insts):
+            continue                                 # reported above
+        (path, w), c = found[0], cs[0]
+        # the two Compose instances differ only in what the allow-list says
+        e1, e2 = compose_env(insts[0]), compose_env(insts[1])
+        for n in sorted({n for n in set(e1) | set(e2) if e1.get(n) != e2.get(n)} - set(ONLY_COMPOSE)):
+            bad(f"compose: {s}-1 and {s}-2 differ in {n} ({e1.get(n)!r}, {e2.get(n)!r})")
+        if compose_secret_files(insts[0]) != compose_secret_files(insts[1]):
+            bad(f"compose: {s}-1 and {s}-2 mount different secrets")
+        ke = k8s_env(c, ns_of(w))
+        compare(s, f"{s}-1", e1, compose_secret_files(insts[0]), path, ke, k8s_secret_files(w, c), ONLY_K8S, True)
+        kport = [p.get("containerPort") for p in c.get("ports", [])]
+        if e1.get("PB_PORT") not in [str(p) for p in kport]:
+            bad(f"{s}: Compose listens on PB_PORT {e1.get('PB_PORT')}, Kubernetes' containerPort is {kport}")
+        for inst in insts:
+            hc = inst.get("healthcheck") or {}
+            if hc.get("disable") or hc.get("test") != ["CMD", "pb-healthcheck", "readyz"]:
+                bad(f"{s}: Compose healthcheck is {hc.get('test')!r}, not pb-healthcheck readyz (Kubernetes' readinessProbe /readyz)")
+        # the service's address: its own port, on Kubernetes through its ClusterIP Service,
+        # on Compose through a container (the gateway's listener for that service)
+        url = f"PB_{s.upper()}_URL"
+        m = re.fullmatch(r"http://([a-z0-9.-]+):(\d+)", ke.get(url) or "")
+        if not m or int(m.group(2)) != PORT[s]:
+            bad(f"{s}: Kubernetes {url} is {ke.get(url)!r}, not http://<Service>:{PORT[s]}")
+        elif not any(sv["metadata"]["name"] == m.group(1) and ns_of(sv) == ns_of(w)
+                     and any(sp.get("port") == PORT[s] for sp in sv["spec"].get("ports", []))
+                     for _, sv in services):
+            bad(f"{s}: Kubernetes {url} names {m.group(1)}:{PORT[s]}, which no Service provides")
+        m = re.fullmatch(r"http://([a-z0-9.-]+):(\d+)", e1.get(url) or "")
+        if not m or int(m.group(2)) != PORT[s] or m.group(1) not in svcs:
+            bad(f"{s}: Compose {url} is {e1.get(url)!r}, not http://<a Compose service>:{PORT[s]}")
+
+    for prog in JOBS:
+        cj = [(n, c) for n, c in svcs.items() if (c.get("command") or [None])[0] == prog]
+        kj = [(p, j, c) for p, j in by_kind.get("Job", []) for c in containers(j) if (c.get("args") or [None])[0] == prog]
+        if len(cj) != 1 or len(kj) != 1:
+            bad(f"{prog}: expected one Compose service and one Kubernetes Job running it, found {len(cj)} and {len(kj)}")
+            continue
+        (cname, cc), (path, j, c) = cj[0], kj[0]
+        compare(f"{prog} ({cname})", cname, compose_env(cc), compose_secret_files(cc), path, k8s_env(c, ns_of(j)),
+                k8s_secret_files(j, c), {n for (p, n) in ONLY_K8S_JOB if p == prog}, False)
+    for msg, who in diffs.items():
+        bad(f"Compose and Kubernetes differ for {', '.join(who)}: {msg} (fix it, or allow-list an inherent difference here with its reason)")
+
 # ---- alert rules (both Prometheus configurations load them)
 try:
     rules = yaml.safe_load(open("deploy/prometheus/alerts.yml", encoding="utf-8"))
@@ -479,6 +645,21 @@ if apt-cache show bash >/dev/null 2>&1; then
     grep -q '^PKG runtime ' "$TMP/py.out" || fail "no runtime packages were checked"
 else
     fail "apt-cache has no package lists (run apt-get update): cannot check the Dockerfile's packages"
+fi
+
+# ---------------------------------------------------------------- 5. Kubernetes API schema
+# the structural checks above know this repository; this one knows Kubernetes (field names,
+# types, required fields), from a schema pinned in tests/k8s-schema/package-lock.json
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    if scripts/check-k8s-schema.sh >"$TMP/k8s-schema.out" 2>&1; then
+        ok "deploy/k8s matches the Kubernetes API schema (scripts/check-k8s-schema.sh)"
+        grep -v '^==> \|^added [0-9]* packages\|^$' "$TMP/k8s-schema.out" | sed 's/^/     /' || true
+    else
+        fail "scripts/check-k8s-schema.sh:
+$(cat "$TMP/k8s-schema.out")"
+    fi
+else
+    echo "skip the Kubernetes schema check (node or npm is not installed; scripts/check-k8s-schema.sh)"
 fi
 
 if ((failures)); then

@@ -73,6 +73,26 @@ pb_say() {
     printf '==> %s\n' "$*"
 }
 
+# Install the npm packages of a tool folder (package.json + committed package-lock.json, e.g.
+# docs/api/lint) exactly as locked: `npm ci` without install scripts, only when DIR/node_modules
+# is missing or was installed from another lock or another Node.js (the digest of both is
+# recorded in node_modules after each install), so runs after the first need no network.
+# One install at a time per folder (make test and a script run by hand may overlap).
+#   pb_npm_ci DIR LABEL
+pb_npm_ci() {
+    local dir=$1 label=$2 digest fd
+    exec {fd}>"$dir/.install.lock"
+    flock "$fd"
+    digest=$(cat "$dir/package-lock.json" <(node --version) | sha256sum | cut -d' ' -f1)
+    if [[ ! -d $dir/node_modules || $(cat "$dir/node_modules/.pb-lock-digest" 2>/dev/null) != "$digest" ]]; then
+        pb_say "$label: npm ci (from ${dir#"$PB_REPO"/}/package-lock.json)"
+        (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+            pb_die "npm ci failed in ${dir#"$PB_REPO"/} (is the npm registry reachable?)"
+        printf '%s\n' "$digest" >"$dir/node_modules/.pb-lock-digest"
+    fi
+    exec {fd}>&-
+}
+
 # Fail unless every named variable holds a port number.
 pb_check_ports() {
     local v

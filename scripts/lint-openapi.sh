@@ -15,18 +15,7 @@ SPEC=$PB_REPO/docs/openapi.yaml
 # the Node.js the web app needs (>= 20.19) is the one Redocly CLI needs
 "$PB_REPO/scripts/web.sh" check
 
-# one install at a time; the lock's digest (and Node's version), recorded in node_modules
-# after each install: a changed lock reinstalls
-exec 8>"$LINT/.install.lock"
-flock 8
-lock_digest=$(cat "$LINT/package-lock.json" <(node --version) | sha256sum | cut -d' ' -f1)
-if [[ ! -d $LINT/node_modules || $(cat "$LINT/node_modules/.pb-lock-digest" 2>/dev/null) != "$lock_digest" ]]; then
-    pb_say "OpenAPI linters: npm ci (from docs/api/lint/package-lock.json)"
-    (cd "$LINT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
-        pb_die "npm ci failed in docs/api/lint (is the npm registry reachable?)"
-    printf '%s\n' "$lock_digest" >"$LINT/node_modules/.pb-lock-digest"
-fi
-flock -u 8
+pb_npm_ci "$LINT" "OpenAPI linters"
 
 # no usage reports or update checks from the linters (make test runs offline once installed)
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
