@@ -124,6 +124,10 @@ static enum err perform(const char *method, const char *url, const char *content
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    /* a name is looked up again after 2 s (libcurl keeps answers 60 s): a container that is
+     * recreated (Compose) comes back with a new address, and calls to the old one would time
+     * out for a minute; the lookups go to the container network's DNS or /etc/hosts */
+    curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 2L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 1000 ? timeout_ms : 1000L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
