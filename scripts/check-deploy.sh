@@ -22,7 +22,8 @@
 #    Compose and Kubernetes agree, for every service and one-shot job, on the container port, the names of the PB_* variables and the values of those that are not
 #    addresses, the files under /run/secrets, and the probes (readyz / healthz), but for an
 #    allow-list of inherent differences, each with its reason;
-# 4. every package the Dockerfile installs exists in Debian (apt-cache show);
+# 4. every package deploy/Dockerfile and deploy/infra.Dockerfile install exists in Debian
+#    (apt-cache show), and every stage is Debian 12.
 # 5. every document under deploy/k8s matches the Kubernetes API schema: types, required
 #    fields, enums, no unknown field, GA API versions (scripts/check-k8s-schema.sh, Node.js;
 #    skipped with a message when node or npm is missing).
@@ -473,12 +474,16 @@ ADDRESSES |= {f"PB_{s.upper()}_{x}" for s in SERVICES for x in ("URL", "INSTANCE
 # the one-shot jobs, by the program both platforms run
 JOBS = ("pb-migrate", "pb-stream", "pb-create-admin")
 
-image_env = {}
+image_env, stage_env = {}, {}
 for line in open("deploy/Dockerfile", encoding="utf-8").read().replace("\\\n", " ").splitlines():
-    if re.match(r"\s*FROM\s", line, re.I):
-        image_env = {}                               # the last stage is the image
+    m = re.match(r"\s*FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
+    if m:                                            # a stage starts with its parent's ENV
+        image_env = dict(stage_env.get(m.group(1), {}))
+        stage_env[m.group(2) or ""] = image_env
     elif re.match(r"\s*ENV\s", line):
         image_env.update(re.findall(r"(PB_[A-Z0-9_]+)=(\S+)", line))
+# the environment of the services' image (target runtime; media adds none)
+image_env = stage_env.get("runtime", image_env)
 healthcheck = [l for l in open("deploy/Dockerfile", encoding="utf-8") if l.startswith("HEALTHCHECK")]
 if len(healthcheck) != 1 or not re.search(r'"pb-healthcheck",\s*"healthz"', healthcheck[0]):
     bad("deploy/Dockerfile: the HEALTHCHECK must run pb-healthcheck healthz (Kubernetes' livenessProbe /healthz is its twin)")
@@ -595,18 +600,29 @@ try:
 except (OSError, yaml.YAMLError) as e:
     bad(f"deploy/prometheus/alerts.yml: missing or not valid YAML: {e}")
 
-# ---- Dockerfile packages, for apt-cache (printed for the shell)
-stage, pkgs = None, {"build": [], "runtime": []}
-text = open("deploy/Dockerfile", encoding="utf-8").read().replace("\\\n", " ")
-for line in text.splitlines():
-    m = re.match(r"\s*FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
-    if m:
-        stage = (m.group(2) or "").lower()
-        if not m.group(1).startswith("debian:bookworm"):
-            bad(f"deploy/Dockerfile: stage {stage} is not based on Debian bookworm ({m.group(1)})")
-        continue
-    for cmd in re.findall(r"apt-get install ([^&;]*)", line):
-        pkgs.setdefault(stage, []).extend(w for w in cmd.split() if not w.startswith("-"))
+# ---- Dockerfile packages, for apt-cache (printed for the shell). Every stage of both
+# Dockerfiles is Debian 12: FROM debian:bookworm*, an ARG whose default is one (scripts/images.sh
+# passes the debootstrapped localhost/pb-debian:bookworm instead), or an earlier stage.
+pkgs = {"build": [], "runtime": []}
+for dockerfile in ("deploy/Dockerfile", "deploy/infra.Dockerfile"):
+    stage, args, stages = None, {}, set()
+    text = open(dockerfile, encoding="utf-8").read().replace("\\\n", " ")
+    for line in text.splitlines():
+        a = re.match(r"\s*ARG\s+([A-Z_]+)=(\S+)", line)
+        if a:
+            args[a.group(1)] = a.group(2)
+        m = re.match(r"\s*FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
+        if m:
+            stage = (m.group(2) or "").lower()
+            base = re.sub(r"\$\{([A-Z_]+)\}", lambda v: args.get(v.group(1), v.group(0)), m.group(1))
+            if not base.startswith("debian:bookworm") and base.lower() not in stages:
+                bad(f"{dockerfile}: stage {stage} is not based on Debian bookworm ({m.group(1)})")
+            stages.add(stage)
+            if dockerfile != "deploy/Dockerfile":
+                stage = f"infra.Dockerfile:{stage}"
+            continue
+        for cmd in re.findall(r"apt-get install ([^&;]*)", line):
+            pkgs.setdefault(stage, []).extend(w for w in cmd.split() if not w.startswith("-"))
 if not pkgs.get("runtime"):
     bad("deploy/Dockerfile: no packages found in the runtime stage")
 for stage_name, names in pkgs.items():
@@ -639,9 +655,9 @@ if apt-cache show bash >/dev/null 2>&1; then
     known_pkgs=" $(apt-cache show --no-all-versions "${wanted[@]}" 2>/dev/null | awk '/^Package: / {print $2}' | sort -u | tr '\n' ' ') "
     for pkg in "${wanted[@]}"; do
         [[ $known_pkgs == *" $pkg "* ]] ||
-            fail "deploy/Dockerfile: Debian has no package '$pkg' ($(awk -v p="$pkg" '$1 == "PKG" && $3 == p {print $2}' "$TMP/py.out" | sort -u | paste -sd, -) stage)"
+            fail "Debian has no package '$pkg' ($(awk -v p="$pkg" '$1 == "PKG" && $3 == p {print $2}' "$TMP/py.out" | sort -u | paste -sd, -) stage)"
     done
-    ok "apt-cache knows the ${#wanted[@]} packages deploy/Dockerfile installs"
+    ok "apt-cache knows the ${#wanted[@]} packages deploy/Dockerfile and deploy/infra.Dockerfile install"
     grep -q '^PKG runtime ' "$TMP/py.out" || fail "no runtime packages were checked"
 else
     fail "apt-cache has no package lists (run apt-get update): cannot check the Dockerfile's packages"

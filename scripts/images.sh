@@ -8,7 +8,8 @@
 # 1. localhost/pb-debian:bookworm: a Debian 12 root file system made by debootstrap (variant
 #    minbase) from Debian's mirror, without documentation, man pages and locales, imported
 #    with `podman import`. It is the FROM of every image below.
-# 2. petboarding (deploy/Dockerfile): the services, pb-stream and the one-shot tools.
+# 2. petboarding (deploy/Dockerfile, target runtime): the services, pb-stream and the one-shot
+#    tools; petboarding-media (target media): the same with libvips, for pb-media.
 # 3. petboarding-gateway, -mariadb, -redis, -nats, -prometheus (deploy/infra.Dockerfile, one
 #    target each): nginx with the web app and the API documents, MariaDB with Galera, Redis
 #    and Sentinel, the NATS server, Prometheus; all from Debian 12's packages.
@@ -19,6 +20,10 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
+# podman, buildah, debootstrap, docker-compose (a no-op when present; needs root otherwise)
+if [[ $(id -u) == 0 ]]; then
+    scripts/deps.sh containers
+fi
 # shellcheck source=scripts/podman-env.sh
 source scripts/podman-env.sh
 pb_podman_env "$REPO"
@@ -54,6 +59,20 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 CFG
     printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$root/etc/apt/apt.conf.d/90pb-no-recommends"
+    # no package cache in any layer: apt-get update would leave ~80 MB of /var/cache/apt/*.bin
+    # (the same settings as Docker Hub's debian images)
+    cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'CFG'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CFG
+    # debootstrap writes the release alone: the images get Debian's updates and security fixes
+    cat >"$root/etc/apt/sources.list" <<SRC
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb ${PB_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main
+SRC
     echo "==> podman import -> $BASE"
     tar -C "$root" -c . | podman import --change 'CMD ["bash"]' - "$BASE" >/dev/null
     rm -rf "$root"
@@ -66,8 +85,10 @@ fi
 
 # --format docker: the OCI image format has no HEALTHCHECK (podman would drop it)
 args=(--format docker --build-arg "DEBIAN_IMAGE=$BASE" --build-arg "DEBIAN_SLIM_IMAGE=$BASE" --layers)
-echo "==> petboarding:$TAG (deploy/Dockerfile)"
-podman build "${args[@]}" -f deploy/Dockerfile -t "petboarding:$TAG" .
+echo "==> petboarding:$TAG (deploy/Dockerfile, target runtime)"
+podman build "${args[@]}" -f deploy/Dockerfile --target runtime -t "petboarding:$TAG" .
+echo "==> petboarding-media:$TAG (deploy/Dockerfile, target media: runtime + libvips)"
+podman build "${args[@]}" -f deploy/Dockerfile --target media -t "petboarding-media:$TAG" .
 
 echo "==> the web app (scripts/web.sh build)"
 scripts/web.sh build
@@ -78,7 +99,7 @@ done
 
 echo
 printf '%-34s %10s\n' IMAGE SIZE
-for name in pb-debian:bookworm petboarding petboarding-gateway petboarding-mariadb petboarding-redis \
+for name in pb-debian:bookworm petboarding petboarding-media petboarding-gateway petboarding-mariadb petboarding-redis \
     petboarding-nats petboarding-prometheus; do
     [[ $name == *:* ]] || name=$name:$TAG
     printf '%-34s %10s\n' "$name" "$(podman image inspect --format '{{.Size}}' "localhost/$name" |
