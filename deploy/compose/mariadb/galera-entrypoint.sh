@@ -17,6 +17,7 @@
 #                       every node, on the node with the highest recovered seqno; see
 #                       docs/deploy.md). Never on two nodes.
 #                       no: always join.
+#   GALERA_REJOIN_DELAY_S  (20) how long a node that crashed waits before it rejoins (below)
 set -euo pipefail
 
 datadir=/var/lib/mysql
@@ -45,6 +46,19 @@ peer_answers() { # any other node listening on the Galera port
     done
     return 1
 }
+
+# A node that crashed (its grastate.dat still says seqno: -1, as while it runs) and is started
+# again at once by the restart policy comes back with the same address but a new identity
+# while the others may still hold its previous incarnation: Galera then re-forms the component
+# several times, and while a state exchange is retried no node serves (make test-containers
+# saw 4 s of "WSREP has not yet prepared node for application use" on every node). Waiting
+# until the others have evicted and forgotten it (evs.inactive_timeout, 15 s, plus a margin)
+# avoids that; the two others serve meanwhile. Not after a clean stop, nor with no peer up.
+if [[ -s $state ]] && grep -q '^seqno: *-1' "$state" && peer_answers; then
+    delay=${GALERA_REJOIN_DELAY_S:-20}
+    say "$node did not stop cleanly and its peers are up: rejoining in $delay s, once they have evicted its previous incarnation"
+    sleep "$delay"
+fi
 
 new_cluster=0
 case $mode in
