@@ -9,7 +9,8 @@
 #                                the migrations, the stream, the admin account, two instances of
 #                                every service, the gateway, Prometheus) and waits for each
 #                                dependency's health check; then waits for the gateway's /readyz
-#   scripts/compose.sh down      stop and remove the containers (the volumes are kept)
+#   scripts/compose.sh down      stop and remove the containers (the volumes are kept); stops
+#                                podman's API service when no container is left on the machine
 #   scripts/compose.sh down -v   ... and the volumes (every byte of data)
 #   scripts/compose.sh status    one line per container: state and health
 #   scripts/compose.sh logs [C]  docker-compose logs (of container C)
@@ -175,6 +176,11 @@ cmd_down() {
         kill "$(cat "$RUN/health.pid")" 2>/dev/null || true
     fi
     rm -f "$RUN/health.pid"
+    # the API service is the machine's: stopped once no container is left
+    if [[ -z $(podman ps -aq) ]] && alive "$REPO/var/podman/service.pid"; then
+        kill "$(cat "$REPO/var/podman/service.pid")" 2>/dev/null || true
+        rm -f "$REPO/var/podman/service.pid" "$SOCK"
+    fi
 }
 
 cmd_status() {

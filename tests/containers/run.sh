@@ -8,8 +8,9 @@
 #      guided tour (scripts/demo.sh: book, pay, accept, check in, care log, check out, review,
 #      reply, notifications), each step asserting its status;
 #   3. under a steady mixed load (tools/pb-load: search, detail, whole bookings with
-#      Idempotency-Keys), kill -9 one service container (order-1, on the money path) and the
-#      database container the services write to (galera-1), each brought back and waited for;
+#      Idempotency-Keys), kill -9 the main process of one service container (order-1, on the
+#      money path) and of the database container the services write to (galera-1); each must
+#      be restarted by its restart policy (unless-stopped) and become healthy again;
 #      the same assertions as the process-level cluster test (tests/cluster/run.sh): no GET
 #      failed, every POST caught by a kill succeeded on its keyed retry, the load's ledger
 #      matches MariaDB, the invariant checker is clean once the events drained, every
@@ -17,16 +18,15 @@
 # and tears everything down (containers and volumes). The report goes to
 # $PB_CONTAINERS_HOME/failover/report.md.
 #
-# Settings: PB_CONTAINERS_PORT (17080: gateway; +41 a Galera node's MariaDB, +79 a NATS node's
-# monitor, +90 Prometheus; all on 127.0.0.1), PB_CONTAINERS_SKIP_IMAGES=1 (use the images
-# as they are), PB_CONTAINERS_KEEP=1 (leave the cluster running), PB_FAILOVER_DOWN_S (5),
-# PB_FAILOVER_SETTLE_S (4), PB_FAILOVER_THREADS (6).
+# Settings: PB_CONTAINERS_PORT (17080: gateway; +1 and +3 its internal user and boarding
+# listeners, +41 a Galera node's MariaDB, +90 Prometheus; all on 127.0.0.1), PB_CONTAINERS_SKIP_IMAGES=1 (use the images
+# as they are), PB_CONTAINERS_KEEP=1 (leave the cluster running), PB_FAILOVER_SETTLE_S (4),
+# PB_FAILOVER_THREADS (6).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO"
 
 P=${PB_CONTAINERS_PORT:-17080}
-DOWN_S=${PB_FAILOVER_DOWN_S:-5}
 SETTLE_S=${PB_FAILOVER_SETTLE_S:-4}
 THREADS=${PB_FAILOVER_THREADS:-6}
 HOME_DIR=${PB_CONTAINERS_HOME:-$(mktemp -d /tmp/pb-containers.XXXXXX)}
@@ -85,20 +85,21 @@ cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DPB_BUILD_TESTS=OFF >/de
 cmake --build build/release -j2 --target pb-load pb-seed-listings >/dev/null
 
 # The test's own settings on top of deploy/compose/docker-compose.yml: a gateway configuration
-# rendered with a high login rate (the load comes from one address), one Galera node's MariaDB
-# and one NATS node's monitor published on loopback for the checks, and no open-order limit
+# rendered with a high login rate (the load comes from one address) and two of its internal
+# listeners published on loopback (the approvals of pb-seed-listings), one Galera node's MariaDB
+# published on loopback for the checks, and no open-order limit
 # (the load's 20 owners make hundreds of paid bookings each).
 PB_AUTH_RATE=1000 PB_AUTH_BURST=1000 deploy/render-gateway.sh --to "$HOME_DIR/gw" >/dev/null
 cat >"$PB_COMPOSE_FILES" <<YML
 version: "3.8"
 services:
   gateway:
+    # the internal listeners of user and boarding: pb-seed-listings approves what it makes
+    ports: ["127.0.0.1:$((P + 1)):8081", "127.0.0.1:$((P + 3)):8083"]
     volumes:
       - {type: bind, source: $HOME_DIR/gw/compose/nginx.conf, target: /etc/nginx/nginx.conf, read_only: true}
   galera-2:
     ports: ["127.0.0.1:$((P + 41)):3306"]
-  nats-1:
-    ports: ["127.0.0.1:$((P + 79)):8222"]
   order-1:
     environment: {PB_ORDER_MAX_OPEN_PER_OWNER: "1000000"}
   order-2:
@@ -114,7 +115,7 @@ n_up=$(grep -c $'\tUp ' "$OUT/containers.txt" || true)
 echo "    $n_up containers running"
 
 say "images: non-root, health checks, no secrets"
-images=(petboarding petboarding-gateway petboarding-mariadb petboarding-redis petboarding-nats petboarding-prometheus)
+images=(petboarding petboarding-media petboarding-gateway petboarding-mariadb petboarding-redis petboarding-nats petboarding-prometheus)
 for img in "${images[@]}"; do
     user=$(podman image inspect --format '{{.Config.User}}' "$img:latest")
     hc=$(podman image inspect --format '{{if .Config.Healthcheck}}{{join .Config.Healthcheck.Test " "}}{{end}}' "$img:latest")
@@ -158,7 +159,8 @@ curl -fsS -m 5 -o /dev/null "$GW/docs/openapi.yaml" || fail "the gateway does no
 echo "    the stay completed; the web app and the API documents are served"
 
 say "data for the load: listings, owners, pets"
-PB_GATEWAY=$GW PB_SEED_PROVIDERS=5 PB_ADMIN_USER=admin PB_ADMIN_PASSWORD=$ADMIN_PW \
+PB_GATEWAY=$GW PB_SEED_PROVIDERS=5 PB_USER_URL=http://127.0.0.1:$((P + 1)) \
+    PB_BOARDING_URL=http://127.0.0.1:$((P + 3)) PB_INTERNAL_TOKEN_FILE=$PB_SECRETS_DIR/internal-token \
     "$BIN/pb-seed-listings" 60 4 >"$OUT/listings.txt" 2>"$OUT/seed.log" || {
     tail -20 "$OUT/seed.log"
     fail "pb-seed-listings"
@@ -181,21 +183,25 @@ healthy() { [[ $(podman inspect --format '{{.State.Health.Status}}' "$(ctr "$1")
 
 : >"$OUT/faults.tsv"
 for c in order-1 galera-1; do
-    say "fault: kill -9 container $c"
+    say "fault: kill -9 the main process of container $c"
+    restarts=$(podman inspect --format '{{.RestartCount}}' "$(ctr "$c")")
     kill_ms=$(now_ms)
-    podman kill --signal KILL "$(ctr "$c")" >/dev/null
-    sleep "$DOWN_S"
+    kill -9 "$(podman inspect --format '{{.State.Pid}}' "$(ctr "$c")")"
+    # restart: unless-stopped brings it back by itself (podman counts the restart)
+    for ((i = 0; i < 60; i++)); do
+        [[ $(podman inspect --format '{{.State.Running}} {{.RestartCount}}' "$(ctr "$c")") == "true $((restarts + 1))" ]] && break
+        sleep 0.5
+    done
+    [[ $(podman inspect --format '{{.RestartCount}}' "$(ctr "$c")") == $((restarts + 1)) ]] ||
+        fail "$c was not restarted by its restart policy within 30 s"
     start_ms=$(now_ms)
-    # restart: unless-stopped brings it back by itself; start it if it has not been yet
-    [[ $(podman inspect --format '{{.State.Running}}' "$(ctr "$c")") == true ]] ||
-        podman start "$(ctr "$c")" >/dev/null
     for ((i = 0; i < 240; i++)); do
         healthy "$c" && break
         sleep 0.5
     done
     healthy "$c" || fail "$c is not healthy 120 s after its restart"
     back_ms=$(now_ms)
-    echo "    down $(((start_ms - kill_ms) / 1000)) s, healthy $(((back_ms - start_ms) / 100))00 ms after its restart"
+    echo "    restarted by podman after $(((start_ms - kill_ms) / 100))00 ms, healthy $(((back_ms - start_ms) / 100))00 ms later"
     printf '%s\t%s\t%s\t%s\t%s\n' "$c" "$c" "$kill_ms" "$start_ms" "$back_ms" >>"$OUT/faults.tsv"
     sleep "$SETTLE_S"
 done
@@ -206,6 +212,7 @@ wait "$load_pid" || true
 cat "$OUT/load.out"
 
 say "waiting for the events to drain"
+nats_get() { podman exec "$(ctr "nats-$1")" wget -qO- "http://127.0.0.1:8222/$2"; } # node, path
 drained() {
     local pending lag
     pending=$(pb_mariadb -N -B -e "
@@ -215,8 +222,15 @@ drained() {
              + (SELECT COUNT(*) FROM pb_payment.outbox WHERE sent_ms IS NULL)
              + (SELECT COUNT(*) FROM pb_review.outbox WHERE sent_ms IS NULL)") || return 1
     ((pending == 0)) || return 1
-    lag=$(curl -s -m 2 "http://127.0.0.1:$((P + 79))/jsz?consumers=true" |
-        jq '[.account_details[]?.stream_detail[]?.consumer_detail[]? | .num_pending + .num_ack_pending] | add // 0')
+    # each consumer as its leader sees it (a follower's count of pending messages lags)
+    local n me c
+    lag=0
+    for n in 1 2 3; do
+        me=$(nats_get "$n" varz | jq -r .server_name) || return 1
+        c=$(nats_get "$n" 'jsz?consumers=true' | jq --arg me "$me" '[.account_details[]?.stream_detail[]?.consumer_detail[]?
+            | select((.cluster.leader // $me) == $me) | .num_pending + .num_ack_pending] | add // 0') || return 1
+        lag=$((lag + c))
+    done
     [[ $lag == 0 ]]
 }
 for ((i = 0; i < 120; i++)); do
