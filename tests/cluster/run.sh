@@ -50,6 +50,8 @@ CL=("$REPO/scripts/cluster.sh")
 
 say() { printf '==> %s\n' "$*"; }
 now_ms() { date +%s%3N; }
+# shellcheck source=tests/cluster/verdict.sh
+source "$REPO/tests/cluster/verdict.sh"
 
 finish() {
     local rc=$?
@@ -209,39 +211,7 @@ prom_rc=0
 want_up=$(source "$REPO/scripts/common.sh" && echo $((2 * ${#PB_SERVICES[@]})))
 if [[ $PB_PROMETHEUS == 1 ]]; then
     say "Prometheus scrapes every instance"
-    # a few scrape intervals after the last restart
-    for ((i = 0; i < 30; i++)); do
-        up=$(curl -s -m 2 "http://127.0.0.1:$((B + 90))/api/v1/query?query=sum(up%7Bjob%3D%22petboarding%22%7D)" |
-            jq -r '.data.result[0].value[1] // 0')
-        [[ $up == "$want_up" ]] && break
-        sleep 1
-    done
-    echo "    $up of $want_up instances up in Prometheus"
-    [[ $up == "$want_up" ]] || prom_rc=1
+    pb_prometheus_up "http://127.0.0.1:$((B + 90))" "$want_up" || prom_rc=1
 fi
 
-say "report"
-python3 "$REPO/tests/cluster/report.py" "$OUT" | tee "$OUT/report.md"
-report_rc=${PIPESTATUS[0]}
-
-((inv_rc == 0)) || {
-    echo "FAIL: the invariant checker found problems" >&2
-    exit 1
-}
-((ledger_rc == 0)) || {
-    echo "FAIL: the load's ledger does not match MariaDB" >&2
-    exit 1
-}
-((status_rc == 0)) || {
-    echo "FAIL: not every killed process rejoined" >&2
-    exit 1
-}
-((prom_rc == 0)) || {
-    echo "FAIL: Prometheus does not see every instance up" >&2
-    exit 1
-}
-((report_rc == 0)) || {
-    echo "FAIL: clients saw failures (see the report)" >&2
-    exit 1
-}
-say "all failover tests passed"
+pb_failover_verdict "$inv_rc" "$ledger_rc" "$status_rc" "$prom_rc" process

@@ -38,6 +38,7 @@ export PB_GATEWAY_PUBLISH=127.0.0.1:$P
 export PB_PROMETHEUS_PUBLISH=127.0.0.1:$((P + 90))
 export PB_COMPOSE_FILES=$HOME_DIR/override.yml
 export PB_FAILOVER_SETTLE_S=$SETTLE_S
+export PB_DEMO_DATA=0 # loaded below, as a checked step
 GW=http://127.0.0.1:$P
 BIN=$REPO/build/release/bin
 CO=("$REPO/scripts/compose.sh")
@@ -50,6 +51,8 @@ fail() {
     exit 1
 }
 ctr() { echo "${PROJECT}_$1_1"; } # docker-compose's container name of a service
+# shellcheck source=tests/cluster/verdict.sh
+source "$REPO/tests/cluster/verdict.sh"
 
 finish() {
     local rc=$?
@@ -266,23 +269,6 @@ echo "    Galera cluster size $galera_size"
 [[ $galera_size == 3 ]] || status_rc=1
 
 prom_rc=0
-want_up=$((2 * $(grep -cE '^[a-z][a-z0-9_]*$' services.list)))
-for ((i = 0; i < 45; i++)); do
-    up=$(curl -s -m 2 "http://127.0.0.1:$((P + 90))/api/v1/query?query=sum(up%7Bjob%3D%22petboarding%22%7D)" |
-        jq -r '.data.result[0].value[1] // 0')
-    [[ $up == "$want_up" ]] && break
-    sleep 1
-done
-echo "    Prometheus: $up of $want_up instances up"
-[[ $up == "$want_up" ]] || prom_rc=1
+pb_prometheus_up "http://127.0.0.1:$((P + 90))" "$((2 * $(grep -cE '^[a-z][a-z0-9_]*$' services.list)))" || prom_rc=1
 
-say "report"
-python3 tests/cluster/report.py "$OUT" | tee "$OUT/report.md"
-report_rc=${PIPESTATUS[0]}
-
-((inv_rc == 0)) || fail "the invariant checker found problems"
-((ledger_rc == 0)) || fail "the load's ledger does not match MariaDB"
-((status_rc == 0)) || fail "not every container is healthy again (or Galera is not 3 nodes)"
-((prom_rc == 0)) || fail "Prometheus does not see every instance up"
-((report_rc == 0)) || fail "clients saw failures (see the report)"
-say "all container tests passed"
+pb_failover_verdict "$inv_rc" "$ledger_rc" "$status_rc" "$prom_rc" container
