@@ -9,6 +9,7 @@
 #                                the migrations, the stream, the admin account, two instances of
 #                                every service, the gateway, Prometheus) and waits for each
 #                                dependency's health check; then waits for the gateway's /readyz
+#                                and loads the demo data through it (as make up does)
 #   scripts/compose.sh down      stop and remove the containers (the volumes are kept); stops
 #                                podman's API service when no container is left on the machine
 #   scripts/compose.sh down -v   ... and the volumes (every byte of data)
@@ -28,7 +29,7 @@
 # Settings: PB_COMPOSE_PROJECT (petboarding), PB_SECRETS_DIR (deploy/compose/secrets),
 # PB_GATEWAY_PUBLISH (8080), PB_PROMETHEUS_PUBLISH (127.0.0.1:9090), PB_COMPOSE_FILES (extra
 # compose files, colon-separated, e.g. the container test's overrides), PB_COMPOSE_UP_TIMEOUT_S
-# (900).
+# (900), PB_DEMO_DATA (1: load the demo data).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -158,6 +159,11 @@ cmd_up() {
         exit 1
     }
     say "up in $((SECONDS - t0)) s: gateway $gw (admin: ${PB_ADMIN_USER:-admin}, password in $PB_SECRETS_DIR/admin-password)"
+    if [[ ${PB_DEMO_DATA:-1} == 1 ]]; then
+        say "demo data through the gateway (scripts/seed-demo.sh; PB_DEMO_DATA=0 skips it)"
+        PB_GATEWAY=$gw PB_ADMIN_PASSWORD=$(cat "$PB_SECRETS_DIR/admin-password") scripts/seed-demo.sh |
+            tail -n 3 | sed 's/^/    /'
+    fi
 }
 
 cmd_down() {
