@@ -23,8 +23,8 @@
 #
 # Health checks: podman runs a container's health check from a systemd timer. Where there is no
 # systemd (a container, a CI sandbox), this script runs them itself: a background loop calls
-# `podman healthcheck run` every 2 s for each container that is not healthy yet and every 30 s
-# for one that is (docker-compose's depends_on waits for "healthy"). It stops with `down`.
+# `podman healthcheck run` at each container's own interval until it is healthy and every 30 s
+# once it is (docker-compose's depends_on waits for "healthy"). It stops with `down`.
 #
 # Settings: PB_COMPOSE_PROJECT (petboarding), PB_SECRETS_DIR (deploy/compose/secrets),
 # PB_GATEWAY_PUBLISH (8080), PB_PROMETHEUS_PUBLISH (127.0.0.1:9090), PB_COMPOSE_FILES (extra
@@ -87,21 +87,38 @@ api_service() {
 }
 
 health_loop() { # the project's health checks, where no systemd runs them
-    declare -A last=()
-    local id status now
+    declare -A last=() every=()
+    local id status now iv rest
     while :; do
         now=$(date +%s)
         while IFS='|' read -r id status; do
             case $status in
-                *"(healthy)"*) ((now - ${last[$id]:-0} >= 30)) || continue ;;
-                *"(starting)"* | *"(unhealthy)"*) ;;
+                *"(healthy)"*) iv=30 ;; # a healthy container: a slower pace (the check costs a podman exec)
+                *"(starting)"* | *"(unhealthy)"*)
+                    # its own interval, so that `retries` consecutive failures take as long as
+                    # the compose file means (a faster pace would mark a slow starter unhealthy)
+                    if [[ -z ${every[$id]:-} ]]; then
+                        iv=$(podman inspect --format '{{if .Config.Healthcheck}}{{.Config.Healthcheck.Interval}}{{end}}' "$id" 2>/dev/null)
+                        case $iv in
+                            *ms) iv=1 ;;
+                            *m*s) rest=${iv#*m} && iv=$((${iv%%m*} * 60 + ${rest%%[.s]*})) ;;
+                            *s) iv=${iv%s} ;;
+                            *) iv=5 ;;
+                        esac
+                        iv=${iv%%.*}
+                        [[ $iv =~ ^[0-9]+$ ]] && ((iv >= 1)) || iv=5
+                        every[$id]=$iv
+                    fi
+                    iv=${every[$id]}
+                    ;;
                 *) continue ;; # no health check
             esac
+            ((now - ${last[$id]:-0} >= iv)) || continue
             last[$id]=$now
             timeout 20 podman healthcheck run "$id" >/dev/null 2>&1 &
         done < <(podman ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.ID}}|{{.Status}}' 2>/dev/null)
         wait
-        sleep 2
+        sleep 1
     done
 }
 
@@ -143,11 +160,20 @@ cmd_up() {
     fi
     say "docker-compose up -d ($PROJECT, podman at $SOCK)"
     local t0=$SECONDS
-    timeout "${PB_COMPOSE_UP_TIMEOUT_S:-900}" "${compose[@]}" up -d || {
-        cmd_status >&2 || true
-        echo "docker-compose up failed: scripts/compose.sh logs <container> tells why" >&2
-        exit 1
-    }
+    # docker-compose gives up on a dependency the moment it is reported unhealthy, though it may
+    # be healthy at its next check (a service slow to start on a busy machine): `up -d` is
+    # idempotent, so it runs again (3 tries) and goes on from where it stopped
+    local try=1 deadline=$((SECONDS + ${PB_COMPOSE_UP_TIMEOUT_S:-900}))
+    until timeout $((deadline - SECONDS)) "${compose[@]}" up -d; do
+        if ((try >= 3 || SECONDS >= deadline)); then
+            cmd_status >&2 || true
+            echo "docker-compose up failed: scripts/compose.sh logs <container> tells why" >&2
+            exit 1
+        fi
+        try=$((try + 1))
+        say "docker-compose up stopped at an unhealthy dependency: try $try of 3"
+        sleep 5
+    done
     local gw i
     gw=$(gateway_url)
     for ((i = 0; i < 120; i++)); do
