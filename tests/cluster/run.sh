@@ -160,14 +160,10 @@ for f in "${faults[@]}"; do
     "${CL[@]}" wait "$c" >/dev/null
     back_ms=$(now_ms)
     echo "    down $(((start_ms - kill_ms) / 1000)) s, rejoined $(((back_ms - start_ms) / 100))00 ms after its restart"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$f" "$c" "$kill_ms" "$start_ms" "$back_ms" >>"$OUT/faults.tsv"
-    sleep "$SETTLE_S"
+    pb_fault_done "$f" "$c" "$kill_ms" "$start_ms" "$back_ms"
 done
 
-say "stopping the load"
-touch "$OUT/stop"
-wait "$load_pid" || true
-cat "$OUT/load.out"
+pb_load_stop "$load_pid"
 
 say "waiting for the events to drain"
 # every outbox empty and every consumer caught up (nothing pending, nothing unacknowledged)
@@ -184,11 +180,7 @@ drained() {
         jq '[.account_details[]?.stream_detail[]?.consumer_detail[]? | .num_pending + .num_ack_pending] | add // 0')
     [[ $lag == 0 ]]
 }
-for ((i = 0; i < 120; i++)); do
-    drained && break
-    sleep 1
-done
-drained || echo "    warning: events still pending after 120 s" >&2
+pb_wait_drained
 
 say "invariants"
 PB_HOME=$PB_CLUSTER_HOME PB_DB_PORT=$((B + 41)) scripts/check-invariants.sh | tee "$OUT/invariants.txt"

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared by the failover tests (tests/cluster/run.sh, tests/containers/run.sh): the end of a
-# run, the same for processes and containers. Sourced; uses say() and the caller's $OUT.
+# run, the same for processes and containers. Sourced; uses say() and the caller's $OUT and
+# $SETTLE_S.
 
 # pb_prometheus_up URL WANT: wait up to 45 s (a few scrape intervals after the last restart)
 # until Prometheus at URL sees WANT instances of job petboarding up; 1 if it never does.
@@ -35,4 +36,30 @@ pb_failover_verdict() {
         }
     done
     say "all failover tests passed"
+}
+
+# pb_fault_done NAME COMPONENT KILL_MS START_MS BACK_MS: one fault's times into
+# $OUT/faults.tsv (report.py reads them), then $SETTLE_S seconds of steady load
+pb_fault_done() {
+    printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$OUT/faults.tsv"
+    sleep "$SETTLE_S"
+}
+
+# pb_load_stop PID: stop the load through its stop file, wait for it, print its summary
+pb_load_stop() {
+    say "stopping the load"
+    touch "$OUT/stop"
+    wait "$1" || true
+    cat "$OUT/load.out"
+}
+
+# pb_wait_drained: up to 120 s for the caller's drained() (every outbox sent, every consumer
+# caught up); a warning, not a failure: the invariant checker then tells what was lost
+pb_wait_drained() {
+    local i
+    for ((i = 0; i < 120; i++)); do
+        drained && return 0
+        sleep 1
+    done
+    echo "    warning: events still pending after 120 s" >&2
 }

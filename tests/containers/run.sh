@@ -205,14 +205,10 @@ for c in order-1 galera-1; do
     healthy "$c" || fail "$c is not healthy 120 s after its restart"
     back_ms=$(now_ms)
     echo "    restarted by podman after $(((start_ms - kill_ms) / 100))00 ms, healthy $(((back_ms - start_ms) / 100))00 ms later"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$c" "$c" "$kill_ms" "$start_ms" "$back_ms" >>"$OUT/faults.tsv"
-    sleep "$SETTLE_S"
+    pb_fault_done "$c" "$c" "$kill_ms" "$start_ms" "$back_ms"
 done
 
-say "stopping the load"
-touch "$OUT/stop"
-wait "$load_pid" || true
-cat "$OUT/load.out"
+pb_load_stop "$load_pid"
 
 say "waiting for the events to drain"
 nats_get() { podman exec "$(ctr "nats-$1")" wget -qO- "http://127.0.0.1:8222/$2"; } # node, path
@@ -236,11 +232,7 @@ drained() {
     done
     [[ $lag == 0 ]]
 }
-for ((i = 0; i < 120; i++)); do
-    drained && break
-    sleep 1
-done
-drained || echo "    warning: events still pending after 120 s" >&2
+pb_wait_drained
 
 say "invariants"
 inv_rc=0
