@@ -13,8 +13,6 @@
 enum jv_flags {
     JV_REQUIRED = 1,   /* absent or null is a 422 "is required" */
     JV_MULTILINE = 2,  /* strings may hold \n, \r and \t (other control characters never) */
-    JV_NULLABLE = 4,   /* an explicit null is accepted and reported as present with *out unset;
-                          use jv_is_null to tell it apart (PATCH clearing a field) */
 };
 
 struct jv {
@@ -40,7 +38,8 @@ void jv_init(struct jv *v);
 void jv_free(struct jv *v);
 
 /* Readers: return true when the field is present and valid and *out was written.
- * A missing optional field returns false and records nothing. */
+ * A missing optional field returns false and records nothing; so does an explicit null (a
+ * required one records "is required"): jv_is_null tells a null apart, e.g. a PATCH clearing a field. */
 bool jv_str(struct jv *v, const char *key, unsigned flags, size_t min_chars, size_t max_chars, const char **out);
 bool jv_int(struct jv *v, const char *key, unsigned flags, int64_t min, int64_t max, int64_t *out);
 bool jv_num(struct jv *v, const char *key, unsigned flags, double min, double max, double *out);
