@@ -297,7 +297,7 @@ static void h_vaccination_add(struct http_req *r)
     if (e != ERR_OK) {
         char msg[64];
         snprintf(msg, sizeof msg, "a pet may have at most %d vaccination records", PET_MAX_VACCINATIONS);
-        http_reply_error(r, e, e == ERR_CONFLICT ? msg : NULL, NULL);
+        http_reply_error(r, e, e == ERR_LIMIT_REACHED ? msg : NULL, NULL);
         goto done;
     }
     http_reply_json(r, 201, pet_vaccination_json(&vac, today));

@@ -26,7 +26,7 @@
 #define PET_WEIGHT_MAX_KG 150.0
 #define PET_VACCINATION_NAME_MAX 64
 #define PET_MAX_PER_OWNER_DEFAULT 50 /* live pets one owner may keep (PB_PET_MAX_PER_OWNER; 422 beyond) */
-#define PET_MAX_VACCINATIONS 100     /* records per pet (409 beyond) */
+#define PET_MAX_VACCINATIONS 100     /* records per pet (422 limit_reached beyond) */
 
 /* enum pet_species and its names are lib/species.h's (shared with listings and bookings) */
 enum pet_sex { SEX_MALE = 0, SEX_FEMALE, SEX_UNKNOWN };

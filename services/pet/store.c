@@ -431,7 +431,7 @@ static enum err vacc_add_tx(struct db_conn *c, void *arg)
     if (e != ERR_OK)
         return e;
     if (n >= PET_MAX_VACCINATIONS)
-        return ERR_CONFLICT;
+        return ERR_LIMIT_REACHED;
     char given[DATE_STR_LEN], exp[DATE_STR_LEN];
     return db_exec(c, NULL, SQL_VACC_INSERT, "uusssi", v->id, v->pet_id, v->name, date_format(v->given_on, given),
                    opt_date(v->has_expires, v->expires_on, exp), v->created_ms);

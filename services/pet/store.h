@@ -41,7 +41,7 @@ enum err store_pet_json_cached(struct svc *s, uint64_t id, uint64_t *owner, char
 
 /* ---- vaccinations ---- */
 /* Add v (id, pet_id, created_ms set) to the owner's live pet: ERR_NOT_FOUND when it is not
- * one, ERR_CONFLICT when the pet already has PET_MAX_VACCINATIONS records. */
+ * one, ERR_LIMIT_REACHED when the pet already has PET_MAX_VACCINATIONS records. */
 enum err store_vaccination_add(struct svc *s, uint64_t owner, const struct pet_vaccination *v);
 /* Records of a pet, newest given_on first, strictly after the cursor (given_on, id); start
  * with (INT32_MAX, UINT64_MAX). Calls each for at most limit of them; *more as above. No

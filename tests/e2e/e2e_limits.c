@@ -1,5 +1,5 @@
 /* Bounds on what one account can create, through the gateway: pets per owner, listings per
- * provider and open orders per owner (422 limit_reached at the limit, one below still
+ * provider, vaccination records per pet and open orders per owner (422 limit_reached at the limit, one below still
  * accepted, a deleted pet or a cancelled order frees its slot, concurrent creations never
  * pass the last slot twice), photos per account in 24 hours (429 rate_limited with
  * Retry-After, free again a day later); and the retention of read notifications (old read
@@ -15,6 +15,7 @@
 #define PETS_MAX 50     /* PB_PET_MAX_PER_OWNER's default */
 #define LISTINGS_MAX 50 /* PB_LISTING_MAX_PER_PROVIDER's default */
 #define ORDERS_MAX 20   /* PB_ORDER_MAX_OPEN_PER_OWNER's default */
+#define VACCINATIONS_MAX 100 /* records per pet (PET_MAX_VACCINATIONS) */
 #define PHOTOS_MAX 3    /* PB_MEDIA_MAX_PER_DAY of this suite's media service (default 500) */
 
 static const char *const MEDIA_ENV[] = {"PB_MEDIA_MAX_PER_DAY=3", NULL};
@@ -121,6 +122,33 @@ static void pets_per_owner(void **state)
     e2e_pet_new(&owner, NULL, id);
     expect_limit(post_pet(&owner), PETS_MAX);
     assert_int_equal(live_pets(&owner), PETS_MAX);
+}
+
+/* ---------- vaccination records ---------- */
+
+static struct resp *post_vaccination(const struct e2e_user *u, const char *pet, int i)
+{
+    char path[64], name[32];
+    snprintf(path, sizeof path, "/api/v1/pets/%s/vaccinations", pet);
+    snprintf(name, sizeof name, "dose %d", i);
+    return e2e_call("POST", path, u->token, json_pack("{s:s,s:s}", "name", name, "given_on", "2026-01-05"));
+}
+
+static void vaccinations_per_pet(void **state)
+{
+    (void)state;
+    struct e2e_user owner;
+    char pet[24];
+    e2e_user_new(&owner, "owner");
+    e2e_pet_new(&owner, NULL, pet);
+    for (int i = 0; i < VACCINATIONS_MAX; i++) {
+        struct resp *r = post_vaccination(&owner, pet, i);
+        EXPECT_STATUS(r, 201);
+        e2e_resp_free(r);
+    }
+    expect_limit(post_vaccination(&owner, pet, VACCINATIONS_MAX), VACCINATIONS_MAX);
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_pet.pet_vaccination WHERE pet_id = ?", "s", pet),
+                     VACCINATIONS_MAX);
 }
 
 /* ---------- listings ---------- */
@@ -409,6 +437,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pets_per_owner),
+        cmocka_unit_test(vaccinations_per_pet),
         cmocka_unit_test(listings_per_provider),
         cmocka_unit_test(photos_per_day),
         cmocka_unit_test(open_orders_per_owner),
