@@ -5,6 +5,7 @@
 #include "mediaref.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,4 +299,96 @@ bool like_escape(const char *in, char *out, size_t cap)
         return false;
     out[o] = 0;
     return true;
+}
+
+/* ---------- the body of a create or an edit ---------- */
+
+const char *const LISTING_BODY_FIELDS[] = {"title", "description", "city", "district", "address", "lat", "lng",
+                                           "species", "max_weight_kg", "capacity", "price_per_night_fen",
+                                           "amenities", "house_rules", "photos", "status", NULL};
+
+void listing_read_fields(struct jv *v, bool create, struct listing_fields *f)
+{
+    static const char *const STATUSES[] = {"published", "paused", NULL};
+    unsigned req = create ? JV_REQUIRED : 0;
+    json_t *arr = NULL;
+    int64_t n;
+    double d;
+    int st;
+    memset(f, 0, sizeof *f);
+    f->p.max_weight_kg = -1;
+    f->p.capacity = -1;
+    f->p.price_fen = -1;
+    f->p.status = -1;
+    jv_str(v, "title", req, 2, 60, &f->p.title);
+    jv_str(v, "description", req | JV_MULTILINE, 10, 2000, &f->p.description);
+    jv_str(v, "city", req, 1, 20, &f->p.city);
+    jv_str(v, "district", req, 1, 20, &f->p.district);
+    jv_str(v, "address", req, 1, 200, &f->p.address);
+    bool has_lat = jv_num(v, "lat", req, -90, 90, &f->p.lat), has_lng = jv_num(v, "lng", req, -180, 180, &f->p.lng);
+    f->p.has_location = has_lat && has_lng;
+    if (!create && has_lat != has_lng && !jv_failed(v))
+        jv_fail(v, has_lat ? "lng" : "lat", "lat and lng change together");
+    if (jv_str_array(v, "species", req, 1, 3, 10, &arr)) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(arr, i, it)
+        {
+            unsigned bit = species_bit(json_string_value(it));
+            if (!bit)
+                jv_fail(v, "species", "items must be dog, cat or other");
+            f->p.species_mask |= bit;
+        }
+    }
+    if (jv_num(v, "max_weight_kg", req, 0.5, 150, &d))
+        f->p.max_weight_kg = d;
+    if (jv_int(v, "capacity", req, 1, LISTING_MAX_CAPACITY, &n))
+        f->p.capacity = (int)n;
+    if (jv_int(v, "price_per_night_fen", req, 100, LISTING_MAX_PRICE_FEN, &n))
+        f->p.price_fen = n;
+    if (jv_str_array(v, "amenities", 0, 0, 20, 20, &arr))
+        f->amenities = json_dumps(arr, JSON_COMPACT);
+    jv_str(v, "house_rules", JV_MULTILINE, 0, 2000, &f->p.house_rules);
+    jv_id_array(v, "photos", 0, 0, LISTING_MAX_PHOTOS, &f->photo_ids, &f->nphotos);
+    if (jv_enum(v, "status", 0, STATUSES, &st)) {
+        if (create)
+            jv_fail(v, "status", "is set by review, not by the provider");
+        f->p.status = st == 0 ? LS_PUBLISHED : LS_PAUSED;
+    }
+    f->p.amenities_json = f->amenities;
+}
+
+void listing_fields_free(struct listing_fields *f)
+{
+    free(f->amenities);
+    free(f->photos);
+    free(f->photo_ids);
+}
+
+void search_params_read(struct search_params *p, const char *(*get)(void *ctx, const char *name), void *ctx)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } NAMES[] = {
+#define P(f, n) {n, offsetof(struct search_params, f)}
+        P(city, "city"),
+        P(district, "district"),
+        P(species, "species"),
+        P(min_price_fen, "min_price_fen"),
+        P(max_price_fen, "max_price_fen"),
+        P(start_date, "start_date"),
+        P(end_date, "end_date"),
+        P(pets, "pets"),
+        P(near, "near"),
+        P(radius_km, "radius_km"),
+        P(min_rating, "min_rating"),
+        P(words, "q"),
+        P(sort, "sort"),
+        P(limit, "limit"),
+        P(cursor, "cursor"),
+#undef P
+    };
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+        *(const char **)(void *)((char *)p + NAMES[i].off) = get(ctx, NAMES[i].name);
 }

@@ -66,7 +66,36 @@ bool listing_visible(const struct listing *l);
  * provider and admins). */
 json_t *listing_json(const struct listing *l, bool with_private);
 
-/* ---- search ---- */
+/* ---- the body of a create or an edit ---- */
+/* What an edit changes; the stores apply it. */
+struct listing_patch {
+    const char *title, *description, *city, *district, *address, *house_rules;
+    const char *amenities_json, *photos_json; /* serialized, validated arrays */
+    bool has_location;
+    double lat, lng;
+    unsigned species_mask;                    /* 0: untouched */
+    double max_weight_kg;                     /* <0: untouched */
+    int capacity;                             /* <0: untouched */
+    int64_t price_fen;                        /* <0: untouched */
+    int status;                               /* <0: untouched; LS_PAUSED or LS_PUBLISHED */
+};
+
+/* A listing body as read: the patch (strings borrowed from the jv) and what it owns. */
+struct listing_fields {
+    struct listing_patch p;
+    char *amenities, *photos; /* owned serializations */
+    uint64_t *photo_ids;      /* the media ids of "photos" (malloc'd), NULL when not given */
+    size_t nphotos;
+};
+
+/* The fields a listing body may have (NULL-terminated; others are 422 "unknown field"). */
+extern const char *const LISTING_BODY_FIELDS[];
+/* Read the listing fields of a create (all required but the lists and rules) or an edit into
+ * f, recording every problem in v. Release f with listing_fields_free whatever v says. */
+void listing_read_fields(struct jv *v, bool create, struct listing_fields *f);
+void listing_fields_free(struct listing_fields *f);
+
+
 enum search_sort { SORT_RATING = 0, SORT_PRICE_ASC, SORT_PRICE_DESC, SORT_DISTANCE };
 extern const char *const SORT_NAMES[];
 
@@ -107,6 +136,9 @@ struct search_params {
 /* Fill q from the query-string values in p, recording every problem in v (422 naming the
  * field). today is the current day number. */
 void search_parse(struct jv *v, struct search *q, int32_t today, const struct search_params *p);
+/* Fill p with every search parameter by its query-string name (q, city, ...): get(ctx, name)
+ * gives the decoded value or NULL. */
+void search_params_read(struct search_params *p, const char *(*get)(void *ctx, const char *name), void *ctx);
 
 /* A canonical text of everything that decides a result page (filters, sort, limit, cursor),
  * so equal queries written differently share one cache entry. */

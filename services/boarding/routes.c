@@ -14,6 +14,8 @@
 
 /* ---------- helpers ---------- */
 
+static const char *query_of(void *r, const char *name) { return http_query(r, name); }
+
 static void reply_listing(struct http_req *r, int status, const struct listing *l, bool with_private)
 {
     http_reply_json(r, status, listing_json(l, with_private));
@@ -27,7 +29,7 @@ static bool approved_provider_or_reply(struct http_req *r, uint64_t provider_id)
     if (peer_provider_approved(provider_id, &ok) != ERR_OK)
         http_reply_error(r, ERR_UNAVAILABLE, "cannot check the provider's verification", NULL);
     else if (!ok)
-        http_reply_error(r, ERR_FORBIDDEN, "only providers approved by an admin can publish listings", NULL);
+        http_reply_error(r, ERR_FORBIDDEN, "only providers approved by an admin can publish or change listings", NULL);
     return ok;
 }
 
@@ -92,82 +94,10 @@ static bool platform_rules_or_reply(struct http_req *r, const json_t *body)
 }
 
 /* Serialize a validated array of strings. */
-static char *dump_array(json_t *a) { return json_dumps(a ? a : json_array(), JSON_COMPACT); }
-
-struct fields {
-    struct listing_patch p;
-    char *amenities, *photos; /* owned serializations */
-    uint64_t *photo_ids;      /* the media ids of "photos" (malloc'd), NULL when not given */
-    size_t nphotos;
-};
-
-static const char *const LISTING_FIELDS[] = {"title", "description", "city", "district", "address", "lat", "lng",
-                                             "species", "max_weight_kg", "capacity", "price_per_night_fen",
-                                             "amenities", "house_rules", "photos", "status", NULL};
-
-/* Read the listing fields of a create (all required but the lists and rules) or a patch. */
-static void read_fields(struct jv *v, bool create, struct fields *f)
-{
-    unsigned req = create ? JV_REQUIRED : 0;
-    json_t *arr = NULL;
-    int64_t n;
-    double d;
-    memset(f, 0, sizeof *f);
-    f->p.max_weight_kg = -1;
-    f->p.capacity = -1;
-    f->p.price_fen = -1;
-    f->p.status = -1;
-    jv_str(v, "title", req, 2, 60, &f->p.title);
-    jv_str(v, "description", req | JV_MULTILINE, 10, 2000, &f->p.description);
-    jv_str(v, "city", req, 1, 20, &f->p.city);
-    jv_str(v, "district", req, 1, 20, &f->p.district);
-    jv_str(v, "address", req, 1, 200, &f->p.address);
-    bool has_lat = jv_num(v, "lat", req, -90, 90, &f->p.lat), has_lng = jv_num(v, "lng", req, -180, 180, &f->p.lng);
-    f->p.has_location = has_lat && has_lng;
-    if (!create && has_lat != has_lng && !jv_failed(v))
-        jv_fail(v, has_lat ? "lng" : "lat", "lat and lng change together");
-    if (jv_str_array(v, "species", req, 1, 3, 10, &arr)) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(arr, i, it)
-        {
-            unsigned bit = species_bit(json_string_value(it));
-            if (!bit)
-                jv_fail(v, "species", "items must be dog, cat or other");
-            f->p.species_mask |= bit;
-        }
-    }
-    if (jv_num(v, "max_weight_kg", req, 0.5, 150, &d))
-        f->p.max_weight_kg = d;
-    if (jv_int(v, "capacity", req, 1, LISTING_MAX_CAPACITY, &n))
-        f->p.capacity = (int)n;
-    if (jv_int(v, "price_per_night_fen", req, 100, LISTING_MAX_PRICE_FEN, &n))
-        f->p.price_fen = n;
-    if (jv_str_array(v, "amenities", 0, 0, 20, 20, &arr))
-        f->amenities = dump_array(arr);
-    jv_str(v, "house_rules", JV_MULTILINE, 0, 2000, &f->p.house_rules);
-    jv_id_array(v, "photos", 0, 0, LISTING_MAX_PHOTOS, &f->photo_ids, &f->nphotos);
-    static const char *const STATUSES[] = {"published", "paused", NULL};
-    int st;
-    if (jv_enum(v, "status", 0, STATUSES, &st)) {
-        if (create)
-            jv_fail(v, "status", "is set by review, not by the provider");
-        f->p.status = st == 0 ? LS_PUBLISHED : LS_PAUSED;
-    }
-    f->p.amenities_json = f->amenities;
-}
-
-static void fields_free(struct fields *f)
-{
-    free(f->amenities);
-    free(f->photos);
-    free(f->photo_ids);
-}
-
 /* Resolve the photos of a body with the media service (the provider's own listing photos)
  * and keep what media answered, their public {id, url, thumb_url}, as the stored form: reads
  * never call the media service. On false the reply was sent (422 naming photos.<i>, 503). */
-static bool photos_or_reply(struct http_req *r, uint64_t provider_id, struct fields *f)
+static bool photos_or_reply(struct http_req *r, uint64_t provider_id, struct listing_fields *f)
 {
     json_t *items = NULL, *fields = NULL;
     if (!f->photo_ids)
@@ -192,13 +122,13 @@ static void h_create(struct http_req *r)
     struct svc *s = svc_of(r);
     struct auth_principal p;
     struct jv v = {0};
-    struct fields f = {0};
+    struct listing_fields f = {0};
     /* who may act is decided before the body is read: the role, then the approval */
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !approved_provider_or_reply(r, p.user_id))
         goto done;
-    if (!http_json_or_reply(r, &v, LISTING_FIELDS))
+    if (!http_json_or_reply(r, &v, LISTING_BODY_FIELDS))
         goto done;
-    read_fields(&v, true, &f);
+    listing_read_fields(&v, true, &f);
     if (!http_jv_ok_or_reply(r, &v) || !platform_rules_or_reply(r, v.obj) || !photos_or_reply(r, p.user_id, &f))
         goto done;
     struct listing l = {0};
@@ -238,7 +168,7 @@ static void h_create(struct http_req *r)
     http_header_add(r, "Location", loc);
     reply_listing(r, 201, &l, true);
 done:
-    fields_free(&f);
+    listing_fields_free(&f);
     jv_free(&v);
 }
 
@@ -284,14 +214,14 @@ static void h_patch(struct http_req *r)
     struct auth_principal p;
     uint64_t id;
     struct jv v = {0};
-    struct fields f = {0};
+    struct listing_fields f = {0};
     /* who may act is decided before the body is read: role, approval, then ownership */
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id) ||
         !approved_provider_or_reply(r, p.user_id) || !own_listing_or_reply(r, id, p.user_id))
         goto done;
-    if (!http_json_or_reply(r, &v, LISTING_FIELDS))
+    if (!http_json_or_reply(r, &v, LISTING_BODY_FIELDS))
         goto done;
-    read_fields(&v, false, &f);
+    listing_read_fields(&v, false, &f);
     if (!http_jv_ok_or_reply(r, &v) || !platform_rules_or_reply(r, v.obj) || !photos_or_reply(r, p.user_id, &f))
         goto done;
     struct listing l = {0};
@@ -310,7 +240,7 @@ static void h_patch(struct http_req *r)
     }
     listing_clear(&l);
 done:
-    fields_free(&f);
+    listing_fields_free(&f);
     jv_free(&v);
 }
 
@@ -354,13 +284,8 @@ static void h_search(struct http_req *r)
     struct jv v;
     struct search q;
     jv_init(&v);
-#define Q(name) .name = http_query(r, #name)
-    const struct search_params p = {
-        Q(city), Q(district), Q(species), Q(min_price_fen), Q(max_price_fen), Q(start_date), Q(end_date), Q(pets),
-        Q(near), Q(radius_km), Q(min_rating), Q(sort), Q(limit), Q(cursor),
-        .words = http_query(r, "q"),
-    };
-#undef Q
+    struct search_params p;
+    search_params_read(&p, query_of, r);
     search_parse(&v, &q, date_today(), &p);
     if (http_jv_ok_or_reply(r, &v)) {
         char *body = NULL;
@@ -446,8 +371,9 @@ static void h_availability_put(struct http_req *r)
     struct night_change *ch = NULL;
     json_t *days = NULL;
     int32_t today = date_today();
+    /* as for edits: role, approval, then ownership, before the body is read */
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &p) || !http_id_param_or_reply(r, "id", &id) ||
-        !own_listing_or_reply(r, id, p.user_id))
+        !approved_provider_or_reply(r, p.user_id) || !own_listing_or_reply(r, id, p.user_id))
         goto done;
     if (!http_json_or_reply(r, &v, F))
         goto done;

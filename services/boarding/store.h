@@ -12,18 +12,6 @@
 #include "svc.h"
 
 /* Fields a provider's PATCH may change (NULL / negative = untouched). Strings borrowed. */
-struct listing_patch {
-    const char *title, *description, *city, *district, *address, *house_rules;
-    const char *amenities_json, *photos_json; /* serialized, validated arrays */
-    bool has_location;
-    double lat, lng;
-    unsigned species_mask;                    /* 0: untouched */
-    double max_weight_kg;                     /* <0: untouched */
-    int capacity;                             /* <0: untouched */
-    int64_t price_fen;                        /* <0: untouched */
-    int status;                               /* <0: untouched; LS_PAUSED or LS_PUBLISHED */
-};
-
 /* Insert a new listing with its detail row. ERR_LIMIT_REACHED when the provider already has
  * store_max_listings() listings (of any status: a listing is never deleted): the count and
  * the insert run under the provider's create_lock row (db_lock_account), so concurrent

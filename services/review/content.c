@@ -178,3 +178,38 @@ json_t *review_admin_json(const struct review *r, bool intact)
     json_object_set_new(j, "moderated_original", original);
     return j;
 }
+
+/* ---------- request bodies ---------- */
+
+const char *const REVIEW_POST_FIELDS[] = {"order_id", "rating", "care", "communication", "cleanliness", "text", NULL};
+const char *const REVIEW_REPLY_FIELDS[] = {"text", NULL};
+
+static bool blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\n' && *s != '\r' && *s != '\t')
+            return false;
+    return true;
+}
+
+void review_read_text(struct jv *v, const char *key, size_t max, const char **out)
+{
+    if (jv_str(v, key, JV_REQUIRED | JV_MULTILINE, 1, max, out) && blank(*out))
+        jv_fail(v, key, "must not be blank");
+}
+
+static int read_stars(struct jv *v, const char *key, unsigned flags)
+{
+    int64_t n = 0;
+    return jv_int(v, key, flags, 1, 5, &n) ? (int)n : 0;
+}
+
+void review_read_body(struct jv *v, struct review *rv)
+{
+    jv_id(v, "order_id", JV_REQUIRED, &rv->order_id);
+    rv->rating = read_stars(v, "rating", JV_REQUIRED);
+    rv->care = read_stars(v, "care", 0);
+    rv->communication = read_stars(v, "communication", 0);
+    rv->cleanliness = read_stars(v, "cleanliness", 0);
+    jv_str(v, "text", JV_REQUIRED | JV_MULTILINE, 0, REVIEW_TEXT_MAX, &rv->text);
+}

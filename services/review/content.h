@@ -4,6 +4,8 @@
 #ifndef REVIEW_CONTENT_H
 #define REVIEW_CONTENT_H
 
+#include "jv.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,5 +86,14 @@ json_t *review_json(const struct review *r, bool intact);
  *   cleanliness, text} as stored, which the public rating/.../text fields withhold.
  * The public fields keep their public values, so a client can show both side by side. */
 json_t *review_admin_json(const struct review *r, bool intact);
+
+/* ---- request bodies, as the routes read them ---- */
+extern const char *const REVIEW_POST_FIELDS[];  /* POST /reviews */
+extern const char *const REVIEW_REPLY_FIELDS[]; /* POST /reviews/{id}/reply */
+/* A review body into rv (order_id, the stars, text; strings borrowed from v), every problem
+ * recorded in v. */
+void review_read_body(struct jv *v, struct review *rv);
+/* A required text of 1..max characters (several lines allowed) that is not only whitespace. */
+void review_read_text(struct jv *v, const char *key, size_t max, const char **out);
 
 #endif

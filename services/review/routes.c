@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const POST_FIELDS[] = {"order_id", "rating", "care", "communication", "cleanliness", "text", NULL};
-static const char *const REPLY_FIELDS[] = {"text", NULL};
 static const char *const HIDE_FIELDS[] = {"reason", NULL};
 
 /* ---------- helpers ---------- */
@@ -54,21 +52,6 @@ static void reply_stored(struct http_req *r, int status, uint64_t id)
         http_reply_json(r, status, j);
 }
 
-static bool blank(const char *s)
-{
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\n' && *s != '\r' && *s != '\t')
-            return false;
-    return true;
-}
-
-/* A required text of 1..max characters (several lines allowed) that is not only whitespace. */
-static void read_text(struct jv *v, const char *key, size_t max, const char **out)
-{
-    if (jv_str(v, key, JV_REQUIRED | JV_MULTILINE, 1, max, out) && blank(*out))
-        jv_fail(v, key, "must not be blank");
-}
-
 /* ?limit= of a list: 1..100, default 20. */
 static void read_limit(struct http_req *r, struct jv *v, int64_t *limit)
 {
@@ -77,22 +60,6 @@ static void read_limit(struct http_req *r, struct jv *v, int64_t *limit)
 }
 
 /* ---------- POST /api/v1/reviews ---------- */
-
-static int read_stars(struct jv *v, const char *key, unsigned flags)
-{
-    int64_t n = 0;
-    return jv_int(v, key, flags, 1, 5, &n) ? (int)n : 0;
-}
-
-static void read_review(struct jv *v, struct review *rv)
-{
-    jv_id(v, "order_id", JV_REQUIRED, &rv->order_id);
-    rv->rating = read_stars(v, "rating", JV_REQUIRED);
-    rv->care = read_stars(v, "care", 0);
-    rv->communication = read_stars(v, "communication", 0);
-    rv->cleanliness = read_stars(v, "cleanliness", 0);
-    jv_str(v, "text", JV_REQUIRED | JV_MULTILINE, 0, REVIEW_TEXT_MAX, &rv->text);
-}
 
 static void reply_post_refused(struct http_req *r, enum err e, enum review_refusal why)
 {
@@ -112,9 +79,9 @@ static void h_post(struct http_req *r)
     char name[REVIEW_NAME_MAX * 4 + 1];
     if (!svc_auth_or_reply(r, ROLE_OWNER, &me))
         goto done;
-    if (!http_json_or_reply(r, &v, POST_FIELDS))
+    if (!http_json_or_reply(r, &v, REVIEW_POST_FIELDS))
         goto done;
-    read_review(&v, &rv);
+    review_read_body(&v, &rv);
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
     struct review_app *app = app_of(r);
@@ -251,9 +218,9 @@ static void h_reply(struct http_req *r)
     if (!svc_auth_or_reply(r, ROLE_PROVIDER, &me) || !http_id_param_or_reply(r, "id", &id) ||
         !own_review_or_reply(r, id, me.user_id))
         goto done;
-    if (!http_json_or_reply(r, &v, REPLY_FIELDS))
+    if (!http_json_or_reply(r, &v, REVIEW_REPLY_FIELDS))
         goto done;
-    read_text(&v, "text", REVIEW_REPLY_MAX, &text);
+    review_read_text(&v, "text", REVIEW_REPLY_MAX, &text);
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
     enum err e = store_review_reply(svc_of(r), id, me.user_id, text);
@@ -278,7 +245,7 @@ static void h_hide(struct http_req *r)
         goto done;
     if (!http_json_or_reply(r, &v, HIDE_FIELDS))
         goto done;
-    read_text(&v, "reason", REVIEW_REASON_MAX, &reason);
+    review_read_text(&v, "reason", REVIEW_REASON_MAX, &reason);
     if (!http_jv_ok_or_reply(r, &v))
         goto done;
     enum err e = store_review_hide(svc_of(r), id, reason);

@@ -3,8 +3,8 @@
  *   0  GET /listings?... : a query string (name=value&..., values taken as the gateway has
  *      decoded them) through search_parse, then search_canonical, the keyset cursor of the
  *      result re-encoded and decoded, and like_escape of every word;
- *   1  POST /listings   2  PATCH /listings/{id}: the body through the fields routes.c reads
- *      (read_fields: keep them in step);
+ *   1  POST /listings   2  PATCH /listings/{id}: the body through listing_read_fields, as
+ *      routes.c reads it;
  *   3  a bare cursor through search_cursor_decode for every sort.
  * Properties: a search that validates keeps its limits (a limit of 1..100, at most 5 words
  * of at most 20 characters, a date range inside the allowed window), and a cursor that
@@ -23,32 +23,32 @@ static void check_cursor(enum search_sort sort, int64_t key, uint64_t id)
     FUZZ_CHECK(search_cursor_decode(buf, sort, &k2, &id2) && k2 == key && id2 == id);
 }
 
+/* The value of name in a query string of name=value pairs split at '&' (the first one), as
+ * the gateway would have decoded it; NULL when absent. */
+struct qs {
+    char *pairs[64];
+    size_t n;
+};
+
+static const char *qs_get(void *ctx, const char *name)
+{
+    struct qs *q = ctx;
+    size_t len = strlen(name);
+    for (size_t i = 0; i < q->n; i++)
+        if (strncmp(q->pairs[i], name, len) == 0 && (q->pairs[i][len] == '=' || q->pairs[i][len] == 0))
+            return q->pairs[i][len] ? q->pairs[i] + len + 1 : "";
+    return NULL;
+}
+
 static void search(const char *qs, int32_t today)
 {
-    struct search_params p = {0};
+    struct search_params p;
+    struct qs pairs = {0};
     char *copy = strdup(qs), *save = NULL;
     FUZZ_CHECK(copy != NULL);
-    for (char *kv = strtok_r(copy, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(kv, '=');
-        const char *val = eq ? eq + 1 : "";
-        if (eq)
-            *eq = 0;
-        static const struct {
-            const char *name;
-            size_t off;
-        } NAMES[] = {
-#define P(f, n) {n, offsetof(struct search_params, f)}
-            P(city, "city"),       P(district, "district"),   P(species, "species"),
-            P(min_price_fen, "min_price_fen"), P(max_price_fen, "max_price_fen"), P(start_date, "start_date"),
-            P(end_date, "end_date"), P(pets, "pets"),         P(near, "near"),
-            P(radius_km, "radius_km"), P(min_rating, "min_rating"), P(words, "q"),
-            P(sort, "sort"),       P(limit, "limit"),         P(cursor, "cursor"),
-#undef P
-        };
-        for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
-            if (strcmp(kv, NAMES[i].name) == 0)
-                *(const char **)((char *)&p + NAMES[i].off) = val;
-    }
+    for (char *kv = strtok_r(copy, "&", &save); kv && pairs.n < 64; kv = strtok_r(NULL, "&", &save))
+        pairs.pairs[pairs.n++] = kv;
+    search_params_read(&p, qs_get, &pairs);
     struct jv v;
     struct search q;
     jv_init(&v);
@@ -75,63 +75,26 @@ static void search(const char *qs, int32_t today)
     free(copy);
 }
 
-/* routes.c read_fields, on local variables instead of a listing_patch */
+/* A listing body as routes.c reads it; a valid one has its numbers inside the limits. */
 static void read_fields(struct jv *v, bool create)
 {
-    static const char *const STATUSES[] = {"published", "paused", NULL};
-    unsigned req = create ? JV_REQUIRED : 0;
-    const char *s;
-    json_t *arr = NULL;
-    int64_t n;
-    double d, lat, lng;
-    uint64_t *photo_ids = NULL;
-    size_t nphotos = 0;
-    unsigned mask = 0;
-    int st;
-    jv_str(v, "title", req, 2, 60, &s);
-    jv_str(v, "description", req | JV_MULTILINE, 10, 2000, &s);
-    jv_str(v, "city", req, 1, 20, &s);
-    jv_str(v, "district", req, 1, 20, &s);
-    jv_str(v, "address", req, 1, 200, &s);
-    bool has_lat = jv_num(v, "lat", req, -90, 90, &lat), has_lng = jv_num(v, "lng", req, -180, 180, &lng);
-    if (!create && has_lat != has_lng && !jv_failed(v))
-        jv_fail(v, has_lat ? "lng" : "lat", "lat and lng change together");
-    if (jv_str_array(v, "species", req, 1, 3, 10, &arr)) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(arr, i, it)
-        {
-            unsigned bit = species_bit(json_string_value(it));
-            if (!bit)
-                jv_fail(v, "species", "items must be dog, cat or other");
-            mask |= bit;
+    struct listing_fields f;
+    listing_read_fields(v, create, &f);
+    if (!jv_failed(v)) {
+        FUZZ_CHECK(!create || (f.p.capacity >= 1 && f.p.price_fen >= 100 && f.p.species_mask && f.p.has_location));
+        FUZZ_CHECK(f.p.capacity <= LISTING_MAX_CAPACITY && f.p.price_fen <= LISTING_MAX_PRICE_FEN);
+        FUZZ_CHECK(f.nphotos <= LISTING_MAX_PHOTOS);
+        if (f.p.species_mask) {
+            json_t *j = species_json(f.p.species_mask);
+            FUZZ_CHECK(j && json_array_size(j) >= 1);
+            json_decref(j);
         }
     }
-    jv_num(v, "max_weight_kg", req, 0.5, 150, &d);
-    jv_int(v, "capacity", req, 1, LISTING_MAX_CAPACITY, &n);
-    jv_int(v, "price_per_night_fen", req, 100, LISTING_MAX_PRICE_FEN, &n);
-    if (jv_str_array(v, "amenities", 0, 0, 20, 20, &arr)) {
-        char *dump = json_dumps(arr, JSON_COMPACT);
-        FUZZ_CHECK(dump != NULL);
-        free(dump);
-    }
-    jv_str(v, "house_rules", JV_MULTILINE, 0, 2000, &s);
-    jv_id_array(v, "photos", 0, 0, LISTING_MAX_PHOTOS, &photo_ids, &nphotos);
-    if (jv_enum(v, "status", 0, STATUSES, &st) && create)
-        jv_fail(v, "status", "is set by review, not by the provider");
-    if (!jv_failed(v) && mask) {
-        json_t *j = species_json(mask);
-        FUZZ_CHECK(j && json_array_size(j) >= 1);
-        json_decref(j);
-    }
-    free(photo_ids);
+    listing_fields_free(&f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const LISTING_FIELDS[] = {"title", "description", "city", "district", "address", "lat", "lng",
-                                                 "species", "max_weight_kg", "capacity", "price_per_night_fen",
-                                                 "amenities", "house_rules", "photos", "status", NULL};
     if (size < 1)
         return 0;
     int32_t today = date_from_civil(2026, 11, 21);
@@ -153,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct jv v;
     char msg[256];
-    if (jv_parse(&v, (const char *)data + 1, size - 1, LISTING_FIELDS, msg, sizeof msg) == JV_PARSED)
+    if (jv_parse(&v, (const char *)data + 1, size - 1, LISTING_BODY_FIELDS, msg, sizeof msg) == JV_PARSED)
         read_fields(&v, mode == 1);
     jv_free(&v);
     return 0;
