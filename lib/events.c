@@ -388,6 +388,49 @@ static void handle_msg(struct svc *s, const struct events_consumer *spec, natsMs
     json_decref(env);
 }
 
+/* The stored ack wait of the durable, in ns; 0 when it does not exist (or cannot be read). */
+static int64_t stored_ack_wait(struct svc *s, const char *durable)
+{
+    jsConsumerInfo *ci = NULL;
+    int64_t ns = 0;
+    if (js_GetConsumerInfo(&ci, bus_js(s->bus), BUS_STREAM, durable, NULL, NULL) == NATS_OK && ci && ci->Config)
+        ns = ci->Config->AckWait;
+    jsConsumerInfo_Destroy(ci);
+    return ns;
+}
+
+/* The ack wait to subscribe with. A durable made by an earlier version with another ack wait
+ * keeps the stored value, and the client refuses to bind to a durable whose configuration
+ * differs from the one it asks for: bring the stored value to this version's (read back: a
+ * server that recovered the durable from disk answers the update with the old value), and if
+ * it will not change, bind with the stored one rather than not consume at all. An absent
+ * durable is left to the subscription, which creates it with the wanted value. */
+static int64_t ack_wait_reconcile(struct svc *s, const struct events_consumer *spec, int64_t want_ns)
+{
+    int64_t ns = stored_ack_wait(s, spec->durable);
+    if (ns == 0 || ns == want_ns)
+        return want_ns;
+    jsConsumerInfo *ci = NULL, *updated = NULL;
+    jsErrCode jerr = 0;
+    natsStatus st = js_GetConsumerInfo(&ci, bus_js(s->bus), BUS_STREAM, spec->durable, NULL, &jerr);
+    if (st == NATS_OK && ci && ci->Config) {
+        jsConsumerConfig cc = *ci->Config; /* the stored configuration, ack wait changed */
+        cc.AckWait = want_ns;
+        st = js_UpdateConsumer(&updated, bus_js(s->bus), BUS_STREAM, &cc, NULL, &jerr);
+    }
+    jsConsumerInfo_Destroy(updated);
+    jsConsumerInfo_Destroy(ci);
+    int64_t now = stored_ack_wait(s, spec->durable);
+    if (now == want_ns) {
+        LOG_I("events: consumer %s: ack wait %lld ms (was %lld)", spec->durable, (long long)(want_ns / 1000000),
+              (long long)(ns / 1000000));
+        return want_ns;
+    }
+    LOG_W("events: consumer %s keeps its ack wait of %lld ms: it cannot be changed to %lld (%s, %d)", spec->durable,
+          (long long)(ns / 1000000), (long long)(want_ns / 1000000), natsStatus_GetText(st), (int)jerr);
+    return now ? now : want_ns;
+}
+
 static void consume_main(struct svc *s, void *arg)
 {
     struct consumer_lag *lag = arg;
@@ -406,7 +449,7 @@ static void consume_main(struct svc *s, void *arg)
             so.Stream = BUS_STREAM;
             so.Config.Durable = spec->durable;
             so.Config.AckPolicy = js_AckExplicit;
-            so.Config.AckWait = (int64_t)spec->ack_wait_ms * 1000000;
+            so.Config.AckWait = ack_wait_reconcile(s, spec, (int64_t)spec->ack_wait_ms * 1000000);
             so.Config.MaxDeliver = -1; /* we count deliveries and dead-letter ourselves */
             so.Config.DeliverPolicy = js_DeliverAll;
             so.Config.FilterSubject = spec->filter;
@@ -446,7 +489,7 @@ int events_consume_start(struct svc *s, struct events_consumer *spec)
     if (spec->max_deliver <= 0)
         spec->max_deliver = 8;
     if (spec->ack_wait_ms <= 0)
-        spec->ack_wait_ms = 30000;
+        spec->ack_wait_ms = EVENTS_ACK_WAIT_MS;
     pthread_mutex_lock(&lag_mu);
     struct consumer_lag *lag = g_nlags < EVENTS_MAX_CONSUMERS ? &g_lags[g_nlags++] : NULL;
     if (lag)

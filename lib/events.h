@@ -64,6 +64,10 @@ struct event {
 
 /* The most events fetched, and handled in one transaction by a batching consumer, at once. */
 #define EVENTS_BATCH_MAX 32
+/* How long a delivered event may stay unacknowledged before JetStream delivers it again: what
+ * a replica that was killed while it held events delays them by (a handler is one short
+ * transaction; one that outlasts it is delivered twice and changes nothing the second time). */
+#define EVENTS_ACK_WAIT_MS 10000
 
 /* Apply an event inside the consumer's transaction c. ERR_OK commits (and acks); any error
  * rolls back and asks for a redelivery. The handler must do nothing outside c that is not
@@ -86,7 +90,7 @@ struct events_consumer {
      * after_commit is called for each event of the batch once it committed. */
     bool batch;
     int max_deliver;            /* attempts before the dead-letter subject (default 8) */
-    long ack_wait_ms;           /* redelivery if not acked in time (default 30000) */
+    long ack_wait_ms;           /* redelivery if not acked in time (default EVENTS_ACK_WAIT_MS) */
 };
 
 /* Start a consumer thread (call from init; the spec must stay valid). Registers the gauge

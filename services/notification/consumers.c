@@ -10,7 +10,6 @@ static struct events_consumer consumer = {
     .filter = "petboarding.>",
     .handler = inbox_on_event,
     .after_commit = inbox_after_event,
-    .ack_wait_ms = 10000, /* a killed replica's unacknowledged events come back within 10 s */
     /* a burst is written with one commit per fetched batch, not one per event (docs/events.md) */
     .batch = true,
 };

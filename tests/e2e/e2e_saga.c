@@ -1,6 +1,7 @@
 /* The booking saga under faults, across services through the gateway: the order service
  * killed between the payment callback and the order update, NATS stopped for 10 s during a
- * burst of bookings and payments, and one whole stay from booking to review. Every scenario
+ * burst of bookings and payments, a consumer left by an older version with another ack wait,
+ * and one whole stay from booking to review. Every scenario
  * ends with the invariant checker. */
 #include "harness.h"
 #include "dates.h"
@@ -90,6 +91,26 @@ static void order_killed_between_callback_and_update(void **state)
     assert_true(status_is("payments", pid, "succeeded", 10000));
     e2e_stack_service("order", "start", NULL);
     assert_true(status_is("orders", order, "paid", 10000)); /* with no help */
+    assert_true(e2e_invariants_hold());
+}
+
+/* A durable consumer left by an older version with another ack wait (a client refuses to bind
+ * to a durable whose stored configuration differs from what it asks for): the order service
+ * brings it to this version's 10 s when it starts, and the payment made meanwhile still makes
+ * the order paid. */
+static void a_consumer_left_with_another_ack_wait_still_consumes(void **state)
+{
+    (void)state;
+    char order[24], pid[24];
+    book(6, 1, order);
+    pay_start(order, pid);
+    e2e_stack_service("order", "stop", NULL);
+    assert_int_equal(e2e_consumer_ack_wait_ms("order-payments", 45000), 45000);
+    pay_decide(pid);
+    assert_true(status_is("payments", pid, "succeeded", 10000));
+    e2e_stack_service("order", "start", NULL);
+    assert_true(status_is("orders", order, "paid", 15000));
+    assert_int_equal(e2e_consumer_ack_wait_ms("order-payments", 0), 10000);
     assert_true(e2e_invariants_hold());
 }
 
@@ -184,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(order_killed_between_callback_and_update),
         cmocka_unit_test(nats_down_for_ten_seconds_during_a_burst),
+        cmocka_unit_test(a_consumer_left_with_another_ack_wait_still_consumes),
         cmocka_unit_test(whole_stay_journey),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

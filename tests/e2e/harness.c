@@ -9,9 +9,12 @@
 #include "svc.h"
 
 #include <curl/curl.h>
+#include <nats/nats.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -81,6 +84,37 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return k;
 }
 
+/* With PB_CONTRACT_LOG set, every answer of the gateway is appended to that file as one JSON
+ * line (method, path, status, content type, body when it is JSON) for tests/e2e/contract.py to
+ * check against docs/openapi.yaml after the suites ran. One write(2) per line on an O_APPEND
+ * descriptor, so the lines of parallel tests and threads do not interleave. */
+static void contract_record(const char *method, const char *url, const struct resp *r)
+{
+    const char *file = getenv("PB_CONTRACT_LOG");
+    size_t base = strlen(e2e_gateway());
+    if (!file || !*file || strncmp(url, e2e_gateway(), base) != 0 || url[base] != '/' || r->status == 0)
+        return;
+    json_t *line = json_pack("{s:s, s:s, s:I, s:s}", "method", method, "path", url + base, "status",
+                             (json_int_t)r->status, "content_type", r->content_type);
+    if (!line)
+        return;
+    if (r->json)
+        json_object_set(line, "body", r->json);
+    char *text = json_dumps(line, JSON_COMPACT);
+    json_decref(line);
+    if (!text)
+        return;
+    size_t n = strlen(text);
+    int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        struct iovec v[2] = {{text, n}, {(void *)"\n", 1}};
+        ssize_t w = writev(fd, v, 2);
+        (void)w;
+        close(fd);
+    }
+    free(text);
+}
+
 static struct resp *perform(const char *method, const char *url, const char *token, const char *ctype,
                             const char *body, size_t len, const char *const *headers, bool internal)
 {
@@ -130,6 +164,8 @@ static struct resp *perform(const char *method, const char *url, const char *tok
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
     if (r->body && r->len)
         r->json = json_loadb(r->body, r->len, 0, NULL);
+    if (!internal)
+        contract_record(method, url, r);
     curl_slist_free_all(hl);
     curl_easy_cleanup(h);
     return r;
@@ -666,6 +702,29 @@ void e2e_publish_event_id(const char *source, const char *type, json_t *data, co
     char msg_id[64];
     snprintf(msg_id, sizeof msg_id, "%s.copy%u", id, atomic_fetch_add(&copies, 1) + 1);
     publish(source, type, data, v, msg_id, NULL);
+}
+
+long long e2e_consumer_ack_wait_ms(const char *durable, long long set_ms)
+{
+    jsCtx *js = bus_js(event_bus());
+    jsConsumerInfo *ci = NULL, *updated = NULL;
+    long long out = -1;
+    natsStatus st = js_GetConsumerInfo(&ci, js, BUS_STREAM, durable, NULL, NULL);
+    if (st == NATS_OK && ci && ci->Config && set_ms > 0) {
+        jsConsumerConfig cc = *ci->Config;
+        cc.AckWait = set_ms * 1000000;
+        st = js_UpdateConsumer(&updated, js, BUS_STREAM, &cc, NULL, NULL);
+        jsConsumerInfo_Destroy(ci);
+        ci = NULL;
+        /* read back: a server that recovered the durable from disk answers with the old value */
+        if (st == NATS_OK)
+            st = js_GetConsumerInfo(&ci, js, BUS_STREAM, durable, NULL, NULL);
+    }
+    if (st == NATS_OK && ci && ci->Config)
+        out = ci->Config->AckWait / 1000000;
+    jsConsumerInfo_Destroy(updated);
+    jsConsumerInfo_Destroy(ci);
+    return out;
 }
 
 void e2e_stack_service(const char *name, const char *action, const char *const *env)

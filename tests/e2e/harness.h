@@ -108,6 +108,9 @@ void e2e_publish_event(const char *source, const char *type, json_t *data, char 
  * another message id, so the stream's duplicate window lets it through and the consumers'
  * own idempotency (processed_event) is what must catch it. */
 void e2e_publish_event_id(const char *source, const char *type, json_t *data, const char *id);
+/* The ack wait of JetStream durable consumer `durable`, in ms (-1 when it cannot be read); with
+ * set_ms > 0 it is first changed to that, as an older version of the platform may have left it. */
+long long e2e_consumer_ack_wait_ms(const char *durable, long long set_ms);
 
 /* Run `scripts/stack.sh service <name> <action>` on the test stack (start|stop|kill|restart),
  * with extra "NAME=value" environment entries (NULL-terminated, may be NULL), e.g.
