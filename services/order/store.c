@@ -38,7 +38,7 @@ static const char SQL_SET_GRANTS[] = "UPDATE %s SET grants = ?, updated_ms = ? W
 static const char SQL_HISTORY_ADD[] =
     "INSERT INTO %s (order_id, seq, status, at_ms, by_role, by_user, reason) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_HISTORY[] =
-    "SELECT status, at_ms, by_role, by_user, reason FROM %s WHERE order_id = ? ORDER BY seq";
+    "SELECT status, at_ms, by_role, by_user, reason FROM %s WHERE order_id = ? ORDER BY seq LIMIT 32";
 static const char SQL_INDEX_ADD[] =
     "INSERT INTO %s (user_id, order_id, status, start_date, end_date, pets) VALUES (?, ?, ?, ?, ?, ?)";
 static const char SQL_INDEX_STATUS[] = "UPDATE %s SET status = ? WHERE user_id = ? AND order_id = ?";

@@ -69,7 +69,8 @@ enum err store_create_failed(struct svc *s, const struct order *o, const char *h
 /* ---- reads ---- */
 /* ERR_NOT_FOUND for an unknown id, including ids of months without a table. */
 enum err store_get(struct svc *s, uint64_t id, struct order *out);
-/* The status history of an order, oldest first, as a JSON array. */
+/* The first 32 entries of an order's history (statuses and payment events), oldest first, as a
+ * JSON array. */
 enum err store_history(struct svc *s, const struct order *o, json_t **out);
 
 /* ---- changes ---- */

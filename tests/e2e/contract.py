@@ -119,19 +119,52 @@ def is_date_time(value):
 
 
 def operation(method, path):
-    """(template, operation) documented for this concrete path, or (None, None)."""
+    """(template, operation) documented for this concrete path, or (None, None). The template
+    that names most of the path's segments literally wins (`/orders/{id}/care-logs` over
+    `/orders/{id}/{action}`, `/orders/quote` over `/orders/{id}`), whatever the method: a
+    method that template does not have is no operation."""
     segs = path.split("?")[0].strip("/").split("/")
-    for template, item in ROOT["paths"].items():
+    best, literal = None, -1
+    for template in ROOT["paths"]:
         ts = template.strip("/").split("/")
         if len(ts) == len(segs) and all(t.startswith("{") or t == s for t, s in zip(ts, segs)):
-            if method.lower() in item:
-                return template, item[method.lower()]
-    return None, None
+            n = sum(not t.startswith("{") for t in ts)
+            if n > literal:
+                best, literal = template, n
+    op = ROOT["paths"][best].get(method.lower()) if best else None
+    return (best, op) if op else (None, None)
+
+
+def check(method, path, status, ctype, doc, where=None):
+    """One answer of the gateway against the contract: a documented operation and status, and a
+    JSON body that the response's schema accepts."""
+    global checked
+    where = where or "%s %s -> %d" % (method, path, status)
+    template, op = operation(method, path)
+    checked += 1
+    if op is None:
+        violations.append("%s: no such operation in the contract" % where)
+        return
+    resp = op["responses"].get(str(status)) or op["responses"].get("default")
+    if resp is None:
+        violations.append("%s: status not documented for %s %s" % (where, method, template))
+        return
+    while "$ref" in resp:
+        resp = resolve(resp["$ref"])
+    if doc is None or not ctype.startswith("application/json"):
+        return
+    schema = ((resp.get("content") or {}).get("application/json") or {}).get("schema")
+    if schema is None:
+        violations.append("%s: a JSON body where the contract documents none" % where)
+        return
+    validator = jsonschema.Draft7Validator(dict(schema, components=ROOT["components"]), format_checker=FORMATS)
+    for err in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
+        at = "/".join(str(p) for p in err.path) or "(body)"
+        violations.append("%s: %s: %s" % (where, at, err.message[:300]))
 
 
 def call(method, path, body=None, token=None, raw=None, content_type="application/json", expect=None):
     """One request through the gateway; its answer is checked against the contract."""
-    global checked
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request(GATEWAY + path, data=data, method=method)
     if data is not None:
@@ -146,33 +179,49 @@ def call(method, path, body=None, token=None, raw=None, content_type="applicatio
     where = "%s %s -> %d" % (method, path, status)
     if expect is not None and status != expect:
         violations.append("%s: the flow expected %d (%s)" % (where, expect, text[:200]))
-    template, op = operation(method, path)
-    checked += 1
-    if op is None:
-        violations.append("%s: no such operation in the contract" % where)
-        return status, None
-    resp = op["responses"].get(str(status)) or op["responses"].get("default")
-    if resp is None:
-        violations.append("%s: status not documented for %s %s" % (where, method, template))
-        return status, None
-    while "$ref" in resp:
-        resp = resolve(resp["$ref"])
-    doc = None
-    if text and ctype.startswith("application/json"):
-        doc = json.loads(text)
-        schema = ((resp.get("content") or {}).get("application/json") or {}).get("schema")
-        if schema is None:
-            violations.append("%s: a JSON body where the contract documents none" % where)
-        else:
-            validator = jsonschema.Draft7Validator(dict(schema, components=ROOT["components"]),
-                                                   format_checker=FORMATS)
-            for err in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
-                at = "/".join(str(p) for p in err.path) or "(body)"
-                violations.append("%s: %s: %s" % (where, at, err.message[:300]))
+    doc = json.loads(text) if text and ctype.startswith("application/json") else None
+    check(method, path, status, ctype, doc, where)
     return status, doc
 
 
+def api_path(path):
+    """Whether the contract speaks for this path: the API, not the web app, its assets, the
+    photos nginx serves or the API explorer."""
+    p = path.split("?")[0]
+    return p.startswith("/api/") or p in ("/healthz",)
+
+
+def check_log(name):
+    """Every answer the end-to-end suites recorded (PB_CONTRACT_LOG, one JSON line each). Not
+    the contract's: paths outside /api (the web app, photos, the API explorer), and requests
+    no client following the contract sends (a path or method that no operation has, refused
+    with 400, 404, 405 or 414). A 500 is a violation wherever it comes from: no test provokes
+    one; a 502/503/504 of a part a suite stopped is checked like any answer."""
+    seen = skipped = 0
+    with open(name, encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            seen += 1
+            method, path, status = rec["method"], rec["path"], rec["status"]
+            unknown = operation(method, path)[0] is None
+            if not api_path(path) or unknown and status in (400, 404, 405, 414):
+                skipped += 1
+                continue
+            if status == 500:
+                violations.append("%s %s -> 500: an internal error" % (method, path))
+            check(method, path, status, rec.get("content_type", ""), rec.get("body"))
+    return seen, skipped
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--log":
+        seen, skipped = check_log(sys.argv[2])
+        for v in violations:
+            print("  - " + v)
+        print("contract: %d answers the end-to-end suites recorded, %d checked against docs/openapi.yaml "
+              "(%d outside it: not /api, or refused paths no operation has), %d violations"
+              % (seen, checked, skipped, len(violations)))
+        return 1 if violations else 0
     admin_user = os.environ.get("PB_ADMIN_USER", "admin")
     admin_password = os.environ.get("PB_ADMIN_PASSWORD")
     if not admin_password:
