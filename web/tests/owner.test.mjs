@@ -103,6 +103,14 @@ test('an owner signs up, records a pet with a photo, finds and books a listing, 
   await page.locator('[data-test="order-status"][data-status="cancelled"]').waitFor({ timeout: 20000 })
   await page.locator('[data-test="order-history"] [data-status="cancelled"]').waitFor()
   await page.getByTestId('refund-quote').waitFor({ state: 'hidden' })
+  // the refund follows as steps of the history, in words: the page refreshes when its
+  // notification arrives
+  const refunded = page.locator('[data-test="order-history"] [data-status="refunded"]')
+  await refunded.waitFor({ timeout: 20000 })
+  assert.equal((await refunded.innerText()).trim(), '已退款')
+  // its note in the reader's language (newest step first: the refund's note leads)
+  const note = page.locator('[data-test="order-history"] [data-test="history-note"]').first()
+  assert.equal((await note.innerText()).trim(), `¥${totalFen / 100} 已退回原支付方式`)
   await shot(page, 'order-cancelled')
 
   // the orders list shows it

@@ -25,6 +25,7 @@ export default {
   orderStatus: {
     pending_payment: 'Awaiting payment', paid: 'Paid, awaiting host', confirmed: 'Confirmed', in_care: 'In care', completed: 'Completed',
     expired: 'Expired', rejected: 'Declined', cancelled: 'Cancelled', creating: 'Creating', failed: 'Failed',
+    payment_failed: 'Payment did not go through', refund_requested: 'Refund in progress', refunded: 'Refunded',
   },
   paymentStatus: { pending: 'Pending', succeeded: 'Paid', failed: 'Failed', refunded: 'Refunded', partially_refunded: 'Partly refunded' },
   species: { dog: 'Dog', cat: 'Cat', other: 'Other' },

@@ -46,6 +46,7 @@ export default {
     pets: 'Pets', petGone: 'This pet was deleted', petPrivate: "Pet details are visible only during the stay",
     careLog: 'Care log', noCareLogs: 'No care log entries yet', timeline: 'Progress',
     by: { owner: 'Pet owner', provider: 'Host', admin: 'Platform admin', system: 'System' },
+    note: { refunded: '{amount} returned to the original payment method', lateRefund: 'Paid after the booking had ended: refunded in full', duplicateRefund: 'A second payment for the same booking: refunded in full' },
     cancel: 'Cancel booking', cancelTitle: 'Cancel this booking', cancelReason: 'Reason (optional)', keep: 'Keep it', cancelConfirm: 'Cancel booking',
     cancelled: 'The booking was cancelled', refundYouGet: 'Refund', refundOf: '{percent}% of the {paid} paid',
     refund: {

@@ -25,6 +25,7 @@ export default {
   orderStatus: {
     pending_payment: '待支付', paid: '已支付，待接单', confirmed: '已确认', in_care: '寄养中', completed: '已完成',
     expired: '已过期', rejected: '已拒绝', cancelled: '已取消', creating: '创建中', failed: '失败',
+    payment_failed: '支付未成功', refund_requested: '退款处理中', refunded: '已退款',
   },
   paymentStatus: { pending: '待支付', succeeded: '支付成功', failed: '支付失败', refunded: '已退款', partially_refunded: '部分退款' },
   species: { dog: '狗狗', cat: '猫咪', other: '其他' },

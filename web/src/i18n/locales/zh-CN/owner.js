@@ -46,6 +46,7 @@ export default {
     pets: '寄养宠物', petGone: '这只宠物的资料已删除', petPrivate: '宠物资料仅在寄养期间可见',
     careLog: '护理日志', noCareLogs: '还没有护理日志', timeline: '订单进度',
     by: { owner: '宠物主人', provider: '寄养家庭', admin: '平台管理员', system: '系统' },
+    note: { refunded: '{amount} 已退回原支付方式', lateRefund: '订单结束后才收到付款，已全额退回', duplicateRefund: '同一订单重复付款，已全额退回' },
     cancel: '取消订单', cancelTitle: '取消订单', cancelReason: '取消原因（选填）', keep: '暂不取消', cancelConfirm: '确认取消',
     cancelled: '订单已取消', refundYouGet: '预计退款', refundOf: '已付 {paid}，退还 {percent}%',
     refund: {
