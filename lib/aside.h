@@ -50,7 +50,7 @@ void aside_forget(struct cache *c, const char *key);
  * one is there, else with one MGET whose answers are kept there: vals[i] is the value, or ""
  * when the key does not exist (or does not fit). false when Redis cannot be reached. */
 #define ASIDE_SMALL 32
-#define ASIDE_SMALL_MAX 8
+#define ASIDE_SMALL_MAX 16
 bool aside_read_small(struct cache *c, size_t n, const char *const *keys, char (*vals)[ASIDE_SMALL]);
 
 /* The envelope every cached value is stored in: "<soft_expiry_ms>|<V|N>|payload" (V a value,

@@ -103,8 +103,15 @@ enum err store_nights_set(struct svc *s, uint64_t id, uint64_t provider_id, cons
 {
     struct nights_ctx x = {.id = id, .provider_id = provider_id, .c = c, .n = n};
     enum err e = db_tx(s->db, nights_tx, &x);
-    if (e == ERR_OK)
-        store_after_nights_change(s, &x.l);
+    if (e == ERR_OK && n > 0) {
+        int32_t lo = c[0].day;
+        int32_t hi = lo;
+        for (size_t i = 1; i < n; i++) {
+            lo = c[i].day < lo ? c[i].day : lo;
+            hi = c[i].day > hi ? c[i].day : hi;
+        }
+        store_after_nights_change(s, &x.l, lo, hi + 1);
+    }
     *bad_day = x.bad_day;
     listing_clear(&x.l);
     return e;
@@ -304,7 +311,7 @@ enum err store_hold(struct svc *s, const struct hold_request *h, enum hold_resul
     if (e == ERR_OK && x.res == HOLD_OK && x.city[0]) {
         struct listing l = {0};
         snprintf(l.city, sizeof l.city, "%s", x.city);
-        store_after_nights_change(s, &l);
+        store_after_nights_change(s, &l, h->start, h->end);
     }
     return e;
 }
@@ -312,6 +319,7 @@ enum err store_hold(struct svc *s, const struct hold_request *h, enum hold_resul
 struct release_ctx {
     uint64_t order_id;
     uint64_t listing_id;
+    int32_t start, end; /* the nights given back */
     bool released_now;
 };
 
@@ -331,6 +339,8 @@ static enum err release_tx(struct db_conn *c, void *arg)
         int32_t start = 0, end = 0;
         date_parse(db_rows_str(r, 0, 2), &start);
         date_parse(db_rows_str(r, 0, 3), &end);
+        x->start = start;
+        x->end = end;
         int64_t pets = db_rows_i64(r, 0, 4);
         x->listing_id = db_rows_u64(r, 0, 1);
         uint64_t lowered = 0;
@@ -349,12 +359,12 @@ static enum err release_tx(struct db_conn *c, void *arg)
 
 enum err store_release(struct svc *s, uint64_t order_id)
 {
-    struct release_ctx x = {order_id, 0, false};
+    struct release_ctx x = {.order_id = order_id};
     enum err e = db_tx(s->db, release_tx, &x);
     if (e == ERR_OK && x.released_now) {
         struct listing l = {0};
         if (store_listing_get(s, x.listing_id, false, &l) == ERR_OK)
-            store_after_nights_change(s, &l);
+            store_after_nights_change(s, &l, x.start, x.end);
         listing_clear(&l);
     }
     return e;

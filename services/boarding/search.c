@@ -54,7 +54,7 @@ enum err store_geo_rebuild(struct svc *s)
     else
         e = ERR_UNAVAILABLE;
     if (e == ERR_OK) {
-        bump_generations(s, false, NULL, NULL);
+        bump_generations(s, NULL, NULL);
         LOG_I("boarding: geo index rebuilt with %zu listings", n);
     }
     return e;
@@ -392,26 +392,45 @@ static enum err load_search(void *arg, char **out, size_t *len)
     return e;
 }
 
+/* A dated search reads the content generation and the availability generations of the weeks
+ * its nights fall in: at most SEARCH_MAX_NIGHTS / 7 + 2 of them. */
+#define SEARCH_GENS (1 + SEARCH_MAX_NIGHTS / 7 + 2)
+_Static_assert(SEARCH_GENS <= ASIDE_SMALL_MAX, "a search's generations are read at once");
+
 enum err store_search(struct svc *s, const struct search *q, char **body, size_t *len)
 {
-    char canon[1024], g1[160], g2[160], key[256];
+    char canon[1024], names[SEARCH_GENS][192], key[768];
     unsigned char h[16];
     char hex[33];
+    const char *city = q->city[0] ? q->city : NULL;
     search_canonical(q, canon, sizeof canon);
     crypto_generichash(h, sizeof h, (const unsigned char *)canon, strlen(canon), NULL, 0);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    key_generation(g1, sizeof g1, false, q->city[0] ? q->city : NULL);
-    key_generation(g2, sizeof g2, true, q->city[0] ? q->city : NULL);
+    const char *gens[SEARCH_GENS];
+    size_t n = 0;
+    key_generation(names[n], sizeof names[n], city);
+    gens[n] = names[n];
+    n++;
+    for (int32_t w = AVAIL_WEEK(q->start); q->has_dates && w <= AVAIL_WEEK(q->end - 1) && n < SEARCH_GENS; w++) {
+        key_avail_week(names[n], sizeof names[n], city, w);
+        gens[n] = names[n];
+        n++;
+    }
     /* the generations are read before the database: a write that commits after this read
      * bumps them, so its effect can only land in a page no later reader will ask for */
-    const char *gens[2] = {g1, g2};
-    char gv[2][ASIDE_SMALL];
+    char gv[SEARCH_GENS][ASIDE_SMALL];
     struct search_ctx x = {s, q};
-    if (!aside_read_small(s->cache, 2, gens, gv)) {
+    if (!aside_read_small(s->cache, n, gens, gv)) {
         metrics_count("pb_cache_requests_total", "cache=\"search\",result=\"redis_down\"", 1);
         return load_search(&x, body, len);
     }
-    snprintf(key, sizeof key, "pb:search:page:%s:%s:%s", gv[0][0] ? gv[0] : "0",
-             q->has_dates && gv[1][0] ? gv[1] : "-", hex);
+    /* pb:search:page:<content gen>:<week gens, dot-separated, or ->:<hash of the query> */
+    size_t at = (size_t)snprintf(key, sizeof key, "pb:search:page:%s:", gv[0][0] ? gv[0] : "0");
+    for (size_t i = 1; i < n && at < sizeof key; i++)
+        at += (size_t)snprintf(key + at, sizeof key - at, "%s%s", i > 1 ? "." : "", gv[i][0] ? gv[i] : "0");
+    if (at < sizeof key)
+        at += (size_t)snprintf(key + at, sizeof key - at, "%s:%s", n > 1 ? "" : "-", hex);
+    if (at >= sizeof key)
+        return load_search(&x, body, len); /* cannot happen: counters are short */
     return aside_get(s->cache, key, &SEARCH_CACHE, load_search, &x, body, len);
 }

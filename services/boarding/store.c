@@ -59,11 +59,16 @@ static void key_listing(char *buf, size_t cap, uint64_t id)
     snprintf(buf, cap, "pb:listing:%llu", (unsigned long long)id);
 }
 
-/* Generation counters: "content" changes (text, price, status, location, rating) and
- * "availability" changes (nights), per city and for all cities. */
-void key_generation(char *buf, size_t cap, bool avail, const char *city)
+/* Generation counters: "content" changes (text, price, status, location, rating) per city and
+ * for all cities; "availability" changes (nights) per city or all cities and week of nights. */
+void key_generation(char *buf, size_t cap, const char *city)
 {
-    snprintf(buf, cap, "pb:search:%s:%s%s", avail ? "avail" : "gen", city ? "city:" : "all", city ? city : "");
+    snprintf(buf, cap, "pb:search:gen:%s%s", city ? "city:" : "all", city ? city : "");
+}
+
+void key_avail_week(char *buf, size_t cap, const char *city, int32_t week)
+{
+    snprintf(buf, cap, "pb:search:avail:%s%s:w%ld", city ? "city:" : "all", city ? city : "", (long)week);
 }
 
 /* ---------- rows ---------- */
@@ -521,12 +526,12 @@ enum err store_listing_json_cached(struct svc *s, uint64_t id, char **out, size_
 
 static const char BUMP_LUA[] = "for i, k in ipairs(KEYS) do redis.call('incr', k) end return #KEYS";
 
-void bump_generations(struct svc *s, bool avail, const char *city_a, const char *city_b)
+void bump_generations(struct svc *s, const char *city_a, const char *city_b)
 {
     char all[128], a[160], b[160];
-    key_generation(all, sizeof all, avail, NULL);
-    key_generation(a, sizeof a, avail, city_a);
-    key_generation(b, sizeof b, avail, city_b ? city_b : city_a);
+    key_generation(all, sizeof all, NULL);
+    key_generation(a, sizeof a, city_a);
+    key_generation(b, sizeof b, city_b ? city_b : city_a);
     /* durable: a bump lost in a Redis failover would bring back pages of the old generation */
     redisReply *r = cache_cmd_durable(s->cache, "EVAL %s 3 %s %s %s", BUMP_LUA, all, a, b);
     aside_forget(s->cache, all); /* this instance searches with the new generations at once */
@@ -535,7 +540,7 @@ void bump_generations(struct svc *s, bool avail, const char *city_a, const char 
     if (r)
         freeReplyObject(r);
     else
-        LOG_E("boarding: could not bump search generations (pages expire within 30 s)");
+        LOG_E("boarding: could not bump search generations (pages expire within 2 minutes)");
 }
 
 void store_after_change(struct svc *s, const struct listing *before, const struct listing *after)
@@ -543,7 +548,7 @@ void store_after_change(struct svc *s, const struct listing *before, const struc
     char key[64], id[IDS_STR_LEN];
     key_listing(key, sizeof key, after->id);
     aside_invalidate(s->cache, key);
-    bump_generations(s, false, after->city, before ? before->city : NULL);
+    bump_generations(s, after->city, before ? before->city : NULL);
     ids_format(after->id, id);
     redisReply *r;
     if (listing_visible(after)) {
@@ -560,5 +565,28 @@ void store_after_change(struct svc *s, const struct listing *before, const struc
         LOG_E("boarding: geo index not updated for %s (rebuilt at the next start)", id);
 }
 
-void store_after_nights_change(struct svc *s, const struct listing *l) { bump_generations(s, true, l->city, NULL); }
+/* KEYS[1], KEYS[2]: the city's and all cities' availability key without its week number;
+ * ARGV: the first and last week. */
+static const char BUMP_WEEKS_LUA[] = "for w = tonumber(ARGV[1]), tonumber(ARGV[2]) do "
+                                     "redis.call('incr', KEYS[1] .. w) redis.call('incr', KEYS[2] .. w) end return 1";
+
+void store_after_nights_change(struct svc *s, const struct listing *l, int32_t start, int32_t end)
+{
+    char city[160], all[64], key[192];
+    int32_t w0 = AVAIL_WEEK(start), w1 = AVAIL_WEEK(end > start ? end - 1 : start);
+    snprintf(city, sizeof city, "pb:search:avail:city:%s:w", l->city);
+    snprintf(all, sizeof all, "pb:search:avail:all:w");
+    /* durable: a bump lost in a failover would bring back pages of the old generation */
+    redisReply *r = cache_cmd_durable(s->cache, "EVAL %s 2 %s %s %ld %ld", BUMP_WEEKS_LUA, city, all, (long)w0, (long)w1);
+    for (int32_t w = w0; w <= w1; w++) { /* this instance searches with the new generations at once */
+        key_avail_week(key, sizeof key, l->city, w);
+        aside_forget(s->cache, key);
+        key_avail_week(key, sizeof key, NULL, w);
+        aside_forget(s->cache, key);
+    }
+    if (r)
+        freeReplyObject(r);
+    else
+        LOG_E("boarding: could not bump availability generations (pages expire within 2 minutes)");
+}
 

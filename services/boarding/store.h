@@ -55,7 +55,8 @@ enum err store_listing_json_cached(struct svc *s, uint64_t id, char **out, size_
 /* After a committed change: drop the cached JSON, bump the search generations of the cities
  * involved, and add to / remove from the geo index. before may be NULL (creation). */
 void store_after_change(struct svc *s, const struct listing *before, const struct listing *after);
-/* After a change of nights (availability): bump the availability generation of the city. */
-void store_after_nights_change(struct svc *s, const struct listing *l);
+/* After a change of nights [start, end) (availability): bump the availability generations of
+ * the weeks they fall in, for the listing's city and for all cities. */
+void store_after_nights_change(struct svc *s, const struct listing *l, int32_t start, int32_t end);
 
 #endif

@@ -17,12 +17,17 @@
 /* The Redis geo set of visible listings (lng, lat by id). */
 #define GEO_KEY "pb:listing:geo"
 
-/* The key of a search generation counter: content (avail false) or availability changes,
- * of one city or of all cities (city NULL). */
-void key_generation(char *buf, size_t cap, bool avail, const char *city);
-/* Bump the search generations (content or availability) of all cities and of the given
- * ones (city_b may be NULL), durably; a failure is logged (the pages expire by TTL). */
-void bump_generations(struct svc *s, bool avail, const char *city_a, const char *city_b);
+/* The key of the search generation counter of content changes, of one city or of all cities
+ * (city NULL). */
+void key_generation(char *buf, size_t cap, const char *city);
+/* The key of the availability generation of one week of nights (AVAIL_WEEK of a day), of one
+ * city or of all cities (city NULL). A change of nights bumps the weeks it touches; a dated
+ * search reads the weeks it covers, so bookings elsewhere in the calendar keep its page. */
+#define AVAIL_WEEK(day) ((day) / 7)
+void key_avail_week(char *buf, size_t cap, const char *city, int32_t week);
+/* Bump the content generations of all cities and of the given ones (city_b may be NULL),
+ * durably; a failure is logged (the pages expire by TTL). */
+void bump_generations(struct svc *s, const char *city_a, const char *city_b);
 
 /* Row i of LISTING_COLS (then DETAIL_COLS when detail) into *l (detail strings owned). */
 void row_to_listing(const struct db_rows *r, size_t i, bool detail, struct listing *l);

@@ -2,6 +2,7 @@
  * filter and sort, dates with room, words, nearby; 250 results paged without repeats or
  * gaps under every sort; wrong filter values; the page cache and its invalidation. */
 #include "harness.h"
+#include "dates.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -342,6 +343,57 @@ static void pages_are_cached_and_never_stale(void **state)
     e2e_resp_free(r);
 }
 
+/* A search of the nights [from, from + nights) days ahead in CITY for one pet, by price. */
+static struct resp *dated_search(int from, int nights)
+{
+    char path[256], s[DATE_STR_LEN], e[DATE_STR_LEN];
+    snprintf(path, sizeof path, "/api/v1/listings?city=%s&sort=price_asc&pets=1&start_date=%s&end_date=%s", CITY,
+             date_format(date_today() + from, s), date_format(date_today() + from + nights, e));
+    struct resp *r = e2e_call("GET", path, NULL, NULL);
+    EXPECT_STATUS(r, 200);
+    return r;
+}
+
+static bool lists(const struct resp *r, const char *id)
+{
+    json_t *items = e2e_get(r, "items");
+    for (size_t i = 0; i < json_array_size(items); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(items, i), "id")), id) == 0)
+            return true;
+    return false;
+}
+
+/* A change of nights empties the dated pages of the weeks it touches, and only those: a page
+ * two months away keeps being served from the cache while the nights of next month change, and
+ * the page of next month shows the change at its very next read. */
+static void a_change_of_nights_empties_only_the_pages_of_its_weeks(void **state)
+{
+    (void)state;
+    e2e_resp_free(dated_search(70, 2));
+    e2e_resp_free(dated_search(35, 2));
+    double before = search_loads();
+    struct resp *r = dated_search(35, 2);
+    assert_true(lists(r, L[0]));
+    e2e_resp_free(r);
+    assert_int_equal((long)(search_loads() - before), 0); /* cached */
+    /* L0 closes the first of those nights */
+    char avail[128], day[DATE_STR_LEN];
+    snprintf(avail, sizeof avail, "/api/v1/listings/%s/availability", L[0]);
+    r = e2e_call("PUT", avail, P.token,
+                 json_pack("{s:[{s:s,s:b}]}", "days", "date", date_format(date_today() + 35, day), "closed", 1));
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+    before = search_loads();
+    r = dated_search(70, 2); /* other weeks: still the cached page */
+    assert_true(lists(r, L[0]));
+    e2e_resp_free(r);
+    assert_int_equal((long)(search_loads() - before), 0);
+    r = dated_search(35, 2); /* its week: built again, without L0 */
+    assert_false(lists(r, L[0]));
+    e2e_resp_free(r);
+    assert_int_equal((long)(search_loads() - before), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +404,7 @@ int main(void)
         cmocka_unit_test(two_hundred_fifty_results_paged),
         cmocka_unit_test(bad_filters),
         cmocka_unit_test(pages_are_cached_and_never_stale),
+        cmocka_unit_test(a_change_of_nights_empties_only_the_pages_of_its_weeks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
