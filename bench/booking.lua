@@ -1,12 +1,16 @@
 -- wrk script: every request is a different, valid booking. Request k books listing
 -- ids[k % #listings] for pet pets[k % #pets], one night at today + first_day + (k / #pets),
 -- so no pet ever has two stays on one night. k is spread over wrk's threads.
--- Env: WRK_LISTINGS, WRK_PETS (files of ids), WRK_TOKEN, WRK_FIRST_DAY (days from today),
--- WRK_TODAY (day number of today, days since 1970-01-01).
-local listings, pets = {}, {}
+-- Env: WRK_LISTINGS (a file of ids), WRK_PETS (a file of "pet-id owner-token" lines: each pet
+-- is booked by its owner), WRK_FIRST_DAY (days from today), WRK_TODAY (day number of today,
+-- days since 1970-01-01).
+local listings, pets, tokens = {}, {}, {}
 for l in io.lines(os.getenv("WRK_LISTINGS")) do listings[#listings + 1] = l end
-for l in io.lines(os.getenv("WRK_PETS")) do pets[#pets + 1] = l end
-local token = os.getenv("WRK_TOKEN")
+for l in io.lines(os.getenv("WRK_PETS")) do
+  local id, tok = l:match("^(%S+)%s+(%S+)$")
+  pets[#pets + 1] = id
+  tokens[#tokens + 1] = tok
+end
 local first = tonumber(os.getenv("WRK_FIRST_DAY") or "1")
 local today = tonumber(os.getenv("WRK_TODAY"))
 
@@ -32,6 +36,7 @@ function request()
   counter = counter + 1
   local l = listings[(k % #listings) + 1]
   local p = pets[(k % #pets) + 1]
+  local token = tokens[(k % #pets) + 1]
   local d = today + first + math.floor(k / #pets)
   local body = string.format('{"listing_id":"%s","pet_ids":["%s"],"start_date":"%s","end_date":"%s"}',
     l, p, date(d), date(d + 1))
