@@ -388,14 +388,14 @@ static void handle_msg(struct svc *s, const struct events_consumer *spec, natsMs
     json_decref(env);
 }
 
-/* The stored ack wait of the durable, in ns; 0 when it does not exist (or cannot be read). */
-static int64_t stored_ack_wait(struct svc *s, const char *durable)
+/* The stored ack wait of the durable, in ns; 0 when it does not exist (or cannot be read).
+ * *ci is its consumer info (or NULL), which the caller destroys. */
+static int64_t stored_ack_wait(struct svc *s, const char *durable, jsConsumerInfo **ci)
 {
-    jsConsumerInfo *ci = NULL;
     int64_t ns = 0;
-    if (js_GetConsumerInfo(&ci, bus_js(s->bus), BUS_STREAM, durable, NULL, NULL) == NATS_OK && ci && ci->Config)
-        ns = ci->Config->AckWait;
-    jsConsumerInfo_Destroy(ci);
+    *ci = NULL;
+    if (js_GetConsumerInfo(ci, bus_js(s->bus), BUS_STREAM, durable, NULL, NULL) == NATS_OK && *ci && (*ci)->Config)
+        ns = (*ci)->Config->AckWait;
     return ns;
 }
 
@@ -407,27 +407,26 @@ static int64_t stored_ack_wait(struct svc *s, const char *durable)
  * durable is left to the subscription, which creates it with the wanted value. */
 static int64_t ack_wait_reconcile(struct svc *s, const struct events_consumer *spec, int64_t want_ns)
 {
-    int64_t ns = stored_ack_wait(s, spec->durable);
-    if (ns == 0 || ns == want_ns)
-        return want_ns;
-    jsConsumerInfo *ci = NULL, *updated = NULL;
+    jsConsumerInfo *ci = NULL, *updated = NULL, *after = NULL;
     jsErrCode jerr = 0;
-    natsStatus st = js_GetConsumerInfo(&ci, bus_js(s->bus), BUS_STREAM, spec->durable, NULL, &jerr);
-    if (st == NATS_OK && ci && ci->Config) {
+    natsStatus st = NATS_OK;
+    int64_t was = stored_ack_wait(s, spec->durable, &ci), now = was;
+    if (was != 0 && was != want_ns) {
         jsConsumerConfig cc = *ci->Config; /* the stored configuration, ack wait changed */
         cc.AckWait = want_ns;
         st = js_UpdateConsumer(&updated, bus_js(s->bus), BUS_STREAM, &cc, NULL, &jerr);
+        now = stored_ack_wait(s, spec->durable, &after);
+        if (now == want_ns)
+            LOG_I("events: consumer %s: ack wait %lld ms (was %lld)", spec->durable, (long long)(want_ns / 1000000),
+                  (long long)(was / 1000000));
+        else
+            LOG_W("events: consumer %s keeps its ack wait of %lld ms: it cannot be changed to %lld (%s, %d)",
+                  spec->durable, (long long)(was / 1000000), (long long)(want_ns / 1000000), natsStatus_GetText(st),
+                  (int)jerr);
     }
+    jsConsumerInfo_Destroy(after);
     jsConsumerInfo_Destroy(updated);
     jsConsumerInfo_Destroy(ci);
-    int64_t now = stored_ack_wait(s, spec->durable);
-    if (now == want_ns) {
-        LOG_I("events: consumer %s: ack wait %lld ms (was %lld)", spec->durable, (long long)(want_ns / 1000000),
-              (long long)(ns / 1000000));
-        return want_ns;
-    }
-    LOG_W("events: consumer %s keeps its ack wait of %lld ms: it cannot be changed to %lld (%s, %d)", spec->durable,
-          (long long)(ns / 1000000), (long long)(want_ns / 1000000), natsStatus_GetText(st), (int)jerr);
     return now ? now : want_ns;
 }
 
