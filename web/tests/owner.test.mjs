@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  BASE, PHONE, addPetUi, adminToken, apiOk, approvedProvider, checkQuoteUi, completeStay, daysFromNow, expectClean, fen, field, fitsWidth,
+  BASE, DESKTOP, PHONE, addPetUi, adminToken, apiOk, approvedProvider, checkQuoteUi, completeStay, daysFromNow, expectClean, fen, field, fitsWidth,
   launch, loginUi, openPage, paidOrder, payInCashierUi, pickDate, pngFile, publishedListing, registerApi, registerUi,
   searchFromHomeUi, seeReviewHiddenUi, shooter, switchLanguage, uniq, writeReviewUi,
 } from './harness.mjs'
@@ -112,6 +112,16 @@ test('an owner signs up, records a pet with a photo, finds and books a listing, 
   const note = page.locator('[data-test="order-history"] [data-test="history-note"]').first()
   assert.equal((await note.innerText()).trim(), `¥${totalFen / 100} 已退回原支付方式`)
   await shot(page, 'order-cancelled')
+  // the same history at 360 px, then in English
+  await page.setViewportSize(PHONE)
+  await fitsWidth(page, PHONE.width, 'the cancelled order')
+  await shot(page, 'order-cancelled-phone')
+  await page.setViewportSize(DESKTOP)
+  await switchLanguage(page, 'en')
+  assert.equal((await refunded.innerText()).trim(), 'Refunded')
+  assert.equal((await note.innerText()).trim(), `¥${totalFen / 100} returned to the original payment method`)
+  await shot(page, 'order-cancelled-en')
+  await switchLanguage(page, 'zh-CN')
 
   // the orders list shows it
   await page.goto(`${BASE}/orders`)
