@@ -195,8 +195,15 @@ struct consumer_lag {
     bool failing;    /* the last read failed (logged once per run of failures); consumer thread only */
 };
 
+/* One pulling thread of a consumer; the first of them also refreshes the consumer's lag. */
+struct consumer_run {
+    struct consumer_lag *lag;
+    bool refresh_lag;
+};
+
 static pthread_mutex_t lag_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct consumer_lag g_lags[EVENTS_MAX_CONSUMERS];
+static struct consumer_run g_runs[EVENTS_MAX_CONSUMERS][EVENTS_MAX_THREADS];
 static size_t g_nlags;
 
 static int64_t mono_ms(void)
@@ -432,12 +439,14 @@ static int64_t ack_wait_reconcile(struct svc *s, const struct events_consumer *s
 
 static void consume_main(struct svc *s, void *arg)
 {
-    struct consumer_lag *lag = arg;
+    const struct consumer_run *run = arg;
+    struct consumer_lag *lag = run->lag;
     const struct events_consumer *spec = lag->spec;
     natsSubscription *sub = NULL;
     int64_t lag_due = 0;
     while (!svc_stopping(s)) {
-        if (sub && mono_ms() >= lag_due) { /* only while subscribed: else the value goes stale */
+        /* only while subscribed: else the value goes stale */
+        if (run->refresh_lag && sub && mono_ms() >= lag_due) {
             lag_refresh(s, lag);
             lag_due = mono_ms() + LAG_REFRESH_MS;
         }
@@ -489,7 +498,12 @@ int events_consume_start(struct svc *s, struct events_consumer *spec)
         spec->max_deliver = 8;
     if (spec->ack_wait_ms <= 0)
         spec->ack_wait_ms = EVENTS_ACK_WAIT_MS;
+    if (spec->threads <= 0)
+        spec->threads = 1;
+    if (spec->threads > EVENTS_MAX_THREADS)
+        spec->threads = EVENTS_MAX_THREADS;
     pthread_mutex_lock(&lag_mu);
+    size_t slot = g_nlags;
     struct consumer_lag *lag = g_nlags < EVENTS_MAX_CONSUMERS ? &g_lags[g_nlags++] : NULL;
     if (lag)
         *lag = (struct consumer_lag){spec, -1, 0, false};
@@ -507,5 +521,10 @@ int events_consume_start(struct svc *s, struct events_consumer *spec)
     metrics_describe("pb_events_duplicates_total", "redelivered events that were already processed");
     metrics_describe("pb_events_dead_lettered_total", "events parked on the dead-letter subject");
     metrics_describe("pb_events_batches_total", "batches of events handled in one transaction");
-    return svc_spawn(s, consume_main, lag);
+    for (int i = 0; i < spec->threads; i++) {
+        g_runs[slot][i] = (struct consumer_run){lag, i == 0};
+        if (svc_spawn(s, consume_main, &g_runs[slot][i]) != 0)
+            return -1;
+    }
+    return 0;
 }

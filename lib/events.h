@@ -68,6 +68,8 @@ struct event {
  * a replica that was killed while it held events delays them by (a handler is one short
  * transaction; one that outlasts it is delivered twice and changes nothing the second time). */
 #define EVENTS_ACK_WAIT_MS 10000
+/* The most threads one consumer runs in one process (events_consumer.threads). */
+#define EVENTS_MAX_THREADS 4
 
 /* Apply an event inside the consumer's transaction c. ERR_OK commits (and acks); any error
  * rolls back and asks for a redelivery. The handler must do nothing outside c that is not
@@ -89,6 +91,11 @@ struct events_consumer {
      * time, with the usual retries. The handler sees ev->unit and ev->unit_start, and
      * after_commit is called for each event of the batch once it committed. */
     bool batch;
+    /* optional: threads of this process pulling from the durable (default 1, at most
+     * EVENTS_MAX_THREADS). They share it as replicas do: each event goes to one of them, and
+     * events of different orders are handled at the same time instead of queueing behind one
+     * another; the handler must already be safe against a replica handling a related event. */
+    int threads;
     int max_deliver;            /* attempts before the dead-letter subject (default 8) */
     long ack_wait_ms;           /* redelivery if not acked in time (default EVENTS_ACK_WAIT_MS) */
 };
