@@ -1,5 +1,6 @@
 /* The sandbox gateway's delivery thread: signed webhook callbacks with retries. */
 #include "sandbox.h"
+#include "config.h"
 #include "dates.h"
 #include "httpc.h"
 #include "log.h"
@@ -14,22 +15,25 @@
 #include <string.h>
 #include <time.h>
 
-#define CLAIM_BATCH 8
+/* Callbacks one delivery thread claims at a time: few, so that the callbacks due together are
+ * spread over the threads instead of waiting behind one another in one of them. */
+#define CLAIM_BATCH 2
 #define IDLE_WAIT_MS 500 /* also bounds how long a stopping service waits for this thread */
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static bool nudged;
+static uint64_t nudges; /* under mu: every thread sees each nudge */
 
 void sandbox_nudge(void)
 {
     pthread_mutex_lock(&mu);
-    nudged = true;
-    pthread_cond_signal(&cv);
+    nudges++;
+    pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
 }
 
-static void wait_ms(long ms)
+/* Sleep up to ms, or until a nudge after *seen (which it then records). */
+static void wait_ms(long ms, uint64_t *seen)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -37,9 +41,9 @@ static void wait_ms(long ms)
     until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000L;
     until.tv_nsec %= 1000000000L;
     pthread_mutex_lock(&mu);
-    while (!nudged && pthread_cond_timedwait(&cv, &mu, &until) == 0)
+    while (nudges == *seen && pthread_cond_timedwait(&cv, &mu, &until) == 0)
         ;
-    nudged = false;
+    *seen = nudges;
     pthread_mutex_unlock(&mu);
 }
 
@@ -98,9 +102,10 @@ static long next_wait(struct svc *s)
 
 static void sandbox_main(struct svc *s, void *arg)
 {
-    (void)arg;
+    bool purger = arg != NULL; /* one of the threads also purges old idempotency keys */
     struct pay_app *a = pay_app(s);
     int64_t last_purge = 0;
+    uint64_t seen = 0;
     while (!svc_stopping(s)) {
         struct callback cb[CLAIM_BATCH];
         size_t n = 0;
@@ -110,11 +115,11 @@ static void sandbox_main(struct svc *s, void *arg)
         store_callbacks_free(cb, n);
         if (e == ERR_OK && n == CLAIM_BATCH)
             continue; /* there may be more due */
-        if (time_now_ms() - last_purge > 3600 * 1000L) {
+        if (purger && time_now_ms() - last_purge > 3600 * 1000L) {
             store_idem_purge(s, time_now_ms() - 86400 * 1000L);
             last_purge = time_now_ms();
         }
-        wait_ms(e == ERR_OK ? next_wait(s) : IDLE_WAIT_MS);
+        wait_ms(e == ERR_OK ? next_wait(s) : IDLE_WAIT_MS, &seen);
     }
 }
 
@@ -125,5 +130,12 @@ int sandbox_start(struct svc *s)
     metrics_describe("pb_payment_callbacks_abandoned_total", "sandbox gateway callbacks given up after too long");
     metrics_gauge("pb_payment_callbacks_pending", "sandbox gateway callbacks not yet delivered",
                   store_callbacks_pending, s);
-    return svc_spawn(s, sandbox_main, NULL);
+    /* a provider's gateway calls back for many payments at once: several delivery threads, so
+     * that one slow webhook answer does not hold up the payments decided after it */
+    static char purger;
+    long threads = config_long("PB_SANDBOX_DELIVERY_THREADS", 4, 1, 8);
+    for (long i = 0; i < threads; i++)
+        if (svc_spawn(s, sandbox_main, i == 0 ? &purger : NULL) != 0)
+            return -1;
+    return 0;
 }
