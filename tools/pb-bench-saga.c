@@ -1,6 +1,10 @@
 /* Load tool for the booking saga: each of N workers loops book -> pay -> sandbox "succeed"
  * -> poll until the order is paid, for a number of seconds, and reports flows per second
  * and the latencies create->paid and decision->paid (p50/p99).
+ * The end of a flow is the moment the order became paid as the order service stamped it in
+ * the order's history (same machine, same clock), not the poll that saw it: the poll only
+ * learns that the flow is over. Polls come every PB_BENCH_POLL_MS (default 50 ms; the web app
+ * polls every 600 ms), so the waiting clients do not load the platform they measure.
  *   pb-bench-saga <workers> <seconds> <first_day>
  * Env: PB_GATEWAY, PB_BENCH_TOKEN (an owner's access token), PB_BENCH_LISTINGS and
  * PB_BENCH_PETS (files of ids: the owner's pets; request k uses pet k % pets on night
@@ -28,11 +32,45 @@ static double *lat_total, *lat_decide;
 static size_t nlat, caplat;
 static long failures;
 
-static int64_t mono_ms(void)
+static long poll_us;
+
+static int64_t clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+/* "2026-12-07T14:11:29.725Z" -> ms since the epoch; -1 when it is not that shape */
+static int64_t stamp_ms(const char *s)
+{
+    struct tm tm = {0};
+    int ms = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                     &tm.tm_sec, &ms) != 7)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* When the order's history says it became paid (ms since the epoch), or -1 */
+static int64_t paid_stamp(json_t *order)
+{
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(order, "history"), i, h)
+    {
+        const char *st = json_string_value(json_object_get(h, "status"));
+        if (st && strcmp(st, "paid") == 0)
+            return stamp_ms(json_string_value(json_object_get(h, "at")));
+    }
+    return -1;
 }
 
 static char **read_lines(const char *path, size_t *n)
@@ -79,7 +117,7 @@ static bool flow(long k)
     char sd[DATE_STR_LEN], ed[DATE_STR_LEN], path[128];
     int32_t day = date_today() + first_day + (int32_t)(k / (long)npets);
     long st;
-    int64_t t0 = mono_ms();
+    int64_t t0 = clock_ms(CLOCK_REALTIME);
     json_t *o = call("POST", "/api/v1/orders",
                      json_pack("{s:s,s:[s],s:s,s:s}", "listing_id", listings[k % (long)nlistings], "pet_ids",
                                pets[k % (long)npets], "start_date", date_format(day, sd), "end_date",
@@ -101,15 +139,15 @@ static bool flow(long k)
     json_decref(call("POST", path, json_pack("{s:s}", "outcome", "succeed"), &st));
     if (st != 202)
         return false;
-    int64_t t1 = mono_ms();
+    int64_t t1 = clock_ms(CLOCK_REALTIME);
     snprintf(path, sizeof path, "/api/v1/orders/%s", order);
-    for (int i = 0; i < 1000; i++) {
+    for (long waited_us = 0; waited_us < 10000000; waited_us += poll_us) {
+        usleep((useconds_t)poll_us);
         json_t *g = call("GET", path, NULL, &st);
         const char *s = json_string_value(json_object_get(g, "status"));
-        bool paid = s && strcmp(s, "paid") == 0;
+        int64_t t2 = s && strcmp(s, "paid") == 0 ? paid_stamp(g) : -1;
         json_decref(g);
-        if (paid) {
-            int64_t t2 = mono_ms();
+        if (t2 >= 0) {
             pthread_mutex_lock(&mu);
             if (nlat == caplat) {
                 size_t cap = caplat ? caplat * 2 : 1024;
@@ -129,7 +167,6 @@ static bool flow(long k)
             pthread_mutex_unlock(&mu);
             return true;
         }
-        usleep(10000);
     }
     return false;
 }
@@ -177,6 +214,7 @@ int main(int argc, char **argv)
     first_day = atoi(argv[3]);
     gateway = config_str("PB_GATEWAY", "http://127.0.0.1:8080");
     token = config_str("PB_BENCH_TOKEN", "");
+    poll_us = config_long("PB_BENCH_POLL_MS", 50, 1, 1000) * 1000;
     listings = read_lines(config_str("PB_BENCH_LISTINGS", ""), &nlistings);
     pets = read_lines(config_str("PB_BENCH_PETS", ""), &npets);
     if (!nlistings || !npets || !*token) {
