@@ -15,7 +15,7 @@ C=$PB_BENCH_CONNECTIONS
 # every cached listing and search page gone: Redis's copies here, the in-process ones by the restart
 reads_empty_caches() {
     local pattern
-    for pattern in 'pb:search:page:*' 'pb:listing:[0-9]*'; do
+    for pattern in 'pb:search:page*' 'pb:listing:[0-9]*'; do
         redis-cli -p "$PB_REDIS_PORT" --scan --pattern "$pattern" | xargs -r -n 500 redis-cli -p "$PB_REDIS_PORT" DEL >/dev/null
     done
     "$REPO/scripts/stack.sh" service boarding restart >/dev/null

@@ -1,5 +1,6 @@
 /* libmicrohttpd glue: body accumulation with a limit, routing, replies, metrics, access log. */
 #include "http.h"
+#include "gz.h"
 #include "log.h"
 #include "metrics.h"
 #include "router.h"
@@ -320,6 +321,30 @@ void http_reply_json_text(struct http_req *r, int status, char *text, size_t len
         return;
     }
     http_reply_take(r, status, JSON_TYPE, text, len);
+}
+
+void http_reply_json_gz(struct http_req *r, int status, char *gz, size_t len)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    if (!gz) {
+        http_reply_json_text(r, status, NULL, 0);
+        return;
+    }
+    http_header_add(r, "Vary", "Accept-Encoding");
+    if (gz_accepted(http_header(r, "Accept-Encoding"))) {
+        http_header_add(r, "Content-Encoding", "gzip");
+        http_reply_take(r, status, JSON_TYPE, gz, len);
+        return;
+    }
+    bool ok = gz_inflate(gz, len, GZ_INFLATE_MAX, &text, &tlen);
+    free(gz);
+    if (!ok) {
+        LOG_E("http: a stored gzip body for %s %s does not inflate", r->method, r->path);
+        http_reply_error(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    http_reply_take(r, status, JSON_TYPE, text, tlen);
 }
 
 void http_reply_json(struct http_req *r, int status, json_t *body)

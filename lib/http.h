@@ -89,6 +89,10 @@ void http_reply_json(struct http_req *r, int status, json_t *body);
 /* Send JSON text made by http_json_text (taken; NULL: the out-of-memory 503), e.g. a cached
  * body; len is its length. */
 void http_reply_json_text(struct http_req *r, int status, char *text, size_t len);
+/* Send a JSON body stored gzip-compressed (gz taken; NULL: the out-of-memory 503): as is
+ * with Content-Encoding: gzip to a client whose Accept-Encoding takes it, inflated for any
+ * other; Vary: Accept-Encoding either way. */
+void http_reply_json_gz(struct http_req *r, int status, char *gz, size_t len);
 /* Reply 200 with the list page of http_page_body (items taken; next_cursor NULL on the last
  * page). */
 void http_reply_page(struct http_req *r, json_t *items, const char *next_cursor);

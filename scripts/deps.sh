@@ -9,6 +9,7 @@ PACKAGES=(
     nats-server libnats-dev
     nginx
     libcurl4-openssl-dev libjansson-dev libjwt-dev libsodium-dev libcmocka-dev libmicrohttpd-dev
+    zlib1g-dev
     libvips-dev
     # the demo data's photos: drawn as SVG by python3 (scripts/demo/photos.py), turned into
     # JPEGs by the vips command (scripts/seed-demo.sh)

@@ -292,7 +292,7 @@ static void h_search(struct http_req *r)
         size_t len = 0;
         enum err e = store_search(svc_of(r), &q, &body, &len);
         if (e == ERR_OK)
-            http_reply_json_text(r, 200, body, len);
+            http_reply_json_gz(r, 200, body, len);
         else
             svc_reply_err(r, e);
     }

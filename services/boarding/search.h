@@ -8,7 +8,8 @@
 
 /* Rebuild the geo index from the database (start-up; atomic RENAME). */
 enum err store_geo_rebuild(struct svc *s);
-/* A search result page as the JSON body {items, next_cursor}, through the page cache. */
+/* A search result page, the JSON body {items, next_cursor} gzip-compressed (http_reply_json_gz
+ * sends it), through the page cache. */
 enum err store_search(struct svc *s, const struct search *q, char **body, size_t *len);
 
 #endif

@@ -1,8 +1,10 @@
 /* Search through the gateway against a seeded set whose right answers are known: every
  * filter and sort, dates with room, words, nearby; 250 results paged without repeats or
- * gaps under every sort; wrong filter values; the page cache and its invalidation. */
+ * gaps under every sort; wrong filter values; the page cache and its invalidation; pages sent
+ * gzip-compressed to the clients that take it. */
 #include "harness.h"
 #include "dates.h"
+#include "gz.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -394,6 +396,51 @@ static void a_change_of_nights_empties_only_the_pages_of_its_weeks(void **state)
     assert_int_equal((long)(search_loads() - before), 1);
 }
 
+/* A page through the gateway with these Accept-Encoding lines (NULL: none). */
+static struct resp *search_with(const char *path, const char *accept)
+{
+    char line[128];
+    snprintf(line, sizeof line, "Accept-Encoding: %s", accept ? accept : "");
+    const char *h[] = {line, NULL};
+    struct resp *r = e2e_call_raw("GET", path, NULL, NULL, NULL, 0, accept ? h : NULL);
+    EXPECT_STATUS(r, 200);
+    char vary[64];
+    assert_int_equal(e2e_header(r, "Vary", vary, sizeof vary), 1); /* a shared cache keeps both apart */
+    assert_string_equal(vary, "Accept-Encoding");
+    return r;
+}
+
+/* A browser (Accept-Encoding: gzip, ...) gets the page compressed and it is the same page a
+ * client without gzip gets as plain JSON; gzip;q=0 means plain. Cached or not, both ways. */
+static void a_page_comes_gzip_to_a_client_that_takes_it(void **state)
+{
+    (void)state;
+    char path[256], ce[32];
+    snprintf(path, sizeof path, "/api/v1/listings?city=%s&sort=price_desc&limit=20", CITY);
+    for (int round = 0; round < 2; round++) { /* the first may build the page, the second is a hit */
+        struct resp *z = search_with(path, "gzip, deflate, br, zstd");
+        struct resp *plain = search_with(path, NULL);
+        struct resp *refused = search_with(path, "gzip;q=0, identity");
+        assert_int_equal(e2e_header(z, "Content-Encoding", ce, sizeof ce), 1);
+        assert_string_equal(ce, "gzip");
+        assert_int_equal(e2e_header(plain, "Content-Encoding", NULL, 0), 0);
+        assert_int_equal(e2e_header(refused, "Content-Encoding", NULL, 0), 0);
+        assert_non_null(plain->json);
+        assert_true(json_array_size(json_object_get(plain->json, "items")) >= 3);
+        char *body = NULL;
+        size_t len = 0;
+        assert_true(gz_inflate(z->body, z->len, GZ_INFLATE_MAX, &body, &len));
+        assert_int_equal(len, plain->len);
+        assert_memory_equal(body, plain->body, len);
+        assert_int_equal(refused->len, plain->len);
+        assert_true(z->len < plain->len / 2);
+        free(body);
+        e2e_resp_free(z);
+        e2e_resp_free(plain);
+        e2e_resp_free(refused);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +452,7 @@ int main(void)
         cmocka_unit_test(bad_filters),
         cmocka_unit_test(pages_are_cached_and_never_stale),
         cmocka_unit_test(a_change_of_nights_empties_only_the_pages_of_its_weeks),
+        cmocka_unit_test(a_page_comes_gzip_to_a_client_that_takes_it),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
