@@ -1,9 +1,9 @@
-// The web app's first-load weight per route (from dist/.vite/manifest.json, gzip level 9 as
-// nginx or a CDN would serve it) and the time to the first search results in Chromium
+// The web app's first-load weight per route (from dist/.vite/manifest.json, gzip: the .gz
+// files scripts/web.sh writes beside the build and the gateway serves to browsers) and the time to the first search results in Chromium
 // (performance mark 'pb:first-results' set by the search page), each run in a new browser
 // context (cold cache), beside two references fetched from the same page: the search API call
 // alone and nginx's static body. Prints Markdown tables. Run by bench/web.sh.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { createRequire } from 'node:module'
@@ -16,7 +16,10 @@ const GW = process.env.PB_GATEWAY
 const RUNS = Number(process.env.PB_BENCH_RUNS || 15)
 const manifest = JSON.parse(readFileSync(join(DIST, '.vite', 'manifest.json'), 'utf8'))
 
-const gz = (file) => gzipSync(readFileSync(join(DIST, file)), { level: 9 }).length
+const gz = (file) =>
+  existsSync(join(DIST, file + '.gz'))
+    ? statSync(join(DIST, file + '.gz')).size
+    : gzipSync(readFileSync(join(DIST, file)), { level: 9 }).length
 const kb = (n) => (n / 1024).toFixed(1)
 
 // every file a chunk needs: itself, its static imports (transitively), their CSS

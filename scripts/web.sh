@@ -49,6 +49,7 @@ sources_digest() {
         find . -path ./node_modules -prune -o -path ./dist -prune -o -path ./test-results -prune -o \
             -path ./tests -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum
         node --version
+        sha256sum "$PB_REPO/scripts/web.sh" # how it is built (e.g. the .gz files) is a source too
     ) | sha256sum | cut -d' ' -f1
 }
 
@@ -77,6 +78,10 @@ cmd_build() {
     fi
     pb_say "web app: building into $OUT"
     (cd "$WEB" && PB_WEB_OUT="$OUT" npx --no-install vite build --logLevel warn) || pb_die "the web app build failed (cd web && npx vite build shows why)"
+    # a .gz beside every text file the gateway serves (gzip_static): browsers download a third
+    # of the bytes, compressed once here instead of at every request
+    find "$OUT" -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' \) \
+        -size +1k -exec gzip -9 -k -n -f {} +
     printf '%s\n' "$digest" >"$OUT/.pb-sources-digest"
 }
 

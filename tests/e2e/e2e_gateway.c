@@ -2,6 +2,7 @@
  * end to end, /internal/ closed, rate limits on login and registration, the hardening
  * headers (nosniff, no-store on personal data, the web pages' policy). */
 #include "harness.h"
+#include "gz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +340,47 @@ static void hardening_headers(void **state)
     }
 }
 
+/* The web app's files go to a browser compressed (the .gz the build wrote, gzip_static), with
+ * Vary: Accept-Encoding, and inflate to the very bytes a client without gzip gets. */
+static void the_web_app_comes_gzip_to_a_browser(void **state)
+{
+    (void)state;
+    struct resp *page = e2e_call_raw("GET", "/", NULL, NULL, NULL, 0, NULL);
+    if (page->status == 404) { /* the stack runs without the web app (PB_WEB=0) */
+        e2e_resp_free(page);
+        skip();
+    }
+    EXPECT_STATUS(page, 200);
+    const char *at = strstr(page->body, "/assets/index-");
+    assert_non_null(at);
+    char path[128];
+    size_t n = strcspn(at, "\"' >");
+    assert_true(n < sizeof path);
+    memcpy(path, at, n);
+    path[n] = 0;
+    const char *browser[] = {"Accept-Encoding: gzip, deflate, br, zstd", NULL};
+    struct resp *z = e2e_call_raw("GET", path, NULL, NULL, NULL, 0, browser);
+    struct resp *plain = e2e_call_raw("GET", path, NULL, NULL, NULL, 0, NULL);
+    EXPECT_STATUS(z, 200);
+    EXPECT_STATUS(plain, 200);
+    char ce[32], vary[64];
+    assert_int_equal(e2e_header(z, "Content-Encoding", ce, sizeof ce), 1);
+    assert_string_equal(ce, "gzip");
+    assert_int_equal(e2e_header(z, "Vary", vary, sizeof vary), 1);
+    assert_string_equal(vary, "Accept-Encoding");
+    assert_int_equal(e2e_header(plain, "Content-Encoding", NULL, 0), 0);
+    char *body = NULL;
+    size_t len = 0;
+    assert_true(gz_inflate(z->body, z->len, GZ_INFLATE_MAX, &body, &len));
+    assert_int_equal(len, plain->len);
+    assert_memory_equal(body, plain->body, len);
+    assert_true(z->len < plain->len / 2);
+    free(body);
+    e2e_resp_free(z);
+    e2e_resp_free(plain);
+    e2e_resp_free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +390,7 @@ int main(void)
         cmocka_unit_test(malformed_requests_get_json_errors),
         cmocka_unit_test(oversized_bodies_and_wrong_methods),
         cmocka_unit_test(hardening_headers),
+        cmocka_unit_test(the_web_app_comes_gzip_to_a_browser),
         cmocka_unit_test(login_flood_is_rate_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
