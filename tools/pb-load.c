@@ -1,5 +1,5 @@
 /* Load generator for failover tests and the mixed-workload benchmark: a closed loop of N
- * threads, each with its own keep-alive libcurl handle, that runs a weighted mix of
+ * threads, each with its own keep-alive libcurl handle (taking gzip as browsers do), that runs a weighted mix of
  * searches, listing details, logins, token refreshes, authenticated reads (the unread
  * badge, my orders) and whole bookings (order -> payment -> sandbox -> paid) through the
  * public gateway, and accounts for every error.
@@ -371,6 +371,8 @@ static void http(struct worker *w, enum stat kind, const char *method, const cha
     curl_easy_setopt(w->h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
     curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(w->h, CURLOPT_WRITEDATA, w);
+    /* like a browser: take gzip (search pages come compressed), curl inflates the body */
+    curl_easy_setopt(w->h, CURLOPT_ACCEPT_ENCODING, "gzip");
     if (body) {
         curl_easy_setopt(w->h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(w->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
