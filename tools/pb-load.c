@@ -1,8 +1,8 @@
 /* Load generator for failover tests and the mixed-workload benchmark: a closed loop of N
- * threads, each with its own keep-alive libcurl handle (taking gzip as browsers do), that runs a weighted mix of
- * searches, listing details, logins, token refreshes, authenticated reads (the unread
- * badge, my orders) and whole bookings (order -> payment -> sandbox -> paid) through the
- * public gateway, and accounts for every error.
+ * threads, each with its own keep-alive libcurl handle (taking gzip as browsers do), that
+ * runs a weighted mix of searches, listing details, logins, token refreshes, authenticated
+ * reads (the unread badge, my orders) and whole bookings (order -> payment -> sandbox -> paid)
+ * through the public gateway, and accounts for every error.
  *
  *   pb-load setup --gateway URL --out FILE [--owners 20] [--pets-per-owner 5] [--listings 50]
  *   pb-load --gateway URL --duration S [--threads 8]
