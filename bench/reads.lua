@@ -1,6 +1,6 @@
 -- wrk script of the mixed read load: 60 % searches, 40 % details of random listings.
 -- A search is one of 6 cities x species (dog, cat) x a start date in the next 30 days with
--- 1-5 nights x 1-2 pets x 3 sorts (7,560 distinct pages); a detail is a random id of
+-- 1-5 nights x 1-2 pets x 3 sorts (10,800 distinct pages); a detail is a random id of
 -- WRK_IDS (a file, one id per line). With WRK_ACCEPT_GZIP=1 every request says
 -- "Accept-Encoding: gzip, deflate, br" as browsers do (search pages then come compressed).
 -- Prints the PBRESULT line of report.lua, which it loads (BENCH_DIR names the folder) and whose
