@@ -4,14 +4,16 @@
  * nothing; the unread counter matches the inbox; pages; the authorization matrix; the
  * Server-Sent Events stream in order, resumed with Last-Event-ID, with heartbeats and a
  * wake-up from another replica; reminders fire once at their times (the service restarted
- * with PB_CLOCK_OFFSET_S). */
+ * with PB_CLOCK_OFFSET_S); and the Redis pipeline of lib/cache (cache_pipeline). */
 #include "harness.h"
 #include "bus.h"
+#include "cache.h"
 #include "dates.h"
 #include "events.h"
 #include "ids.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +391,60 @@ static void english_for_users_who_chose_it_chinese_when_unsure(void **state)
     a = inbox(&fallback);
     assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "title")), "支付成功");
     json_decref(a);
+}
+
+/* ---------- Redis: several commands in one round trip ---------- */
+
+/* The replies of a pipeline come in order, an error reply takes only its own place, and a
+ * connection the server dropped fails that one pipeline (nothing sent again) and is replaced
+ * at the next use. */
+static void cache_pipeline_in_order_and_reconnects(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN); /* a write to the dropped connection must fail, not end the test */
+    const char *port = getenv("PB_REDIS_PORT");
+    struct cache_opts o = {.host = "127.0.0.1", .port = (unsigned)atoi(port ? port : "16379"), .pool_size = 1};
+    struct cache *c = cache_new(&o);
+    assert_non_null(c);
+    char key[64];
+    e2e_unique_name(key, sizeof key, "pb:test:pipeline:");
+    const char *set[] = {"SET", key, "v"}, *incr[] = {"INCR", key}, *get[] = {"GET", key}, *id[] = {"CLIENT", "ID"};
+    const struct cache_argv_cmd cmds[] = {{3, set, NULL}, {2, incr, NULL}, {2, get, NULL}, {2, id, NULL}};
+    redisReply *r[4];
+    assert_int_equal(cache_pipeline(c, 0, cmds, r), 0);
+    assert_int_equal(cache_pipeline(c, 4, cmds, r), 3);
+    assert_non_null(r[0]);
+    assert_int_equal(r[0]->type, REDIS_REPLY_STATUS);
+    assert_null(r[1]); /* "not an integer": its own place only */
+    assert_non_null(r[2]);
+    assert_string_equal(r[2]->str, "v");
+    assert_non_null(r[3]);
+    assert_int_equal(r[3]->type, REDIS_REPLY_INTEGER);
+    char kill[96];
+    snprintf(kill, sizeof kill, "CLIENT KILL ID %lld", r[3]->integer);
+    for (int i = 0; i < 4; i++)
+        if (r[i])
+            freeReplyObject(r[i]);
+    free(redis_cli(kill));
+    /* the pool's one connection is gone: this pipeline fails whole, and is not sent again */
+    const char *set2[] = {"SET", key, "w"};
+    const struct cache_argv_cmd again[] = {{3, set2, NULL}, {2, get, NULL}};
+    assert_int_equal(cache_pipeline(c, 2, again, r), 0);
+    assert_null(r[0]);
+    assert_null(r[1]);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "GET %s", key);
+    char *v = redis_cli(cmd);
+    assert_string_equal(v, "v");
+    free(v);
+    /* the next one reconnects */
+    assert_int_equal(cache_pipeline(c, 2, again, r), 2);
+    assert_string_equal(r[1]->str, "w");
+    freeReplyObject(r[0]);
+    freeReplyObject(r[1]);
+    snprintf(cmd, sizeof cmd, "DEL %s", key);
+    free(redis_cli(cmd));
+    cache_free(c);
 }
 
 /* ---------- the service down or killed ---------- */
@@ -1411,6 +1467,7 @@ int main(void)
         cmocka_unit_test(reminders_fire_once_at_their_times),
         cmocka_unit_test(events_wait_while_the_service_is_stopped),
         cmocka_unit_test(killing_the_consumer_mid_burst_loses_and_repeats_nothing),
+        cmocka_unit_test(cache_pipeline_in_order_and_reconnects),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
