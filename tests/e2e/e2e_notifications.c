@@ -4,13 +4,16 @@
  * nothing; the unread counter matches the inbox; pages; the authorization matrix; the
  * Server-Sent Events stream in order, resumed with Last-Event-ID, with heartbeats and a
  * wake-up from another replica; reminders fire once at their times (the service restarted
- * with PB_CLOCK_OFFSET_S); and the Redis pipeline of lib/cache (cache_pipeline). */
+ * with PB_CLOCK_OFFSET_S); a backlog of many users' events, consumed in batches, moves each
+ * counter once; Redis stopped while events are consumed loses no notification; and the
+ * Redis pipeline the batches use (cache_pipeline). */
 #include "harness.h"
 #include "bus.h"
 #include "cache.h"
 #include "dates.h"
 #include "events.h"
 #include "ids.h"
+#include "svc.h"
 
 #include <curl/curl.h>
 #include <signal.h>
@@ -393,7 +396,7 @@ static void english_for_users_who_chose_it_chinese_when_unsure(void **state)
     json_decref(a);
 }
 
-/* ---------- Redis: several commands in one round trip ---------- */
+/* ---------- batches: one round trip to Redis per step ---------- */
 
 /* The replies of a pipeline come in order, an error reply takes only its own place, and a
  * connection the server dropped fails that one pipeline (nothing sent again) and is replaced
@@ -445,6 +448,116 @@ static void cache_pipeline_in_order_and_reconnects(void **state)
     snprintf(cmd, sizeof cmd, "DEL %s", key);
     free(redis_cli(cmd));
     cache_free(c);
+}
+
+struct many {
+    const struct e2e_user *u;
+    int n;
+};
+
+static bool each_has(void *arg)
+{
+    const struct many *m = arg;
+    for (int i = 0; i < m->n; i++)
+        if (inbox_count(&m->u[i]) < 10)
+            return false;
+    return true;
+}
+
+/* A backlog consumed in batches of many users' events, with an event delivered twice among
+ * them: every counter moves by exactly what was written, and no busy mark is left behind. */
+static void a_batch_moves_every_counter_once(void **state)
+{
+    (void)state;
+    struct e2e_user u[4];
+    char key[96];
+    for (int i = 0; i < 4; i++) {
+        e2e_user_new(&u[i], "owner");
+        assert_int_equal(unread_count(&u[i]), 0); /* the counter exists: batches move it */
+        snprintf(key, sizeof key, "GET pb:notif:unread:%s", u[i].id);
+        char *v = redis_cli(key);
+        assert_string_equal(v, "0");
+        free(v);
+    }
+    e2e_stack_service("notification", "stop", NULL);
+    char x[IDS_STR_LEN], twice[IDS_STR_LEN] = "";
+    for (int k = 0; k < 10; k++)
+        for (int i = 0; i < 4; i++) {
+            json_t *d = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", "1", "owner_id", u[i].id, "provider_id", "2",
+                                  "entry_id", fresh_id(x), "date", "2026-11-23", "summary", "ok");
+            json_t *copy = k == 3 && i == 1 ? json_deep_copy(d) : NULL;
+            e2e_publish_event("order", "care_log.added", d, copy ? twice : NULL);
+            if (copy) /* the same event again, as a publisher retrying it would */
+                e2e_publish_event_id("order", "care_log.added", copy, twice);
+        }
+    e2e_stack_service("notification", "start", NULL);
+    struct many m = {u, 4};
+    assert_true(e2e_eventually(each_has, &m, 20000));
+    usleep(300000);
+    /* counted since the start: the backlog went in batches */
+    assert_true(e2e_metric("notification", "pb_events_batches_total{service=\"notification\"") > 0);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(inbox_count(&u[i]), 10);
+        snprintf(key, sizeof key, "GET pb:notif:unread:%s", u[i].id);
+        char *v = redis_cli(key);
+        assert_string_equal(v, "10"); /* moved, not rebuilt */
+        free(v);
+        assert_int_equal(unread_count(&u[i]), 10);
+        snprintf(key, sizeof key, "EXISTS pb:notif:unread:%s:busy", u[i].id);
+        v = redis_cli(key);
+        assert_string_equal(v, "0");
+        free(v);
+    }
+}
+
+struct stored {
+    const char *uid;
+    long long n;
+};
+
+static bool db_has_care_logs(void *arg)
+{
+    const struct stored *w = arg;
+    return db_count_type(w->uid, "care_log.added") >= w->n;
+}
+
+/* Every service answers /readyz with 200: its Redis pool has met the restarted server (the
+ * connections the stop broke are replaced), so what runs next finds the stack whole. */
+static bool all_ready(void *arg)
+{
+    (void)arg;
+    for (const char *const *n = svc_names(); *n; n++) {
+        struct resp *r = e2e_service(*n, "GET", "/readyz", NULL);
+        bool ok = r->status == 200;
+        e2e_resp_free(r);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Redis down while events are consumed: every notification is still written (languages from
+ * the user service, counters left to be rebuilt), and the counter is right once Redis is back. */
+static void a_redis_outage_loses_no_notification(void **state)
+{
+    (void)state;
+    struct e2e_user o;
+    e2e_user_new(&o, "owner");
+    e2e_stack_infra("redis", "stop");
+    char x[IDS_STR_LEN];
+    for (int i = 0; i < 5; i++)
+        e2e_publish_event("order", "care_log.added",
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", "1", "owner_id", o.id, "provider_id", "2",
+                                    "entry_id", fresh_id(x), "date", "2026-11-23", "summary", "ok"),
+                          NULL);
+    struct stored w = {o.id, 5};
+    bool written = e2e_eventually(db_has_care_logs, &w, 20000);
+    e2e_stack_infra("redis", "start");
+    assert_true(written);
+    assert_true(e2e_eventually(all_ready, NULL, 10000));
+    assert_int_equal(db_count_type(o.id, "care_log.added"), 5);
+    assert_int_equal(unread_count(&o), 5);
+    assert_int_equal(inbox_count(&o), 5);
 }
 
 /* ---------- the service down or killed ---------- */
@@ -1468,6 +1581,8 @@ int main(void)
         cmocka_unit_test(events_wait_while_the_service_is_stopped),
         cmocka_unit_test(killing_the_consumer_mid_burst_loses_and_repeats_nothing),
         cmocka_unit_test(cache_pipeline_in_order_and_reconnects),
+        cmocka_unit_test(a_batch_moves_every_counter_once),
+        cmocka_unit_test(a_redis_outage_loses_no_notification),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
