@@ -334,6 +334,87 @@ done:
     return e;
 }
 
+/* A fresh envelope (raw, rawlen) of key delivered as aside_get would: true when it was. */
+static bool deliver_fresh(const char *raw, size_t rawlen, char **out, size_t *len, enum err *e)
+{
+    long long soft = 0;
+    char kind = 0;
+    const char *payload = NULL;
+    size_t plen = 0;
+    if (aside_decode(raw, rawlen, &soft, &kind, &payload, &plen) != 0 || soft <= time_now_ms())
+        return false;
+    *e = deliver(kind, payload, plen, out, len);
+    return true;
+}
+
+void aside_get_many(struct cache *c, size_t n, const char *const *keys, const struct aside_opts *in,
+                    aside_load_fn load, void *const *ctxs, enum err *errs, char **outs, size_t *lens)
+{
+    struct aside_opts o;
+    struct near *nc = cache_near(c);
+    const char **argv = NULL;
+    size_t *idx = NULL, *lens_argv = NULL;
+    uint64_t *stamps = NULL;
+    redisReply *r = NULL;
+    bool *done = calloc(n ? n : 1, sizeof *done);
+    size_t left = 0;
+
+    defaults(in, &o);
+    if (!done || bypass())
+        goto rest;
+    for (size_t i = 0; i < n; i++) { /* the in-process copies first */
+        char *raw = NULL;
+        size_t rawlen = 0;
+        if (near_get(nc, keys[i], &raw, &rawlen) && deliver_fresh(raw, rawlen, &outs[i], &lens[i], &errs[i])) {
+            count(&o, errs[i] == ERR_NOT_FOUND ? "near_hit_negative" : "near_hit");
+            done[i] = true;
+        }
+        free(raw);
+        left += !done[i];
+    }
+    if (!left)
+        goto rest;
+    argv = malloc((left + 1) * sizeof *argv);
+    lens_argv = malloc((left + 1) * sizeof *lens_argv);
+    idx = malloc(left * sizeof *idx);
+    stamps = malloc(left * sizeof *stamps);
+    if (!argv || !lens_argv || !idx || !stamps)
+        goto rest;
+    argv[0] = "MGET";
+    lens_argv[0] = 4;
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (!done[i]) {
+            idx[k] = i;
+            stamps[k] = near_stamp(nc, keys[i]); /* before the read: see near_put */
+            argv[k + 1] = keys[i];
+            lens_argv[k + 1] = strlen(keys[i]);
+            k++;
+        }
+    r = cache_argv(c, (int)left + 1, argv, lens_argv);
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == left) {
+        for (size_t k = 0; k < left; k++) {
+            const redisReply *v = r->element[k];
+            size_t i = idx[k];
+            if (v->type == REDIS_REPLY_STRING && deliver_fresh(v->str, v->len, &outs[i], &lens[i], &errs[i])) {
+                count(&o, errs[i] == ERR_NOT_FOUND ? "hit_negative" : "hit");
+                near_put(nc, keys[i], v->str, v->len, stamps[k]);
+                done[i] = true;
+            }
+        }
+    }
+rest: /* whatever was not served above: the whole single-key path (rebuild, lock, wait, Redis down) */
+    for (size_t i = 0; i < n; i++)
+        if (!done || !done[i])
+            errs[i] = aside_get(c, keys[i], in, load, ctxs[i], &outs[i], &lens[i]);
+    if (r)
+        freeReplyObject(r);
+    free(stamps);
+    free(idx);
+    free(lens_argv);
+    free(argv);
+    free(done);
+}
+
 enum err aside_invalidate(struct cache *c, const char *key)
 {
     char vk[256];

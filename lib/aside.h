@@ -38,6 +38,14 @@ struct aside_opts {
 enum err aside_get(struct cache *c, const char *key, const struct aside_opts *o, aside_load_fn load, void *ctx,
                    char **out, size_t *len);
 
+/* aside_get of n keys at once, each with its loader context ctxs[i]: what the near cache and
+ * then one MGET of the rest find fresh is delivered without further round trips; each key left
+ * over (absent, soft-expired, or Redis unreachable) goes through aside_get. errs[i], outs[i]
+ * and lens[i] are what aside_get gives for keys[i] (outs[i] is set only when errs[i] is ERR_OK;
+ * the caller frees it). */
+void aside_get_many(struct cache *c, size_t n, const char *const *keys, const struct aside_opts *o,
+                    aside_load_fn load, void *const *ctxs, enum err *errs, char **outs, size_t *lens);
+
 /* After a write has committed: make every cached copy of key unusable. ERR_UNAVAILABLE if
  * Redis cannot be reached (callers log it; the TTL bounds how long a copy can survive). */
 enum err aside_invalidate(struct cache *c, const char *key);

@@ -324,6 +324,45 @@ redisReply *cache_argv(struct cache *c, int argc, const char **argv, const size_
     return finish(c, s, redisCommandArgv(s->ctx, argc, argv, lens));
 }
 
+size_t cache_pipeline(struct cache *c, size_t n, const struct cache_argv_cmd *cmds, redisReply **replies)
+{
+    for (size_t i = 0; i < n; i++)
+        replies[i] = NULL;
+    if (n == 0)
+        return 0;
+    struct slot *s = acquire(c);
+    if (!s)
+        return 0;
+    bool broken = false;
+    size_t answered = 0;
+    for (size_t i = 0; i < n && !broken; i++)
+        broken = redisAppendCommandArgv(s->ctx, cmds[i].argc, cmds[i].argv, cmds[i].lens) != REDIS_OK;
+    if (broken) { /* out of memory: part of the batch may sit unsent in the buffer, which goes */
+        LOG_E("cache: pipeline of %zu commands not sent: %s", n, s->ctx->errstr);
+        release(c, s, true);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        void *r = NULL;
+        if (redisGetReply(s->ctx, &r) != REDIS_OK) { /* the first read sends the whole batch */
+            LOG_E("cache: pipeline failed after %zu of %zu replies: %s", i, n, s->ctx->errstr);
+            broken = true;
+            break;
+        }
+        redisReply *rep = r;
+        if (rep && rep->type == REDIS_REPLY_ERROR) {
+            LOG_E("cache: error reply: %s", rep->str);
+            broken |= strncmp(rep->str, "READONLY", 8) == 0 || strncmp(rep->str, "LOADING", 7) == 0;
+            freeReplyObject(rep);
+            rep = NULL;
+        }
+        replies[i] = rep;
+        answered += rep != NULL;
+    }
+    release(c, s, broken);
+    return answered;
+}
+
 enum err cache_ping(struct cache *c)
 {
     redisReply *r = cache_read(c, false, "PING");

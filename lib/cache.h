@@ -36,6 +36,21 @@ void cache_free(struct cache *c);
 redisReply *cache_cmd(struct cache *c, const char *fmt, ...);
 redisReply *cache_argv(struct cache *c, int argc, const char **argv, const size_t *lens);
 
+/* Several commands in one round trip (pipelined on one connection of the pool): cmds[i] is an
+ * argv command as cache_argv takes it (lens NULL: NUL-terminated arguments), and replies[i]
+ * receives its reply (the caller frees each with freeReplyObject), or NULL when that command
+ * answered with an error or no answer came (both logged). Like cache_argv, one attempt and
+ * nothing sent twice (it fits writes): a connection found lost, or a demoted primary
+ * (READONLY, LOADING), is dropped so that the next use reconnects (through Sentinel when
+ * configured); the commands whose replies were not read then may or may not have run.
+ * Returns how many replies are not NULL: n when every command answered. */
+struct cache_argv_cmd {
+    int argc;
+    const char **argv;
+    const size_t *lens;
+};
+size_t cache_pipeline(struct cache *c, size_t n, const struct cache_argv_cmd *cmds, redisReply **replies);
+
 /* A read-only command (GET, MGET, PING, ...): like cache_cmd, but a connection found lost
  * (its server died or was demoted) is replaced and the command sent again, once; with
  * ride_failover, retried for up to retry_ms while Sentinel replaces the primary (for reads

@@ -263,7 +263,10 @@ static enum err handle_tx(struct db_conn *c, void *arg)
     x->duplicate = inserted == 0;
     if (x->duplicate)
         return ERR_OK; /* processed before: nothing to do, ack again */
-    return x->spec->handler(x->s, c, x->ev, x->spec->arg);
+    e = x->spec->handler(x->s, c, x->ev, x->spec->arg);
+    if (e == ERR_OK && x->spec->before_commit)
+        e = x->spec->before_commit(x->s, c, x->spec->arg);
+    return e;
 }
 
 static void dead_letter(struct svc *s, const struct events_consumer *spec, natsMsg *m, const char *why)
@@ -311,7 +314,7 @@ static enum err batch_tx(struct db_conn *c, void *arg)
         if ((e = x->spec->handler(x->s, c, &x->ev[i], x->spec->arg)) != ERR_OK)
             return e;
     }
-    return ERR_OK;
+    return !first && x->spec->before_commit ? x->spec->before_commit(x->s, c, x->spec->arg) : ERR_OK;
 }
 
 /* Handle msgs (first deliveries, valid envelopes) in one transaction, ack them all: true.
@@ -334,6 +337,8 @@ static bool handle_batch(struct svc *s, const struct events_consumer *spec, nats
     }
     if (ok) {
         struct batch_ctx x = {s, spec, ev, duplicate, n};
+        if (spec->prepare)
+            spec->prepare(s, ev, n, spec->arg);
         ok = db_tx(s->db, batch_tx, &x) == ERR_OK;
         log_set_request_id(NULL);
     }
@@ -374,6 +379,8 @@ static void handle_msg(struct svc *s, const struct events_consumer *spec, natsMs
     ev.unit = ev.id;
     ev.unit_start = true;
     log_set_request_id(ev.request_id);
+    if (spec->prepare)
+        spec->prepare(s, &ev, 1, spec->arg);
     struct handle_ctx x = {s, spec, &ev, false};
     enum err e = db_tx(s->db, handle_tx, &x);
     if (e == ERR_OK) {

@@ -91,10 +91,20 @@ struct events_consumer {
      * time, with the usual retries. The handler sees ev->unit and ev->unit_start, and
      * after_commit is called for each event of the batch once it committed. */
     bool batch;
+    /* optional: called before each transaction of handlers (one event's, or a batch's), outside
+     * it, with the events it is about to handle (those found processed before included): fetch
+     * in one go what the handlers will need from outside the database, so that they make no
+     * round trip of their own per event. Nothing it does may need undoing. */
+    void (*prepare)(struct svc *s, const struct event *ev, int n, void *arg);
+    /* optional: inside each transaction of handlers, after its last handler and just before
+     * the commit (each time it runs): the work of the whole transaction that must happen
+     * before it commits, done once. An error rolls it back as a handler's does. */
+    enum err (*before_commit)(struct svc *s, struct db_conn *c, void *arg);
     /* optional: threads of this process pulling from the durable (default 1, at most
      * EVENTS_MAX_THREADS). They share it as replicas do: each event goes to one of them, and
      * events of different orders are handled at the same time instead of queueing behind one
-     * another; the handler must already be safe against a replica handling a related event. */
+     * another; the handler must already be safe against a replica handling a related event,
+     * and what prepare and before_commit keep between their calls must be per thread. */
     int threads;
     int max_deliver;            /* attempts before the dead-letter subject (default 8) */
     long ack_wait_ms;           /* redelivery if not acked in time (default EVENTS_ACK_WAIT_MS) */

@@ -8,7 +8,9 @@
 static struct events_consumer consumer = {
     .durable = "notification",
     .filter = "petboarding.>",
+    .prepare = inbox_prepare,
     .handler = inbox_on_event,
+    .before_commit = inbox_before_commit,
     .after_commit = inbox_after_event,
     /* a burst is written with one commit per fetched batch, not one per event (docs/events.md) */
     .batch = true,

@@ -17,9 +17,13 @@
 
 /* ---------- after-commit effects of this thread's current transaction ----------
  * A writer marks each recipient's counter busy before its commit and, once committed, moves
- * the counter and publishes the wake-up (store_unread_busy / store_unread_apply). db_tx may
- * run a transaction again (deadlock): the same key keeps the busy marks and counts afresh. A
- * transaction that never committed has its marks released by the next unit of work. */
+ * the counter and publishes the wake-up (store_unread_busy_many / store_unread_apply_many):
+ * for a batch of events, one round trip for every mark, just before the commit, and one for
+ * every move, after it. db_tx may run a transaction again (deadlock): the same key keeps the
+ * busy marks and counts afresh. A transaction that never committed has its marks released by
+ * the next unit of work. */
+
+#define PEND_MAX (EVENTS_BATCH_MAX * NOTIF_MAX_RECIPIENTS) /* every recipient of a whole batch */
 
 struct pending {
     uint64_t key; /* the unit of work: an event's (or its batch's, ev->unit), or a reminder's; 0: none */
@@ -28,16 +32,20 @@ struct pending {
         uint64_t user;
         long delta;
         bool tried, busy; /* tried to mark the counter busy; and did */
-    } u[EVENTS_BATCH_MAX * NOTIF_MAX_RECIPIENTS]; /* every recipient of a whole batch */
+    } u[PEND_MAX];
 };
 
 static _Thread_local struct pending pend;
 
 static void pend_release(struct svc *s)
 {
+    struct store_unread_move m[PEND_MAX];
+    size_t n = 0;
     for (size_t i = 0; i < pend.n; i++)
         if (pend.u[i].busy)
-            store_unread_apply(s, pend.u[i].user, 0, true, false);
+            m[n++] = (struct store_unread_move){pend.u[i].user, 0, true, false};
+    if (n)
+        store_unread_apply_many(s, n, m);
     pend.n = 0;
     pend.key = 0;
 }
@@ -68,22 +76,36 @@ static void pend_add(uint64_t user, long delta)
     }
 }
 
-/* Inside the transaction, just before it commits. */
+/* Inside the transaction, just before it commits: the recipients not marked yet, at once. */
 static void pend_mark_busy(struct svc *s)
 {
+    uint64_t users[PEND_MAX];
+    bool busy[PEND_MAX];
+    size_t at[PEND_MAX], n = 0;
     for (size_t i = 0; i < pend.n; i++)
         if (pend.u[i].delta && !pend.u[i].tried) {
-            pend.u[i].busy = store_unread_busy(s, pend.u[i].user);
-            pend.u[i].tried = true;
+            at[n] = i;
+            users[n++] = pend.u[i].user;
         }
+    if (!n)
+        return;
+    store_unread_busy_many(s, n, users, busy);
+    for (size_t k = 0; k < n; k++) {
+        pend.u[at[k]].busy = busy[k];
+        pend.u[at[k]].tried = true;
+    }
 }
 
-/* After the commit. */
+/* After the commit: every counter of the unit moved, and its recipients woken, at once. */
 static void pend_commit(struct svc *s)
 {
+    struct store_unread_move m[PEND_MAX];
+    size_t n = 0;
     for (size_t i = 0; i < pend.n; i++)
         if (pend.u[i].tried || pend.u[i].delta)
-            store_unread_apply(s, pend.u[i].user, pend.u[i].delta, pend.u[i].busy, pend.u[i].delta > 0);
+            m[n++] = (struct store_unread_move){pend.u[i].user, pend.u[i].delta, pend.u[i].busy, pend.u[i].delta > 0};
+    if (n)
+        store_unread_apply_many(s, n, m);
     pend.n = 0;
     pend.key = 0;
 }
@@ -136,16 +158,28 @@ static enum err write_plan(const struct write *w)
         }
     }
     free(data);
-    if (e == ERR_OK)
-        pend_mark_busy(w->s);
     return e;
 }
 
-/* The recipients' languages, looked up before any row is locked (it may call the user service). */
+/* ---------- the recipients' languages ----------
+ * Looked up before any row is locked (a lookup may call the user service): the consumer's
+ * prepare step finds those of every recipient of the transaction's events at once; a
+ * recipient it did not find (and the reminder job's) is looked up alone. */
+
+static _Thread_local struct {
+    size_t n;
+    uint64_t user[PEND_MAX];
+    enum notif_lang lang[PEND_MAX];
+} known;
+
 static void langs_of(struct svc *s, const struct notif_plan *p, enum notif_lang *langs)
 {
-    for (size_t i = 0; i < p->n; i++)
-        langs[i] = store_user_lang(s, p->d[i].user_id);
+    for (size_t i = 0; i < p->n; i++) {
+        size_t k = 0;
+        while (k < known.n && known.user[k] != p->d[i].user_id)
+            k++;
+        langs[i] = k < known.n ? known.lang[k] : store_user_lang(s, p->d[i].user_id);
+    }
 }
 
 /* ---------- the consumer ---------- */
@@ -155,6 +189,33 @@ static bool known_elsewhere(const char *type)
 {
     return strcmp(type, "order.refund_requested") == 0 || strcmp(type, "rating.updated") == 0 ||
            strncmp(type, "dlq.", 4) == 0;
+}
+
+void inbox_prepare(struct svc *s, const struct event *ev, int n, void *arg)
+{
+    (void)arg;
+    known.n = 0;
+    for (int i = 0; i < n; i++) {
+        struct notif_plan p;
+        if (notif_plan_event(ev[i].type, ev[i].version, ev[i].data, &p) == PLAN_OK)
+            for (size_t j = 0; j < p.n; j++) {
+                size_t k = 0;
+                while (k < known.n && known.user[k] != p.d[j].user_id)
+                    k++;
+                if (k == known.n && known.n < PEND_MAX)
+                    known.user[known.n++] = p.d[j].user_id;
+            }
+        notif_plan_clear(&p);
+    }
+    store_user_langs(s, known.n, known.user, known.lang);
+}
+
+enum err inbox_before_commit(struct svc *s, struct db_conn *c, void *arg)
+{
+    (void)c;
+    (void)arg;
+    pend_mark_busy(s);
+    return ERR_OK;
 }
 
 enum err inbox_on_event(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
@@ -242,6 +303,8 @@ static enum err remind_tx(struct db_conn *c, void *arg)
     snprintf(source, sizeof source, "r:%llu:%s", (unsigned long long)x->order_id, remind_name(x->k));
     struct write w = {x->s, c, x->p, x->langs, source, x->now, false};
     e = write_plan(&w);
+    if (e == ERR_OK)
+        pend_mark_busy(x->s);
     x->sent = e == ERR_OK;
     return e;
 }

@@ -8,11 +8,16 @@
 #include "events.h"
 #include "svc.h"
 
-/* The handler of the consumer "notification" (consumers.c): write the notifications an event
- * calls for inside the consumer's transaction c, and mark the recipients' unread counters
- * busy before it commits (events_handler of lib/events.h). */
+/* The consumer "notification" (consumers.c), in the steps of lib/events.h. Before the
+ * transaction of a batch (or of one event): the languages of all its recipients, looked up at
+ * once. The handler: write the notifications an event calls for inside the consumer's
+ * transaction c. Before the commit: mark the unread counters of every recipient of the
+ * transaction busy, at once. */
+void inbox_prepare(struct svc *s, const struct event *ev, int n, void *arg);
 enum err inbox_on_event(struct svc *s, struct db_conn *c, const struct event *ev, void *arg);
-/* Its after-commit step: move the unread counters and wake the recipients' streams. */
+enum err inbox_before_commit(struct svc *s, struct db_conn *c, void *arg);
+/* Its after-commit step: move the unread counters and wake the recipients' streams (the
+ * first call of a batch does it for the whole batch, at once). */
 void inbox_after_event(struct svc *s, const struct event *ev);
 
 /* Start the reminder job (leader-elected, a round every interval_ms). */

@@ -496,30 +496,90 @@ static const char REBUILD_LUA[] = "if tonumber(redis.call('GET', KEYS[2]) or '0'
                                   "if (redis.call('GET', KEYS[3]) or '') ~= ARGV[1] then return 0 end "
                                   "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1";
 
+/* The arguments of one EVAL of a counter script for one user, in a block of its own. */
+struct unread_cmd {
+    char count[64], busy[64], ver[64], uid[IDS_STR_LEN], delta[24], ttl[24];
+    const char *argv[11];
+};
+
 bool store_unread_busy(struct svc *s, uint64_t user)
 {
-    char busy[64];
-    key_unread(busy, sizeof busy, user, ":busy");
-    redisReply *r = cache_cmd(s->cache, "EVAL %s 1 %s %d", BUSY_LUA, busy, BUSY_TTL_MS);
-    bool ok = r && r->type == REDIS_REPLY_INTEGER;
-    if (r)
-        freeReplyObject(r);
-    return ok;
+    bool busy = false;
+    store_unread_busy_many(s, 1, &user, &busy);
+    return busy;
+}
+
+size_t store_unread_busy_many(struct svc *s, size_t n, const uint64_t *users, bool *busy)
+{
+    struct unread_cmd *u = calloc(n ? n : 1, sizeof *u);
+    struct cache_argv_cmd *cmds = calloc(n ? n : 1, sizeof *cmds);
+    redisReply **r = calloc(n ? n : 1, sizeof *r);
+    size_t marked = 0;
+    for (size_t i = 0; i < n; i++)
+        busy[i] = false;
+    if (!u || !cmds || !r)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        key_unread(u[i].busy, sizeof u[i].busy, users[i], ":busy");
+        snprintf(u[i].ttl, sizeof u[i].ttl, "%d", BUSY_TTL_MS);
+        const char *argv[] = {"EVAL", BUSY_LUA, "1", u[i].busy, u[i].ttl};
+        memcpy(u[i].argv, argv, sizeof argv);
+        cmds[i] = (struct cache_argv_cmd){5, u[i].argv, NULL};
+    }
+    cache_pipeline(s->cache, n, cmds, r); /* one round trip for them all */
+    for (size_t i = 0; i < n; i++) {
+        busy[i] = r[i] && r[i]->type == REDIS_REPLY_INTEGER;
+        marked += busy[i];
+        if (r[i])
+            freeReplyObject(r[i]);
+    }
+done:
+    free(r);
+    free(cmds);
+    free(u);
+    return marked;
 }
 
 void store_unread_apply(struct svc *s, uint64_t user, long delta, bool busy_marked, bool wake)
 {
-    char count[64], busy[64], ver[64], uid[IDS_STR_LEN];
-    key_unread(count, sizeof count, user, "");
-    key_unread(busy, sizeof busy, user, ":busy");
-    key_unread(ver, sizeof ver, user, ":ver");
-    redisReply *r = cache_cmd(s->cache, "EVAL %s 3 %s %s %s %ld %d %d %s %ld", APPLY_LUA, count, busy, ver, delta,
-                              busy_marked ? 1 : 0, wake ? 1 : 0, ids_format(user, uid), VER_TTL_MS);
-    if (r)
-        freeReplyObject(r);
-    else
-        LOG_W("notification: unread counter of user %s not updated (Redis unavailable); it is rebuilt within an hour",
-              uid);
+    const struct store_unread_move m = {user, delta, busy_marked, wake};
+    store_unread_apply_many(s, 1, &m);
+}
+
+void store_unread_apply_many(struct svc *s, size_t n, const struct store_unread_move *m)
+{
+    struct unread_cmd *u = calloc(n ? n : 1, sizeof *u);
+    struct cache_argv_cmd *cmds = calloc(n ? n : 1, sizeof *cmds);
+    redisReply **r = calloc(n ? n : 1, sizeof *r);
+    if (!u || !cmds || !r) {
+        LOG_W("notification: %zu unread counter(s) not updated (no memory); each is rebuilt within an hour", n);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        key_unread(u[i].count, sizeof u[i].count, m[i].user, "");
+        key_unread(u[i].busy, sizeof u[i].busy, m[i].user, ":busy");
+        key_unread(u[i].ver, sizeof u[i].ver, m[i].user, ":ver");
+        ids_format(m[i].user, u[i].uid);
+        snprintf(u[i].delta, sizeof u[i].delta, "%ld", m[i].delta);
+        snprintf(u[i].ttl, sizeof u[i].ttl, "%ld", VER_TTL_MS);
+        const char *argv[] = {"EVAL", APPLY_LUA, "3", u[i].count, u[i].busy, u[i].ver, u[i].delta,
+                              m[i].busy_marked ? "1" : "0", m[i].wake ? "1" : "0", u[i].uid, u[i].ttl};
+        memcpy(u[i].argv, argv, sizeof argv);
+        cmds[i] = (struct cache_argv_cmd){11, u[i].argv, NULL};
+    }
+    cache_pipeline(s->cache, n, cmds, r); /* one round trip for them all */
+    for (size_t i = 0; i < n; i++) {
+        if (r[i])
+            freeReplyObject(r[i]);
+        else
+            LOG_W("notification: unread counter of user %s not updated (Redis unavailable); it is rebuilt within "
+                  "an hour",
+                  u[i].uid);
+    }
+done:
+    free(r);
+    free(cmds);
+    free(u);
 }
 
 enum err store_unread_count(struct svc *s, uint64_t user, long long *out, bool *cached)
@@ -599,16 +659,43 @@ static enum err load_lang(void *ctx, char **out, size_t *len)
 
 enum notif_lang store_user_lang(struct svc *s, uint64_t user)
 {
+    enum notif_lang l = LANG_ZH;
+    store_user_langs(s, 1, &user, &l);
+    return l;
+}
+
+void store_user_langs(struct svc *s, size_t n, const uint64_t *users, enum notif_lang *langs)
+{
     static const struct aside_opts opts = {
         .name = "user_lang", .ttl_ms = 300000, .jitter_pct = 20, .negative_ttl_ms = 60000, .lock_ttl_ms = 2000,
         .wait_ms = 300,
     };
-    char key[64], *val = NULL;
-    size_t len = 0;
-    snprintf(key, sizeof key, "pb:notif:lang:%llu", (unsigned long long)user);
-    enum err e = aside_get(s->cache, key, &opts, load_lang, &user, &val, &len);
-    enum notif_lang l = e == ERR_OK ? notif_lang_parse(val) : LANG_ZH;
-    free(val);
-    return l;
+    char(*keys)[64] = calloc(n ? n : 1, sizeof *keys);
+    const char **kp = calloc(n ? n : 1, sizeof *kp);
+    void **ctxs = calloc(n ? n : 1, sizeof *ctxs);
+    enum err *errs = calloc(n ? n : 1, sizeof *errs);
+    char **vals = calloc(n ? n : 1, sizeof *vals);
+    size_t *lens = calloc(n ? n : 1, sizeof *lens);
+    for (size_t i = 0; i < n; i++)
+        langs[i] = LANG_ZH;
+    if (!keys || !kp || !ctxs || !errs || !vals || !lens)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(keys[i], sizeof keys[i], "pb:notif:lang:%llu", (unsigned long long)users[i]);
+        kp[i] = keys[i];
+        ctxs[i] = (void *)&users[i]; /* load_lang only reads it */
+    }
+    aside_get_many(s->cache, n, kp, &opts, load_lang, ctxs, errs, vals, lens);
+    for (size_t i = 0; i < n; i++)
+        if (errs[i] == ERR_OK) {
+            langs[i] = notif_lang_parse(vals[i]);
+            free(vals[i]);
+        }
+done:
+    free(lens);
+    free(vals);
+    free(errs);
+    free(ctxs);
+    free(kp);
+    free(keys);
 }
-

@@ -117,11 +117,26 @@ enum err store_unread_count(struct svc *s, uint64_t user, long long *out, bool *
 bool store_unread_busy(struct svc *s, uint64_t user);
 void store_unread_apply(struct svc *s, uint64_t user, long delta, bool busy_marked, bool wake);
 
+/* The same for many users in one round trip (a pipeline of the per-user scripts, each as
+ * above): busy[i] is whether users[i]'s mark was taken; the function returns how many were.
+ * Each move m[i] is one store_unread_apply. A user whose reply does not come counts as Redis
+ * being down for that user, as with the single calls. */
+size_t store_unread_busy_many(struct svc *s, size_t n, const uint64_t *users, bool *busy);
+struct store_unread_move {
+    uint64_t user;
+    long delta;
+    bool busy_marked, wake;
+};
+void store_unread_apply_many(struct svc *s, size_t n, const struct store_unread_move *m);
+
 /* ---- users ---- */
 
 /* The language of user's profile ("lang" of the user service's GET /internal/v1/users/{id}),
  * cached in Redis for 5 minutes. LANG_ZH when unknown or when the user service cannot be
  * reached (then not cached, and not asked again for 5 s). */
 enum notif_lang store_user_lang(struct svc *s, uint64_t user);
+/* The languages of n users: those cached in one round trip (MGET), each of the others as
+ * store_user_lang finds it. */
+void store_user_langs(struct svc *s, size_t n, const uint64_t *users, enum notif_lang *langs);
 
 #endif

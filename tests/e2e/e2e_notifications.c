@@ -4,14 +4,19 @@
  * nothing; the unread counter matches the inbox; pages; the authorization matrix; the
  * Server-Sent Events stream in order, resumed with Last-Event-ID, with heartbeats and a
  * wake-up from another replica; reminders fire once at their times (the service restarted
- * with PB_CLOCK_OFFSET_S). */
+ * with PB_CLOCK_OFFSET_S); a backlog of many users' events, consumed in batches, moves each
+ * counter once; Redis stopped while events are consumed loses no notification; and the
+ * Redis pipeline the batches use (cache_pipeline). */
 #include "harness.h"
 #include "bus.h"
+#include "cache.h"
 #include "dates.h"
 #include "events.h"
 #include "ids.h"
+#include "svc.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +394,170 @@ static void english_for_users_who_chose_it_chinese_when_unsure(void **state)
     a = inbox(&fallback);
     assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "title")), "支付成功");
     json_decref(a);
+}
+
+/* ---------- batches: one round trip to Redis per step ---------- */
+
+/* The replies of a pipeline come in order, an error reply takes only its own place, and a
+ * connection the server dropped fails that one pipeline (nothing sent again) and is replaced
+ * at the next use. */
+static void cache_pipeline_in_order_and_reconnects(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN); /* a write to the dropped connection must fail, not end the test */
+    const char *port = getenv("PB_REDIS_PORT");
+    struct cache_opts o = {.host = "127.0.0.1", .port = (unsigned)atoi(port ? port : "16379"), .pool_size = 1};
+    struct cache *c = cache_new(&o);
+    assert_non_null(c);
+    char key[64];
+    e2e_unique_name(key, sizeof key, "pb:test:pipeline:");
+    const char *set[] = {"SET", key, "v"}, *incr[] = {"INCR", key}, *get[] = {"GET", key}, *id[] = {"CLIENT", "ID"};
+    const struct cache_argv_cmd cmds[] = {{3, set, NULL}, {2, incr, NULL}, {2, get, NULL}, {2, id, NULL}};
+    redisReply *r[4];
+    assert_int_equal(cache_pipeline(c, 0, cmds, r), 0);
+    assert_int_equal(cache_pipeline(c, 4, cmds, r), 3);
+    assert_non_null(r[0]);
+    assert_int_equal(r[0]->type, REDIS_REPLY_STATUS);
+    assert_null(r[1]); /* "not an integer": its own place only */
+    assert_non_null(r[2]);
+    assert_string_equal(r[2]->str, "v");
+    assert_non_null(r[3]);
+    assert_int_equal(r[3]->type, REDIS_REPLY_INTEGER);
+    char kill[96];
+    snprintf(kill, sizeof kill, "CLIENT KILL ID %lld", r[3]->integer);
+    for (int i = 0; i < 4; i++)
+        if (r[i])
+            freeReplyObject(r[i]);
+    free(redis_cli(kill));
+    /* the pool's one connection is gone: this pipeline fails whole, and is not sent again */
+    const char *set2[] = {"SET", key, "w"};
+    const struct cache_argv_cmd again[] = {{3, set2, NULL}, {2, get, NULL}};
+    assert_int_equal(cache_pipeline(c, 2, again, r), 0);
+    assert_null(r[0]);
+    assert_null(r[1]);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "GET %s", key);
+    char *v = redis_cli(cmd);
+    assert_string_equal(v, "v");
+    free(v);
+    /* the next one reconnects */
+    assert_int_equal(cache_pipeline(c, 2, again, r), 2);
+    assert_string_equal(r[1]->str, "w");
+    freeReplyObject(r[0]);
+    freeReplyObject(r[1]);
+    snprintf(cmd, sizeof cmd, "DEL %s", key);
+    free(redis_cli(cmd));
+    cache_free(c);
+}
+
+struct many {
+    const struct e2e_user *u;
+    int n;
+};
+
+static bool each_has(void *arg)
+{
+    const struct many *m = arg;
+    for (int i = 0; i < m->n; i++)
+        if (inbox_count(&m->u[i]) < 10)
+            return false;
+    return true;
+}
+
+/* A backlog consumed in batches of many users' events, with an event delivered twice among
+ * them: every counter moves by exactly what was written, and no busy mark is left behind. */
+static void a_batch_moves_every_counter_once(void **state)
+{
+    (void)state;
+    struct e2e_user u[4];
+    char key[96];
+    for (int i = 0; i < 4; i++) {
+        e2e_user_new(&u[i], "owner");
+        assert_int_equal(unread_count(&u[i]), 0); /* the counter exists: batches move it */
+        snprintf(key, sizeof key, "GET pb:notif:unread:%s", u[i].id);
+        char *v = redis_cli(key);
+        assert_string_equal(v, "0");
+        free(v);
+    }
+    e2e_stack_service("notification", "stop", NULL);
+    char x[IDS_STR_LEN], twice[IDS_STR_LEN] = "";
+    for (int k = 0; k < 10; k++)
+        for (int i = 0; i < 4; i++) {
+            json_t *d = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", "1", "owner_id", u[i].id, "provider_id", "2",
+                                  "entry_id", fresh_id(x), "date", "2026-11-23", "summary", "ok");
+            json_t *copy = k == 3 && i == 1 ? json_deep_copy(d) : NULL;
+            e2e_publish_event("order", "care_log.added", d, copy ? twice : NULL);
+            if (copy) /* the same event again, as a publisher retrying it would */
+                e2e_publish_event_id("order", "care_log.added", copy, twice);
+        }
+    e2e_stack_service("notification", "start", NULL);
+    struct many m = {u, 4};
+    assert_true(e2e_eventually(each_has, &m, 20000));
+    usleep(300000);
+    /* counted since the start: the backlog went in batches */
+    assert_true(e2e_metric("notification", "pb_events_batches_total{service=\"notification\"") > 0);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(inbox_count(&u[i]), 10);
+        snprintf(key, sizeof key, "GET pb:notif:unread:%s", u[i].id);
+        char *v = redis_cli(key);
+        assert_string_equal(v, "10"); /* moved, not rebuilt */
+        free(v);
+        assert_int_equal(unread_count(&u[i]), 10);
+        snprintf(key, sizeof key, "EXISTS pb:notif:unread:%s:busy", u[i].id);
+        v = redis_cli(key);
+        assert_string_equal(v, "0");
+        free(v);
+    }
+}
+
+struct stored {
+    const char *uid;
+    long long n;
+};
+
+static bool db_has_care_logs(void *arg)
+{
+    const struct stored *w = arg;
+    return db_count_type(w->uid, "care_log.added") >= w->n;
+}
+
+/* Every service answers /readyz with 200: its Redis pool has met the restarted server (the
+ * connections the stop broke are replaced), so what runs next finds the stack whole. */
+static bool all_ready(void *arg)
+{
+    (void)arg;
+    for (const char *const *n = svc_names(); *n; n++) {
+        struct resp *r = e2e_service(*n, "GET", "/readyz", NULL);
+        bool ok = r->status == 200;
+        e2e_resp_free(r);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Redis down while events are consumed: every notification is still written (languages from
+ * the user service, counters left to be rebuilt), and the counter is right once Redis is back. */
+static void a_redis_outage_loses_no_notification(void **state)
+{
+    (void)state;
+    struct e2e_user o;
+    e2e_user_new(&o, "owner");
+    e2e_stack_infra("redis", "stop");
+    char x[IDS_STR_LEN];
+    for (int i = 0; i < 5; i++)
+        e2e_publish_event("order", "care_log.added",
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", "1", "owner_id", o.id, "provider_id", "2",
+                                    "entry_id", fresh_id(x), "date", "2026-11-23", "summary", "ok"),
+                          NULL);
+    struct stored w = {o.id, 5};
+    bool written = e2e_eventually(db_has_care_logs, &w, 20000);
+    e2e_stack_infra("redis", "start");
+    assert_true(written);
+    assert_true(e2e_eventually(all_ready, NULL, 10000));
+    assert_int_equal(db_count_type(o.id, "care_log.added"), 5);
+    assert_int_equal(unread_count(&o), 5);
+    assert_int_equal(inbox_count(&o), 5);
 }
 
 /* ---------- the service down or killed ---------- */
@@ -1411,6 +1580,9 @@ int main(void)
         cmocka_unit_test(reminders_fire_once_at_their_times),
         cmocka_unit_test(events_wait_while_the_service_is_stopped),
         cmocka_unit_test(killing_the_consumer_mid_burst_loses_and_repeats_nothing),
+        cmocka_unit_test(cache_pipeline_in_order_and_reconnects),
+        cmocka_unit_test(a_batch_moves_every_counter_once),
+        cmocka_unit_test(a_redis_outage_loses_no_notification),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
