@@ -21,10 +21,11 @@ struct notif_app *notif_app(struct svc *s) { return s->app; }
 
 static const char SQL_SHARDS[] = "SELECT v FROM schema_meta WHERE k = 'shards'";
 
+/* The new head: the bound id when the row is new (1 row affected), else LAST_INSERT_ID(), which
+ * the UPDATE sets to it (2 rows affected): one round trip instead of a bump and a read-back. */
 static const char SQL_HEAD_BUMP[] =
     "INSERT INTO inbox_head_%u (user_id, last_id) VALUES (?, ?) "
-    "ON DUPLICATE KEY UPDATE last_id = GREATEST(last_id + 1, VALUES(last_id))";
-static const char SQL_HEAD_GET[] = "SELECT last_id FROM inbox_head_%u WHERE user_id = ?";
+    "ON DUPLICATE KEY UPDATE last_id = LAST_INSERT_ID(GREATEST(last_id + 1, VALUES(last_id)))";
 static const char SQL_NOTIF_INSERT[] =
     "INSERT IGNORE INTO notification_%u (user_id, id, type, title, body, data, is_read, created_ms, source_key, "
     "source_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
@@ -138,16 +139,13 @@ enum err store_notification_insert_tx(struct db_conn *c, struct svc *s, uint64_t
 {
     char sql[512];
     unsigned k = shard_of(s, user);
-    struct db_rows *r = NULL;
+    uint64_t fresh = ids_next(), bumped = 0;
     *inserted = false;
     /* the row lock taken here is held until commit: this user's ids commit in order */
-    enum err e = db_exec(c, NULL, sql_for(sql, sizeof sql, SQL_HEAD_BUMP, k), "uu", user, ids_next());
-    if (e == ERR_OK)
-        e = db_query(c, &r, sql_for(sql, sizeof sql, SQL_HEAD_GET, k), "u", user);
-    uint64_t id = e == ERR_OK && db_rows_count(r) == 1 ? db_rows_u64(r, 0, 0) : 0;
-    db_rows_free(r);
+    enum err e = db_exec(c, &bumped, sql_for(sql, sizeof sql, SQL_HEAD_BUMP, k), "uu", user, fresh);
     if (e != ERR_OK)
         return e;
+    uint64_t id = bumped == 1 ? fresh : bumped == 2 ? db_insert_id(c) : 0;
     if (!id)
         return ERR_INTERNAL;
     uint64_t affected = 0;
