@@ -536,6 +536,17 @@ static bool all_ready(void *arg)
     return true;
 }
 
+/* n care-log events for owner (a fresh entry each), published straight to JetStream. */
+static void publish_care_logs(const char *owner, int n)
+{
+    char x[IDS_STR_LEN];
+    for (int i = 0; i < n; i++)
+        e2e_publish_event("order", "care_log.added",
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", "1", "owner_id", owner, "provider_id", "2",
+                                    "entry_id", fresh_id(x), "date", "2026-11-23", "summary", "ok"),
+                          NULL);
+}
+
 /* Redis down while events are consumed: every notification is still written (languages from
  * the user service, counters left to be rebuilt), and the counter is right once Redis is back. */
 static void a_redis_outage_loses_no_notification(void **state)
@@ -544,12 +555,7 @@ static void a_redis_outage_loses_no_notification(void **state)
     struct e2e_user o;
     e2e_user_new(&o, "owner");
     e2e_stack_infra("redis", "stop");
-    char x[IDS_STR_LEN];
-    for (int i = 0; i < 5; i++)
-        e2e_publish_event("order", "care_log.added",
-                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", "1", "owner_id", o.id, "provider_id", "2",
-                                    "entry_id", fresh_id(x), "date", "2026-11-23", "summary", "ok"),
-                          NULL);
+    publish_care_logs(o.id, 5);
     struct stored w = {o.id, 5};
     bool written = e2e_eventually(db_has_care_logs, &w, 20000);
     e2e_stack_infra("redis", "start");
@@ -568,12 +574,7 @@ static void events_wait_while_the_service_is_stopped(void **state)
     struct e2e_user o;
     e2e_user_new(&o, "owner");
     e2e_stack_service("notification", "stop", NULL);
-    char x[IDS_STR_LEN];
-    for (int i = 0; i < 3; i++)
-        e2e_publish_event("order", "care_log.added",
-                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", "1", "owner_id", o.id, "provider_id", "2",
-                                    "entry_id", fresh_id(x), "date", "2026-11-23", "summary", "ok"),
-                          NULL);
+    publish_care_logs(o.id, 3);
     usleep(500000);
     struct resp *r = e2e_call("GET", "/api/v1/notifications", o.token, NULL);
     EXPECT_STATUS(r, 503); /* the gateway: nobody answers */
