@@ -36,10 +36,9 @@ bool pipeline_init(const char *argv0, char *detail, size_t dcap)
     /* libvips loads its modules (ImageMagick, Poppler, HEIF, JPEG XL, OpenSlide: dozens of
      * libraries) from under its prefix, which VIPSHOME overrides: a prefix that does not
      * exist loads none of them. Nothing else is read from it (the sRGB and CMYK profiles
-     * are built in). VIPS_NOVECTOR: no run-time code generation (liborc), which needs a
-     * temporary file to map executable, and the sandbox lets the converter open none. */
-    if (setenv("VIPSHOME", "/nonexistent", 1) != 0 || setenv("VIPS_NOVECTOR", "1", 1) != 0 ||
-        VIPS_INIT(argv0 ? argv0 : "pb-media-convert")) {
+     * are built in). liborc, which generates the SIMD code of the resize at run time, first
+     * tries temporary files the sandbox does not let it create, then maps anonymous memory. */
+    if (setenv("VIPSHOME", "/nonexistent", 1) != 0 || VIPS_INIT(argv0 ? argv0 : "pb-media-convert")) {
         take_vips_error(detail, dcap);
         return false;
     }
