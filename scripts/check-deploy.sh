@@ -195,6 +195,16 @@ for line in open("deploy/Dockerfile", encoding="utf-8"):
 if exposed != set(PORT.values()):
     bad(f"deploy/Dockerfile: EXPOSE {sorted(exposed)} is not the ports of services.list {sorted(PORT.values())}")
 
+# ---- the image holds every program a service starts: a service target that depends on another
+# program in CMakeLists.txt (pb-media runs pb-media-convert, from the folder it is in) needs that
+# program in the Dockerfile's build too
+dockerfile_text = open("deploy/Dockerfile", encoding="utf-8").read().replace("\\\n", " ")
+built = " ".join(l for l in dockerfile_text.splitlines() if "cmake --build" in l)
+for svc, helper in re.findall(r"add_dependencies\((pb-[a-z0-9_]+)\s+(pb-[a-z0-9_-]+)\)",
+                              open("CMakeLists.txt", encoding="utf-8").read()):
+    if not re.search(r"(?<![\w-])" + re.escape(helper) + r"(?![\w-])", built):
+        bad(f"deploy/Dockerfile: the build does not name {helper}, which {svc} runs")
+
 # ---- the PB_* names the platform knows: code, README table, deploy scripts
 known = set()
 for path in glob.glob("lib/*.[ch]") + glob.glob("services/*/*.[ch]") + glob.glob("tools/*.c"):

@@ -1,73 +1,49 @@
-/* Photo processing with libvips: header check, thumbnailing, flattening, JPEG encoding. */
+/* Photo processing by pb-media-convert, one process per upload: the upload goes to its stdin,
+ * its reply (convert/wire.h) comes back on its stdout, both through pipes watched with poll()
+ * against a deadline. */
 #include "image.h"
+#include "convert/wire.h"
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
-#include <vips/vips.h>
+#include <unistd.h>
 
+extern char **environ;
+
+/* the whole reply's bytes at most: the header and two JPEGs */
+#define REPLY_MAX (sizeof(struct convert_reply) + 2 * (size_t)CONVERT_MAX_JPEG)
 #define FULL_SIDE 1280
 #define THUMB_SIDE 320
-#define JPEG_QUALITY 82
 
-/* processing slots: at most `workers` images in libvips at once */
+/* what the converter is told, and may see of the environment */
+static struct image_opts g_opts;
+static char *g_converter;
+static char g_mem_mb[24], g_cpu_s[24];
+static char *g_env[8];
+
+/* processing slots: at most `workers` converters at once */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv;
 static unsigned g_free_slots;
 static bool g_started;
 
-/* libvips reports what it tolerates (and every failed tile of a broken upload, hundreds of
- * lines) as GLib warnings on stderr: keep them out of the log unless debugging. */
-static void on_vips_warning(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+static int64_t mono_ms(void)
 {
-    (void)domain;
-    (void)level;
-    (void)data;
-    LOG_D("media: libvips: %s", msg);
-}
-
-bool image_init(const char *argv0, unsigned workers)
-{
-    if (VIPS_INIT(argv0 ? argv0 : "pb-media")) {
-        LOG_E("media: libvips cannot start: %s", vips_error_buffer());
-        vips_error_clear();
-        return false;
-    }
-    /* one worker thread per pipeline and no operation cache: requests run side by side
-     * (bounded by the slots below) and nothing decoded outlives its request */
-    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, on_vips_warning, NULL);
-    vips_concurrency_set(1);
-    vips_cache_set_max(0);
-    vips_cache_set_max_mem(0);
-    vips_cache_set_max_files(0);
-    /* only the three formats we accept can ever be parsed, whatever the bytes claim */
-    vips_block_untrusted_set(TRUE);
-    vips_operation_block_set("VipsForeignLoad", TRUE);
-    vips_operation_block_set("VipsForeignLoadJpeg", FALSE);
-    vips_operation_block_set("VipsForeignLoadPng", FALSE);
-    vips_operation_block_set("VipsForeignLoadWebp", FALSE);
-
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&g_cv, &ca);
-    pthread_condattr_destroy(&ca);
-    g_free_slots = workers ? workers : 1;
-    g_started = true;
-    return true;
-}
-
-void image_shutdown(void)
-{
-    if (!g_started)
-        return;
-    g_started = false;
-    pthread_cond_destroy(&g_cv);
-    vips_shutdown();
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* Wait up to wait_ms for a processing slot. */
@@ -100,150 +76,374 @@ static void slot_release(void)
     pthread_mutex_unlock(&g_mu);
 }
 
-/* libvips' error text, logged once and cleared (it is a process-wide buffer). */
-static void log_vips_error(const char *what)
-{
-    char *msg = vips_error_buffer_copy();
-    size_t n = msg ? strlen(msg) : 0;
-    while (n && msg[n - 1] == '\n')
-        msg[--n] = 0;
-    LOG_W("media: %s: %s", what, n ? msg : "(no detail)");
-    g_free(msg);
-}
+/* ---------- one run of the converter ---------- */
 
-/* Only the header: libvips loaders are lazy, so no pixel is decoded here. */
-static int load_header(enum media_format f, const void *buf, size_t len, VipsImage **out)
-{
-    void *b = (void *)buf; /* libvips takes a non-const pointer and only reads it */
-    switch (f) {
-    case MEDIA_FORMAT_JPEG:
-        return vips_jpegload_buffer(b, len, out, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-    case MEDIA_FORMAT_PNG:
-        return vips_pngload_buffer(b, len, out, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-    case MEDIA_FORMAT_WEBP:
-        return vips_webpload_buffer(b, len, out, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-    case MEDIA_FORMAT_NONE:
-        break;
-    }
-    return -1;
-}
+struct run {
+    pid_t pid;
+    int in, out;        /* our ends of its stdin and stdout (-1 once closed) */
+    unsigned char *got; /* what it wrote (malloc'd) */
+    size_t len, cap;
+    int status; /* from waitpid */
+    bool timed_out, too_much;
+};
 
-/* The fitted image: shrink-on-load, upright, never enlarged, converted to sRGB from an
- * embedded profile when there is one, then flattened on white and made 8-bit RGB. The
- * result is still lazy: its pixels are decoded when it is copied to memory. */
-static int fit(const void *buf, size_t len, bool has_icc, VipsImage **out)
+/* Start the converter with argv; its stdin and stdout are pipes, its stderr is ours (the
+ * service log), every other descriptor is closed, its environment holds only the sanitizer
+ * settings, its signals are the defaults. */
+static int run_start(struct run *r, char *const argv[])
 {
-    VipsImage *t = NULL, *c = NULL, *f = NULL;
-    VipsArrayDouble *white = NULL;
-    void *b = (void *)buf;
-    /* fail_on goes to the loader in its option string: libvips 8.14's thumbnail_buffer does
-     * not pass its own fail_on on, and without it a truncated image is padded with grey */
-    int rc = has_icc ? vips_thumbnail_buffer(b, len, &t, FULL_SIDE, "height", FULL_SIDE, "size", VIPS_SIZE_DOWN,
-                                             "option_string", "fail_on=error", "export_profile", "srgb", NULL)
-                     : vips_thumbnail_buffer(b, len, &t, FULL_SIDE, "height", FULL_SIDE, "size", VIPS_SIZE_DOWN,
-                                             "option_string", "fail_on=error", NULL);
-    if (rc)
-        goto fail;
-    /* grey, 16-bit, CMYK ...: 8-bit sRGB (an alpha band is kept for the flatten below) */
-    if (vips_image_get_interpretation(t) != VIPS_INTERPRETATION_sRGB || vips_image_get_format(t) != VIPS_FORMAT_UCHAR) {
-        if ((rc = vips_colourspace(t, &c, VIPS_INTERPRETATION_sRGB, NULL)))
-            goto fail;
-    } else {
-        c = t;
-        g_object_ref(c);
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, rc = -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    bool fa_ok = false, at_ok = false;
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+        goto done;
+    if ((errno = posix_spawn_file_actions_init(&fa)) != 0)
+        goto done;
+    fa_ok = true;
+    if ((errno = posix_spawnattr_init(&at)) != 0)
+        goto done;
+    at_ok = true;
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE); /* ignored by the service; a default again in the converter */
+    if ((errno = posix_spawn_file_actions_adddup2(&fa, in[0], 0)) != 0 ||
+        (errno = posix_spawn_file_actions_adddup2(&fa, out[1], 1)) != 0 ||
+        (errno = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0 ||
+        (errno = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
+        (errno = posix_spawnattr_setsigdefault(&at, &dfl)) != 0 ||
+        (errno = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0)
+        goto done;
+    if ((errno = posix_spawn(&r->pid, g_converter, &fa, &at, argv, g_env)) != 0)
+        goto done;
+    r->in = in[1];
+    r->out = out[0];
+    in[1] = out[0] = -1;
+    if (fcntl(r->in, F_SETFL, O_NONBLOCK) || fcntl(r->out, F_SETFL, O_NONBLOCK))
+        LOG_W("media: image converter pipes stay blocking: %s", strerror(errno));
+    rc = 0;
+done:;
+    int saved = errno;
+    for (int i = 0; i < 2; i++) {
+        if (in[i] >= 0)
+            close(in[i]);
+        if (out[i] >= 0)
+            close(out[i]);
     }
-    if (vips_image_hasalpha(c)) {
-        white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
-        if ((rc = vips_flatten(c, &f, "background", white, NULL)))
-            goto fail;
-    } else {
-        f = c;
-        g_object_ref(f);
-    }
-    if (vips_image_get_bands(f) != 3) {
-        rc = -1;
-        vips_error("media", "%d bands after conversion to sRGB", vips_image_get_bands(f));
-        goto fail;
-    }
-    rc = vips_image_get_format(f) == VIPS_FORMAT_UCHAR ? vips_copy(f, out, NULL) : vips_cast_uchar(f, out, NULL);
-fail:
-    if (white)
-        vips_area_unref(VIPS_AREA(white));
-    if (f)
-        g_object_unref(f);
-    if (c)
-        g_object_unref(c);
-    if (t)
-        g_object_unref(t);
+    if (at_ok)
+        posix_spawnattr_destroy(&at);
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    errno = saved;
     return rc;
 }
 
-/* Encode as JPEG with every metadata block stripped. */
-static int encode(VipsImage *in, void **buf, size_t *len)
+static void close_fd(int *fd)
 {
-    return vips_jpegsave_buffer(in, buf, len, "Q", JPEG_QUALITY, "strip", TRUE, "optimize_coding", TRUE, NULL);
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
 }
 
-static enum image_result process(enum media_format fmt, const void *buf, size_t len, const struct media_limits *lim,
-                                 struct image_out *out, char *why, size_t cap)
+/* Read what is there; false at the end of its output (or a failure). */
+static bool run_read(struct run *r)
 {
-    VipsImage *hdr = NULL, *fitted = NULL, *small = NULL;
-    void *full = NULL, *thumb = NULL;
-    size_t full_len = 0, thumb_len = 0;
-    enum image_result res = IMAGE_UNDECODABLE;
-    if (load_header(fmt, buf, len, &hdr)) {
-        log_vips_error("unreadable image header");
-        snprintf(why, cap, "the %s image's header cannot be read", media_format_name(fmt));
-        goto fail;
+    for (;;) {
+        if (r->len == r->cap) {
+            if (r->cap >= REPLY_MAX) {
+                r->too_much = true;
+                return false;
+            }
+            size_t ncap = r->cap ? r->cap * 2 : 64 * 1024;
+            if (ncap > REPLY_MAX)
+                ncap = REPLY_MAX;
+            unsigned char *n = realloc(r->got, ncap);
+            if (!n)
+                return false;
+            r->got = n;
+            r->cap = ncap;
+        }
+        ssize_t k = read(r->out, r->got + r->len, r->cap - r->len);
+        if (k > 0) {
+            r->len += (size_t)k;
+            continue;
+        }
+        if (k < 0 && errno == EINTR)
+            continue;
+        return k < 0 && errno == EAGAIN;
     }
-    unsigned w = (unsigned)vips_image_get_width(hdr), h = (unsigned)vips_image_get_height(hdr);
-    if (!media_dims_ok(lim, w, h, why, cap)) {
-        res = IMAGE_BAD_SIZE;
-        goto fail;
+}
+
+/* Feed buf[0..len) to the converter while reading its reply, until its stdout ends or the
+ * deadline passes; then reap it (killed if it is still there at the deadline). */
+static void run_exchange(struct run *r, const unsigned char *buf, size_t len, int64_t deadline)
+{
+    size_t sent = 0;
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            r->timed_out = true;
+            break;
+        }
+        struct pollfd p[2];
+        nfds_t n = 0;
+        if (r->in >= 0)
+            p[n++] = (struct pollfd){.fd = r->in, .events = POLLOUT};
+        p[n++] = (struct pollfd){.fd = r->out, .events = POLLIN};
+        int k = poll(p, n, left > 1000 ? 1000 : (int)left);
+        if (k < 0 && errno != EINTR)
+            break;
+        if (k <= 0)
+            continue;
+        if (r->in >= 0 && p[0].revents) {
+            size_t chunk = len - sent < 65536 ? len - sent : 65536;
+            ssize_t w = write(r->in, buf + sent, chunk);
+            if (w > 0)
+                sent += (size_t)w;
+            else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                close_fd(&r->in); /* it stopped reading (EPIPE): its reply says why, or its end */
+            if (sent == len)
+                close_fd(&r->in); /* the end of the upload */
+        }
+        if (p[n - 1].revents && !run_read(r))
+            break;
     }
-    bool has_icc = vips_image_get_typeof(hdr, VIPS_META_ICC_NAME) != 0;
-    /* The pipeline runs while the JPEG is written: that is where a truncated or corrupt body
-     * fails (the loaders' fail_on reports to the sink; a copy to memory would not fail). */
-    if (fit(buf, len, has_icc, &fitted) || encode(fitted, &full, &full_len)) {
-        log_vips_error("image cannot be decoded");
-        snprintf(why, cap, "the %s image cannot be decoded (broken or truncated)", media_format_name(fmt));
-        goto fail;
+    close_fd(&r->in);
+    close_fd(&r->out);
+    bool killed = false;
+    for (;;) {
+        pid_t w = waitpid(r->pid, &r->status, WNOHANG);
+        if (w == r->pid || (w < 0 && errno != EINTR))
+            break;
+        if (w == 0 && !killed && (r->timed_out || r->too_much || mono_ms() >= deadline)) {
+            r->timed_out = r->timed_out || !r->too_much;
+            kill(r->pid, SIGKILL);
+            killed = true;
+            continue;
+        }
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
     }
-    /* the small one from the large JPEG: shrink-on-load makes that cheaper than decoding the
-     * upload again, and nothing of the upload is kept in memory meanwhile */
-    res = IMAGE_FAILED;
-    if (vips_thumbnail_buffer(full, full_len, &small, THUMB_SIDE, "height", THUMB_SIDE, "size", VIPS_SIZE_DOWN,
-                              "no_rotate", TRUE, NULL) ||
-        encode(small, &thumb, &thumb_len)) {
-        log_vips_error("cannot make the small version");
+}
+
+/* ---------- the reply ---------- */
+
+/* The client's words from the converter: printable ASCII only (what it writes), else none. */
+static bool why_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e)
+            return false;
+    return true;
+}
+
+/* The reply in r->got checked against its own lengths and the limits of what a converter
+ * makes; NULL when it is not one. */
+static const struct convert_reply *reply_of(struct run *r)
+{
+    struct convert_reply *h = (struct convert_reply *)r->got;
+    if (r->len < sizeof *h || h->magic != CONVERT_MAGIC || h->result >= CONVERT_RESULT_COUNT ||
+        h->full_len > CONVERT_MAX_JPEG || h->thumb_len > CONVERT_MAX_JPEG ||
+        r->len != sizeof *h + h->full_len + h->thumb_len)
+        return NULL;
+    h->why[sizeof h->why - 1] = 0;
+    h->detail[sizeof h->detail - 1] = 0;
+    if (h->result != CONVERT_OK)
+        return h->full_len == 0 && h->thumb_len == 0 ? h : NULL;
+    bool ok = h->full_len > 0 && h->thumb_len > 0 && h->width >= 1 && h->width <= FULL_SIDE && h->height >= 1 &&
+              h->height <= FULL_SIDE && h->thumb_width >= 1 && h->thumb_width <= THUMB_SIDE && h->thumb_height >= 1 &&
+              h->thumb_height <= THUMB_SIDE;
+    return ok ? h : NULL;
+}
+
+static void undecodable(enum media_format fmt, char *why, size_t cap)
+{
+    snprintf(why, cap, "the %s image cannot be decoded (its decoder failed or went over its memory or time limit)",
+             media_format_name(fmt));
+}
+
+/* What the run gave: the result, *out on IMAGE_OK, why otherwise. */
+static enum image_result run_result(struct run *r, enum media_format fmt, struct image_out *out, char *why, size_t cap,
+                                    int64_t started)
+{
+    long ms = (long)(mono_ms() - started);
+    if (r->timed_out) {
+        LOG_W("media: the image converter was stopped after %ld ms (its limit is %ld ms)", ms, g_opts.timeout_ms);
+        undecodable(fmt, why, cap);
+        return IMAGE_UNDECODABLE;
+    }
+    if (r->too_much) {
+        LOG_W("media: the image converter wrote more than %zu bytes: stopped", REPLY_MAX);
+        undecodable(fmt, why, cap);
+        return IMAGE_UNDECODABLE;
+    }
+    if (WIFSIGNALED(r->status)) {
+        int sig = WTERMSIG(r->status);
+        const char *name = sigabbrev_np(sig);
+        LOG_W("media: the image converter ended by signal %d (SIG%s%s) after %ld ms", sig, name ? name : "?",
+              sig == SIGXCPU ? ": its CPU time limit" : "", ms);
+        undecodable(fmt, why, cap);
+        return IMAGE_UNDECODABLE;
+    }
+    int code = WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1;
+    if (code == CONVERT_EXIT_CANNOT_START || code == 126 || code == 127) {
+        LOG_E("media: the image converter %s cannot run (exit status %d; its words are above)", g_converter, code);
         snprintf(why, cap, "the image could not be processed");
-        goto fail;
+        return IMAGE_FAILED;
+    }
+    const struct convert_reply *h = code == 0 ? reply_of(r) : NULL;
+    if (!h) {
+        LOG_W("media: the image converter ended with status %d and %zu bytes that are not a reply", code, r->len);
+        undecodable(fmt, why, cap);
+        return IMAGE_UNDECODABLE;
+    }
+    if (h->result != CONVERT_OK) {
+        if (h->detail[0])
+            LOG_W("media: image refused: %s", h->detail);
+        if (why_ok(h->why))
+            snprintf(why, cap, "%s", h->why);
+        else
+            undecodable(fmt, why, cap);
+        return h->result == CONVERT_BAD_SIZE      ? IMAGE_BAD_SIZE
+               : h->result == CONVERT_UNDECODABLE ? IMAGE_UNDECODABLE
+                                                  : IMAGE_FAILED;
     }
     *out = (struct image_out){
         .format = fmt,
-        .src_width = w,
-        .src_height = h,
-        .width = (unsigned)vips_image_get_width(fitted),
-        .height = (unsigned)vips_image_get_height(fitted),
-        .thumb_width = (unsigned)vips_image_get_width(small),
-        .thumb_height = (unsigned)vips_image_get_height(small),
-        .full = full,
-        .full_len = full_len,
-        .thumb = thumb,
-        .thumb_len = thumb_len,
+        .src_width = h->src_width,
+        .src_height = h->src_height,
+        .width = h->width,
+        .height = h->height,
+        .thumb_width = h->thumb_width,
+        .thumb_height = h->thumb_height,
+        .full = r->got + sizeof *h,
+        .full_len = h->full_len,
+        .thumb = r->got + sizeof *h + h->full_len,
+        .thumb_len = h->thumb_len,
+        .mem = r->got,
     };
-    full = thumb = NULL;
-    res = IMAGE_OK;
-fail:
-    g_free(thumb);
-    g_free(full);
-    if (small)
-        g_object_unref(small);
-    if (fitted)
-        g_object_unref(fitted);
-    if (hdr)
-        g_object_unref(hdr);
+    r->got = NULL; /* now out's */
+    return IMAGE_OK;
+}
+
+/* The converter's command line: the limits of the image and of the process. */
+struct args {
+    char min_side[16], max_side[16], max_pixels[24];
+    char *argv[13];
+};
+
+static void args_make(struct args *a, const struct media_limits *lim, bool check)
+{
+    snprintf(a->min_side, sizeof a->min_side, "%u", lim->min_side);
+    snprintf(a->max_side, sizeof a->max_side, "%u", lim->max_side);
+    snprintf(a->max_pixels, sizeof a->max_pixels, "%llu", (unsigned long long)lim->max_pixels);
+    char *const argv[] = {g_converter,   "--min-side", a->min_side, "--max-side", a->max_side, "--max-pixels",
+                          a->max_pixels, "--mem-mb",   g_mem_mb,    "--cpu-s",    g_cpu_s,     check ? "--check" : NULL,
+                          NULL};
+    memcpy(a->argv, argv, sizeof argv);
+}
+
+static enum image_result convert(enum media_format fmt, const void *buf, size_t len, const struct media_limits *lim,
+                                 struct image_out *out, char *why, size_t cap)
+{
+    struct args a;
+    args_make(&a, lim, false);
+    struct run r = {.pid = -1, .in = -1, .out = -1};
+    int64_t started = mono_ms();
+    if (run_start(&r, a.argv)) {
+        LOG_E("media: cannot start the image converter %s: %s", g_converter, strerror(errno));
+        snprintf(why, cap, "the image could not be processed");
+        return IMAGE_FAILED;
+    }
+    run_exchange(&r, buf, len, started + g_opts.timeout_ms);
+    enum image_result res = run_result(&r, fmt, out, why, cap, started);
+    free(r.got);
     return res;
+}
+
+/* ---------- start-up ---------- */
+
+/* The converter's environment: the sanitizer settings of a test build, nothing else. */
+static void keep_env(void)
+{
+    static const char *const keep[] = {"ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=", "TSAN_OPTIONS=", NULL};
+    size_t n = 0;
+    for (char **e = environ; e && *e && n + 1 < sizeof g_env / sizeof g_env[0]; e++)
+        for (size_t i = 0; keep[i]; i++)
+            if (strncmp(*e, keep[i], strlen(keep[i])) == 0 && (g_env[n] = strdup(*e)) != NULL)
+                n++;
+    g_env[n] = NULL;
+}
+
+/* `pb-media-convert --check`: the converter makes an image and converts it under the
+ * limits; its one line of output is logged. */
+static bool check_converter(void)
+{
+    static const struct media_limits lim = MEDIA_LIMITS_DEFAULT;
+    struct args a;
+    args_make(&a, &lim, true);
+    struct run r = {.pid = -1, .in = -1, .out = -1};
+    int64_t started = mono_ms();
+    if (run_start(&r, a.argv)) {
+        LOG_E("media: cannot start the image converter %s: %s", g_converter, strerror(errno));
+        return false;
+    }
+    /* libvips' first start on a cold cache can take a while: at least 30 s */
+    run_exchange(&r, (const unsigned char *)"", 0, started + (g_opts.timeout_ms > 30000 ? g_opts.timeout_ms : 30000));
+    bool ok = !r.timed_out && !r.too_much && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 && r.len > 3 &&
+              memcmp(r.got, "ok ", 3) == 0;
+    size_t n = r.len;
+    while (n && (r.got[n - 1] == '\n' || r.got[n - 1] == '\r'))
+        n--;
+    if (ok)
+        LOG_I("media: image converter %s: %.*s (checked in %ld ms)", g_converter, (int)(n < 200 ? n : 200),
+              (const char *)r.got, (long)(mono_ms() - started));
+    else if (r.timed_out)
+        LOG_E("media: the image converter %s failed its check: stopped at its time limit", g_converter);
+    else if (WIFSIGNALED(r.status))
+        LOG_E("media: the image converter %s failed its check: ended by signal %d", g_converter, WTERMSIG(r.status));
+    else
+        LOG_E("media: the image converter %s failed its check: exit status %d (its words are above)", g_converter,
+              WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1);
+    free(r.got);
+    return ok;
+}
+
+bool image_init(const struct image_opts *o)
+{
+    g_opts = *o;
+    if (!(g_converter = strdup(o->converter))) {
+        LOG_E("media: out of memory");
+        return false;
+    }
+    snprintf(g_mem_mb, sizeof g_mem_mb, "%lu", o->mem_mb);
+    snprintf(g_cpu_s, sizeof g_cpu_s, "%lu", o->cpu_s);
+    keep_env();
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    g_free_slots = o->workers ? o->workers : 1;
+    g_started = true;
+    return check_converter();
+}
+
+void image_shutdown(void)
+{
+    if (!g_started)
+        return;
+    g_started = false;
+    pthread_cond_destroy(&g_cv);
+    for (size_t i = 0; g_env[i]; i++) {
+        free(g_env[i]);
+        g_env[i] = NULL;
+    }
+    free(g_converter);
+    g_converter = NULL;
 }
 
 enum image_result image_process(const void *buf, size_t len, const struct media_limits *lim, long wait_ms,
@@ -258,10 +458,9 @@ enum image_result image_process(const void *buf, size_t len, const struct media_
         snprintf(why, cap, "every image processing slot is busy, retry later");
         return IMAGE_BUSY;
     }
-    enum image_result res = process(fmt, buf, len, lim, out, why, cap);
+    enum image_result res = convert(fmt, buf, len, lim, out, why, cap);
     slot_release();
-    /* decoding leaves tens of MB free in glibc's per-thread arenas: give them back, so the
-     * resident size after a burst of uploads returns near its idle level */
+    /* the reply's buffer (a few MB at most) is freed with the request: give it back */
     malloc_trim(0);
     return res;
 }
@@ -270,7 +469,6 @@ void image_out_free(struct image_out *out)
 {
     if (!out)
         return;
-    g_free(out->full);
-    g_free(out->thumb);
-    out->full = out->thumb = NULL;
+    free(out->mem);
+    *out = (struct image_out){0};
 }

@@ -1,13 +1,14 @@
-/* Photo processing with libvips behind a small API: bytes in, two JPEGs out. The header is
- * read and its dimensions checked before a single pixel is decoded (a small file can announce
- * gigapixels); decoding shrinks on load where the format allows (JPEG, WebP), rotates upright
- * by the EXIF orientation, fits the image in 1280×1280 and 320×320 without ever enlarging it,
- * flattens transparency onto white, converts to 8-bit sRGB, and encodes JPEG quality 82 with
- * every metadata block stripped (EXIF with GPS, XMP, IPTC, ICC, comments).
+/* Photo processing, as the media service sees it: bytes in, two JPEGs out. The work is done
+ * by pb-media-convert (services/media/convert/: libvips, the header checked before a pixel is
+ * decoded, shrink-on-load, EXIF rotation, 1280 and 320 fits never enlarged, flattened onto
+ * white, 8-bit sRGB, JPEG quality 82 with every metadata block stripped), one process per
+ * upload, under limits on its address space, CPU time and wall-clock time and a seccomp
+ * filter. pb-media itself never links libvips and never parses an image (but for the magic
+ * bytes): a decoder that crashes or goes over a limit ends its own process, and the upload
+ * is refused like a broken image.
  *
- * libvips is set up for a small, steady footprint: its operation cache is off, each pipeline
- * uses one worker thread, and at most `workers` images are processed at once (others wait
- * their turn, for a bounded time). Only the JPEG, PNG and WebP loaders are enabled. */
+ * At most `workers` images are converted at once (others wait their turn, for a bounded
+ * time). */
 #ifndef PB_MEDIA_IMAGE_H
 #define PB_MEDIA_IMAGE_H
 
@@ -16,30 +17,40 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct image_opts {
+    const char *converter; /* the path of pb-media-convert */
+    unsigned workers;      /* images converted at once */
+    unsigned long mem_mb;  /* the converter's address space limit, MB (0: none) */
+    unsigned long cpu_s;   /* its CPU time limit, s (0: none) */
+    long timeout_ms;       /* its wall-clock limit, ms */
+};
+
 struct image_out {
-    enum media_format format;      /* what the bytes were */
+    enum media_format format;       /* what the bytes were */
     unsigned src_width, src_height; /* as the file's header says (before rotation) */
     unsigned width, height;         /* the large version (longest side <= 1280) */
     unsigned thumb_width, thumb_height;
-    unsigned char *full;            /* the large JPEG (malloc'd) */
+    const unsigned char *full;      /* the large JPEG (inside mem) */
     size_t full_len;
-    unsigned char *thumb;           /* the small JPEG (malloc'd) */
+    const unsigned char *thumb;     /* the small JPEG (inside mem) */
     size_t thumb_len;
+    void *mem;                      /* owns both (malloc'd) */
 };
 
 enum image_result {
     IMAGE_OK = 0,
     IMAGE_NOT_IMAGE,   /* not JPEG, PNG or WebP (magic bytes) */
     IMAGE_BAD_SIZE,    /* the header's dimensions are outside the limits */
-    IMAGE_UNDECODABLE, /* a broken, truncated or unreadable image */
+    IMAGE_UNDECODABLE, /* a broken, truncated or unreadable image, or one whose decoding
+                        * crashed the converter or took it over a limit */
     IMAGE_BUSY,        /* no processing slot freed up in time */
-    IMAGE_FAILED,      /* out of memory or a libvips failure unrelated to the input */
+    IMAGE_FAILED,      /* the converter cannot run, or a libvips failure unrelated to the input */
 };
 
-/* Start libvips (once per process, before threads serve requests): argv0 for its messages,
- * workers = how many images may be processed at once. false (logged) when it cannot start. */
-bool image_init(const char *argv0, unsigned workers);
-/* Release libvips' global state (at exit, after every request ended). */
+/* Check that the converter runs here (once, before threads serve requests): it converts an
+ * image of its own under the limits. false (logged) when it cannot. */
+bool image_init(const struct image_opts *o);
+/* Release what image_init kept (at exit, after every request ended). */
 void image_shutdown(void);
 
 /* Process buf[0..len): on IMAGE_OK *out holds both JPEGs (free with image_out_free). On any

@@ -4,7 +4,8 @@
  * refused with the documented codes; who may upload for which purpose; public files served by
  * nginx with a year's immutable cache; private files only with a valid, unexpired signature
  * for that id (or the uploader's or an admin's token), through X-Accel-Redirect; the resolve
- * call other services make; the row in MariaDB and the two content-addressed files on disk. */
+ * call other services make; the row in MariaDB and the two content-addressed files on disk;
+ * an image whose decoder crashes is refused with 422 and writes nothing. */
 #include "harness.h"
 #include "../fixtures/jpegmeta.h"
 #include "dates.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <vips/vips.h>
 
@@ -123,6 +125,28 @@ static bool media_file_exists(const char *vis, const char *sha, int size)
     struct stat st;
     snprintf(path, sizeof path, "%s/media/%s/%.2s/%s_%d.jpg", getenv("PB_HOME"), vis, sha, sha, size);
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+static int g_nfiles;
+
+static int count_file(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_F)
+        g_nfiles++;
+    return 0;
+}
+
+/* The files under the media folder: both visibilities and the temporary ones. */
+static int media_files(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/media", getenv("PB_HOME"));
+    g_nfiles = 0;
+    assert_int_equal(nftw(path, count_file, 16, FTW_PHYS), 0);
+    return g_nfiles;
 }
 
 /* A private file path signed with exp as given (the key derived here from the stack's token). */
@@ -734,6 +758,41 @@ static void resolve_ids(void **state)
     blob_free(&b);
 }
 
+/* The image decoder runs in a process of its own (pb-media-convert): when it dies on an upload
+ * (here a stand-in converter that reads the bytes and dies of SIGSEGV, as a decoder fault
+ * would) that upload is refused with 422 fields.file, nothing is written (no row, no file)
+ * and the service answers the next request; with the real converter back, the same bytes
+ * are stored. */
+static void a_decoder_crash_is_a_422_that_writes_nothing(void **state)
+{
+    (void)state;
+    static const char *const CRASH_ENV[] = {"PB_MEDIA_CONVERTER=" PB_REPO_DIR "/tests/fixtures/convert-crash.sh", NULL};
+    struct blob b = image(300, 200, "jpeg");
+    long long rows = e2e_db_int("SELECT COUNT(*) FROM pb_media.media WHERE owner_id = ?", "s", owner.id);
+    int files = media_files();
+    e2e_stack_service("media", "restart", CRASH_ENV);
+    struct resp *r = e2e_upload(&owner, "pet", "image/jpeg", b.buf, b.len);
+    struct resp *again = e2e_upload(&owner, "pet", "image/jpeg", b.buf, b.len);
+    long long rows_after = e2e_db_int("SELECT COUNT(*) FROM pb_media.media WHERE owner_id = ?", "s", owner.id);
+    int files_after = media_files();
+    e2e_stack_service("media", "restart", NULL); /* the real converter, before anything can fail */
+    for (int i = 0; i < 2; i++) {
+        struct resp *x = i ? again : r;
+        EXPECT_ERROR(x, 422, "validation_failed");
+        const char *why = e2e_field_error(x, "file");
+        if (!why || !strstr(why, "the jpeg image cannot be decoded"))
+            fail_msg("expected fields.file to say the image cannot be decoded: %s", x->body);
+    }
+    assert_int_equal(rows_after, rows);
+    assert_int_equal(files_after, files);
+    e2e_resp_free(again);
+    e2e_resp_free(r);
+    r = upload_ok(&owner, "pet", "image/jpeg", &b);
+    assert_int_equal(e2e_int(r, "width"), 300);
+    e2e_resp_free(r);
+    blob_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -748,6 +807,7 @@ int main(void)
         cmocka_unit_test(private_files),
         cmocka_unit_test(describe_upload),
         cmocka_unit_test(resolve_ids),
+        cmocka_unit_test(a_decoder_crash_is_a_422_that_writes_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,12 +1,16 @@
-/* Photo processing with libvips on images made here: fitting without enlarging, rotation by
+/* Photo processing on images made here, through pb-media-convert as the media service runs it
+ * (one process per image, its reply through a pipe): fitting without enlarging, rotation by
  * EXIF orientation, metadata stripped, transparency flattened on white, limits checked on
- * the header, broken and foreign bytes refused. */
+ * the header, broken and foreign bytes refused; a converter that crashes, answers garbage or
+ * overruns its time is a refused image, one that cannot start keeps the service from
+ * starting. */
 #include "unit.h"
 #include "image.h"
 #include "../fixtures/jpegmeta.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <vips/vips.h>
 
 static const struct media_limits LIMITS = MEDIA_LIMITS_DEFAULT;
@@ -75,20 +79,40 @@ static enum image_result run(const void *buf, size_t len, struct image_out *out,
 static VipsImage *decode(const struct image_out *o, bool thumb)
 {
     VipsImage *im = NULL;
-    assert_int_equal(vips_jpegload_buffer(thumb ? o->thumb : o->full, thumb ? o->thumb_len : o->full_len, &im, NULL), 0);
+    assert_int_equal(
+        vips_jpegload_buffer((void *)(thumb ? o->thumb : o->full), thumb ? o->thumb_len : o->full_len, &im, NULL), 0);
     return im;
+}
+
+/* The converter built beside this test, with the service's default limits. */
+static struct image_opts opts(const char *converter, long timeout_ms)
+{
+    return (struct image_opts){
+        .converter = converter, .workers = 2, .mem_mb = 1024, .cpu_s = 20, .timeout_ms = timeout_ms};
 }
 
 static int setup(void **state)
 {
     (void)state;
-    return image_init("test_media_image", 2) ? 0 : -1;
+    if (VIPS_INIT("test_media_image"))
+        return -1;
+    struct image_opts o = opts(PB_MEDIA_CONVERT, 30000);
+    return image_init(&o) ? 0 : -1;
+}
+
+/* Run the tests that follow with another converter (the real one again at the end). */
+static bool use_converter(const char *path, long timeout_ms)
+{
+    image_shutdown();
+    struct image_opts o = opts(path, timeout_ms);
+    return image_init(&o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
     image_shutdown();
+    vips_shutdown();
     return 0;
 }
 
@@ -345,11 +369,83 @@ static void refuses_broken_and_foreign(void **state)
     blob_free(&in);
 }
 
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* A converter that dies of a signal, or answers bytes that are not a reply, refuses the
+ * image like a broken one (422 for the client), and the next image is converted again. */
+static void a_crash_or_garbage_is_a_refused_image(void **state)
+{
+    (void)state;
+    struct image_out o;
+    char why[256];
+    struct blob in = make(640, 480, "jpeg");
+    const char *fakes[] = {PB_REPO_DIR "/tests/fixtures/convert-crash.sh",
+                           PB_REPO_DIR "/tests/fixtures/convert-garbage.sh"};
+    for (int i = 0; i < 2; i++) {
+        assert_true(use_converter(fakes[i], 30000));
+        assert_int_equal(run(in.buf, in.len, &o, why), IMAGE_UNDECODABLE);
+        assert_null(o.mem);
+        assert_non_null(strstr(why, "the jpeg image cannot be decoded"));
+    }
+    assert_true(use_converter(PB_MEDIA_CONVERT, 30000));
+    assert_int_equal(run(in.buf, in.len, &o, why), IMAGE_OK);
+    image_out_free(&o);
+    blob_free(&in);
+}
+
+/* A converter still working at its deadline is killed there: the image is refused at once
+ * (a 40-megapixel 16-bit PNG with transparency takes seconds; the deadline is 200 ms). */
+static void a_converter_over_its_time_is_stopped(void **state)
+{
+    (void)state;
+    VipsImage *g = gradient(8000, 5000), *a = NULL, *im = NULL;
+    assert_int_equal(vips_bandjoin_const1(g, &a, 255, NULL), 0);
+    assert_int_equal(vips_cast_ushort(a, &im, NULL), 0);
+    struct blob in = save(im, "png");
+    g_object_unref(im);
+    g_object_unref(a);
+    g_object_unref(g);
+    struct image_out o;
+    char why[256];
+    assert_true(use_converter(PB_MEDIA_CONVERT, 200));
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(run(in.buf, in.len, &o, why), IMAGE_UNDECODABLE);
+    long ms = elapsed_ms(&t0);
+    if (ms > 2000)
+        fail_msg("the converter was stopped after %ld ms, not near its 200 ms", ms);
+    assert_non_null(strstr(why, "went over its memory or time limit"));
+    assert_true(use_converter(PB_MEDIA_CONVERT, 30000));
+    blob_free(&in);
+}
+
+/* A converter that is missing, or cannot start, fails the start-up check. */
+static void a_converter_that_cannot_run_fails_the_start(void **state)
+{
+    (void)state;
+    assert_false(use_converter(PB_REPO_DIR "/tests/fixtures/no-such-converter", 30000));
+    assert_false(use_converter("/bin/false", 30000));
+    assert_true(use_converter(PB_MEDIA_CONVERT, 30000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fits_large_jpeg),   cmocka_unit_test(never_upscales),     cmocka_unit_test(rotates_and_strips),
-        cmocka_unit_test(flattens_on_white), cmocka_unit_test(cmyk_to_srgb),       cmocka_unit_test(limits_from_header), cmocka_unit_test(refuses_broken_and_foreign),
+        cmocka_unit_test(fits_large_jpeg),
+        cmocka_unit_test(never_upscales),
+        cmocka_unit_test(rotates_and_strips),
+        cmocka_unit_test(flattens_on_white),
+        cmocka_unit_test(cmyk_to_srgb),
+        cmocka_unit_test(limits_from_header),
+        cmocka_unit_test(refuses_broken_and_foreign),
+        cmocka_unit_test(a_crash_or_garbage_is_a_refused_image),
+        cmocka_unit_test(a_converter_over_its_time_is_stopped),
+        cmocka_unit_test(a_converter_that_cannot_run_fails_the_start),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
