@@ -348,7 +348,7 @@ static int setup(struct svc *s, const struct svc_spec *spec)
             .user = config_str("PB_DB_USER", dbname),
             .password = pw,
             .database = config_str("PB_DB_NAME", dbname),
-            .pool_size = (unsigned)config_long("PB_DB_POOL", 24, 1, 512),
+            .pool_size = (unsigned)config_long("PB_DB_POOL", spec->db_pool ? (long)spec->db_pool : 24, 1, 512),
             .acquire_timeout_ms = (unsigned)config_long("PB_DB_ACQUIRE_TIMEOUT_MS", 2000, 1, 60000),
             .io_timeout_s = (unsigned)config_long("PB_DB_IO_TIMEOUT_S", 5, 1, 600),
         };
