@@ -326,6 +326,9 @@ service_env() { # name idx
     if [[ $name == user ]]; then
         SVC_ENV+=("PB_JWT_PRIVATE_KEY_FILE=$SEC/jwt-private.pem")
     fi
+    if [[ -n $PB_GLIBC_TUNABLES ]]; then
+        SVC_ENV+=("GLIBC_TUNABLES=$PB_GLIBC_TUNABLES")
+    fi
     sanitizer_env SVC_ENV
 }
 
