@@ -63,6 +63,7 @@ upstreams() { # compose|k8s
         server $s-1:$port max_fails=1 fail_timeout=2s;
         server $s-2:$port max_fails=1 fail_timeout=2s;
         keepalive 64;
+        keepalive_timeout 10s; # closed before the service's own 60 s (PB_HTTP_IDLE_TIMEOUT_S)
     }
     # the load-balanced address other services call: PB_${s^^}_URL=http://gateway:$port
     server {
@@ -80,6 +81,7 @@ upstreams() { # compose|k8s
     upstream $s {
         server $s:$port;
         keepalive 64;
+        keepalive_timeout 10s; # closed before the service's own 60 s (PB_HTTP_IDLE_TIMEOUT_S)
     }
 "
         fi

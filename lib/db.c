@@ -7,6 +7,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ struct db_conn {
     bool in_use, in_tx, broken;
     unsigned last_errno;
     uint64_t insert_id; /* mysql_stmt_insert_id of the last statement that succeeded */
+    int64_t released_ms; /* monotonic: when it was last given back to the pool */
     struct stmt_entry stmts[STMT_CACHE];
     size_t nstmts;
 };
@@ -51,6 +53,7 @@ struct db {
     pthread_cond_t cv;
     size_t nconns, in_use;
     struct db_conn *conns;
+    atomic_size_t nstmts; /* prepared statements held by all connections (for the gauge) */
 };
 
 struct db_rows {
@@ -102,13 +105,20 @@ struct db *db_new(const struct db_opts *o)
     return db;
 }
 
-static void conn_close(struct db_conn *c)
+/* Close every statement prepared on c. */
+static void stmts_close(struct db_conn *c)
 {
     for (size_t i = 0; i < c->nstmts; i++) {
         mysql_stmt_close(c->stmts[i].stmt);
         free(c->stmts[i].sql);
     }
+    atomic_fetch_sub(&c->db->nstmts, c->nstmts);
     c->nstmts = 0;
+}
+
+static void conn_close(struct db_conn *c)
+{
+    stmts_close(c);
     if (c->my)
         mysql_close(c->my);
     c->my = NULL;
@@ -255,6 +265,13 @@ struct db_conn *db_acquire(struct db *db)
     return c;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 void db_release(struct db_conn *c)
 {
     if (!c)
@@ -265,11 +282,40 @@ void db_release(struct db_conn *c)
     if (c->broken)
         conn_close(c);
     struct db *db = c->db;
+    int64_t now = mono_ms();
     pthread_mutex_lock(&db->mu);
+    c->released_ms = now;
     c->in_use = false;
     db->in_use--;
     pthread_cond_signal(&db->cv);
     pthread_mutex_unlock(&db->mu);
+}
+
+size_t db_close_idle(struct db *db, long idle_ms)
+{
+    struct db_conn *idle[64];
+    size_t n = 0;
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&db->mu);
+    /* the pool hands out the open connection of lowest index first, so a quiet service keeps
+     * using the first ones and the others fall idle; the first is always kept */
+    for (size_t i = 1; i < db->nconns && n < sizeof idle / sizeof idle[0]; i++) {
+        struct db_conn *c = &db->conns[i];
+        if (c->my && !c->in_use && now - c->released_ms >= idle_ms) {
+            c->in_use = true; /* ours while it closes */
+            idle[n++] = c;
+        }
+    }
+    pthread_mutex_unlock(&db->mu);
+    for (size_t i = 0; i < n; i++)
+        conn_close(idle[i]);
+    pthread_mutex_lock(&db->mu);
+    for (size_t i = 0; i < n; i++)
+        idle[i]->in_use = false;
+    if (n)
+        pthread_cond_broadcast(&db->cv);
+    pthread_mutex_unlock(&db->mu);
+    return n;
 }
 
 double db_in_use(void *arg)
@@ -279,6 +325,12 @@ double db_in_use(void *arg)
     double n = (double)db->in_use;
     pthread_mutex_unlock(&db->mu);
     return n;
+}
+
+double db_statements(void *arg)
+{
+    struct db *db = arg;
+    return (double)atomic_load(&db->nstmts);
 }
 
 unsigned db_errno(const struct db_conn *c) { return c->last_errno; }
@@ -326,13 +378,8 @@ static MYSQL_STMT *stmt_get(struct db_conn *c, const char *sql, enum err *e)
     for (size_t i = 0; i < c->nstmts; i++)
         if (strcmp(c->stmts[i].sql, sql) == 0)
             return c->stmts[i].stmt;
-    if (c->nstmts == STMT_CACHE) { /* more distinct statements than expected: start over */
-        for (size_t i = 0; i < c->nstmts; i++) {
-            mysql_stmt_close(c->stmts[i].stmt);
-            free(c->stmts[i].sql);
-        }
-        c->nstmts = 0;
-    }
+    if (c->nstmts == STMT_CACHE) /* more distinct statements than expected: start over */
+        stmts_close(c);
     MYSQL_STMT *st = mysql_stmt_init(c->my);
     char *copy = strdup(sql);
     if (!st || !copy) {
@@ -349,6 +396,7 @@ static MYSQL_STMT *stmt_get(struct db_conn *c, const char *sql, enum err *e)
         return NULL;
     }
     c->stmts[c->nstmts++] = (struct stmt_entry){copy, st};
+    atomic_fetch_add(&c->db->nstmts, 1);
     return st;
 }
 
@@ -360,6 +408,7 @@ static void stmt_forget(struct db_conn *c, MYSQL_STMT *st)
             mysql_stmt_close(st);
             free(c->stmts[i].sql);
             c->stmts[i] = c->stmts[--c->nstmts];
+            atomic_fetch_sub(&c->db->nstmts, 1);
             return;
         }
 }

@@ -428,6 +428,13 @@ static double gauge_entries(void *arg)
     return (double)st.entries;
 }
 
+static double gauge_bytes(void *arg)
+{
+    struct near_stats st;
+    near_get_stats(arg, &st);
+    return (double)st.bytes;
+}
+
 int near_track(struct near *n, struct cache *c, const char *const *prefixes)
 {
     n->cache = c;
@@ -438,6 +445,7 @@ int near_track(struct near *n, struct cache *c, const char *const *prefixes)
         return -1;
     n->started = true;
     metrics_gauge("pb_near_cache_entries", "values kept in the near cache", gauge_entries, n);
+    metrics_gauge("pb_near_cache_bytes", "bytes the near cache's values take (of its budget)", gauge_bytes, n);
     return 0;
 }
 

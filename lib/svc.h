@@ -36,6 +36,10 @@ struct svc_spec {
      * whose requests mostly compute (fewer context switches); many suit one whose requests wait
      * on locks and on other services. */
     unsigned http_threads;
+    /* MariaDB connections when PB_DB_POOL is not set (0: 24). Each open connection keeps the
+     * statements prepared on it (about 8 KB each in Connector/C), so a pool wider than the
+     * transactions MariaDB can usefully run at once only holds memory. */
+    unsigned db_pool;
     /* the request body limit in bytes when PB_MAX_BODY is not set (0: 256 KiB) */
     size_t max_body;
 };

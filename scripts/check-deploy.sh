@@ -205,6 +205,12 @@ for svc, helper in re.findall(r"add_dependencies\((pb-[a-z0-9_]+)\s+(pb-[a-z0-9_
     if not re.search(r"(?<![\w-])" + re.escape(helper) + r"(?![\w-])", built):
         bad(f"deploy/Dockerfile: the build does not name {helper}, which {svc} runs")
 
+# ---- the containers' malloc settings are those scripts/common.sh gives the services
+m = re.search(r"^PB_GLIBC_TUNABLES=\$\{PB_GLIBC_TUNABLES-([^}]*)\}", open("scripts/common.sh", encoding="utf-8").read(), re.M)
+img = re.search(r"\bGLIBC_TUNABLES=(\S+)", dockerfile_text)
+if not m or not img or m.group(1) != img.group(1):
+    bad(f"deploy/Dockerfile: ENV GLIBC_TUNABLES ({img and img.group(1)}) is not scripts/common.sh's PB_GLIBC_TUNABLES ({m and m.group(1)})")
+
 # ---- the PB_* names the platform knows: code, README table, deploy scripts
 known = set()
 for path in glob.glob("lib/*.[ch]") + glob.glob("services/*/*.[ch]") + glob.glob("tools/*.c"):

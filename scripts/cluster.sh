@@ -493,6 +493,7 @@ nginx_upstreams() {
             echo "        server 127.0.0.1:$(instance_port "$idx" "$k") max_fails=1 fail_timeout=2s;"
         done
         echo "        keepalive 64;"
+        echo "        keepalive_timeout 10s; # before the services' 60 s (scripts/stack.sh)"
         echo "    }"
         echo "    server {"
         echo "        listen 127.0.0.1:$(internal_port "$idx");"

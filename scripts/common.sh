@@ -53,6 +53,11 @@ PB_WEB_DIR=$(pb_abspath "${PB_WEB_DIR:-web/dist}")
 # photos: written by the media service, served by the gateway (one folder shared by every
 # instance of the media service and by nginx)
 PB_MEDIA_DIR=$(pb_abspath "${PB_MEDIA_DIR:-$PB_HOME/media}")
+# the services' GLIBC_TUNABLES (empty: glibc's defaults): glibc's per-thread malloc caches keep
+# freed chunks of up to 1032 bytes, dozens of them per size, in every request thread; up to 256
+# bytes they keep the fast path and hold a tenth as much (docs/benchmarks.md, "memory").
+# deploy/Dockerfile sets the same for the containers.
+PB_GLIBC_TUNABLES=${PB_GLIBC_TUNABLES-glibc.malloc.tcache_max=256}
 export PB_HOME PB_BUILD_DIR PB_PORT_BASE PB_GATEWAY_ADDR PB_DB_PORT PB_REDIS_PORT PB_NATS_PORT PB_NATS_MONITOR_PORT \
     PB_ADMIN_USER PB_DEMO_DATA PB_AUTH_RATE PB_AUTH_BURST PB_LOG_LEVEL PB_USER_SHARDS PB_WEB_DIR PB_MEDIA_DIR
 

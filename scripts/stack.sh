@@ -326,6 +326,9 @@ service_env() { # name idx
     if [[ $name == user ]]; then
         SVC_ENV+=("PB_JWT_PRIVATE_KEY_FILE=$SEC/jwt-private.pem")
     fi
+    if [[ -n $PB_GLIBC_TUNABLES ]]; then
+        SVC_ENV+=("GLIBC_TUNABLES=$PB_GLIBC_TUNABLES")
+    fi
     sanitizer_env SVC_ENV
 }
 
@@ -431,7 +434,10 @@ render() { # src dst
 }
 
 # The upstream blocks of the gateway: one server per service (scripts/cluster.sh redefines
-# this function for its two instances and internal listeners).
+# this function for its two instances and internal listeners). Idle connections are kept 10 s
+# (keepalive_timeout): nginx closes them before the service would (PB_HTTP_IDLE_TIMEOUT_S,
+# 60 s), so it never sends a request on a connection the service is closing, and the service
+# frees what it holds per connection (32 KB in libmicrohttpd) soon after a burst.
 nginx_upstreams() {
     local entry idx name
     for entry in "${PRESENT[@]}"; do
@@ -440,6 +446,7 @@ nginx_upstreams() {
         echo "    upstream $name {"
         echo "        server 127.0.0.1:$(svc_port "$idx") max_fails=3 fail_timeout=5s;"
         echo "        keepalive 64;"
+        echo "        keepalive_timeout 10s;"
         echo "    }"
     done
 }
@@ -474,6 +481,7 @@ nginx_configure() {
         upstreams+="    upstream pb_bench_trivial {
         server 127.0.0.1:$PB_BENCH_UPSTREAM_PORT;
         keepalive 64;
+        keepalive_timeout 10s;
     }
 "
         routes+="        location = /bench/proxied {

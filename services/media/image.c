@@ -89,7 +89,8 @@ struct run {
 
 /* Start the converter with argv; its stdin and stdout are pipes, its stderr is ours (the
  * service log), every other descriptor is closed, its environment holds only the sanitizer
- * settings, its signals are the defaults. */
+ * settings, its signals are the defaults, and it leads a process group of its own (what
+ * pb-media kills when the run is over, whatever it may have started). */
 static int run_start(struct run *r, char *const argv[])
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1}, rc = -1;
@@ -112,8 +113,9 @@ static int run_start(struct run *r, char *const argv[])
         (errno = posix_spawn_file_actions_adddup2(&fa, out[1], 1)) != 0 ||
         (errno = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0 ||
         (errno = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
-        (errno = posix_spawnattr_setsigdefault(&at, &dfl)) != 0 ||
-        (errno = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0)
+        (errno = posix_spawnattr_setsigdefault(&at, &dfl)) != 0 || (errno = posix_spawnattr_setpgroup(&at, 0)) != 0 ||
+        (errno = posix_spawnattr_setflags(&at,
+                                          POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)) != 0)
         goto done;
     if ((errno = posix_spawn(&r->pid, g_converter, &fa, &at, argv, g_env)) != 0)
         goto done;
@@ -218,13 +220,15 @@ static void run_exchange(struct run *r, const unsigned char *buf, size_t len, in
             break;
         if (w == 0 && !killed && (r->timed_out || r->too_much || mono_ms() >= deadline)) {
             r->timed_out = r->timed_out || !r->too_much;
-            kill(r->pid, SIGKILL);
+            kill(-r->pid, SIGKILL);
             killed = true;
             continue;
         }
         struct timespec ts = {0, 1000000L};
         nanosleep(&ts, NULL);
     }
+    /* anything it left in its group (its filter lets it start nothing; a stand-in may) */
+    kill(-r->pid, SIGKILL);
 }
 
 /* ---------- the reply ---------- */

@@ -80,6 +80,13 @@ int main(int argc, char **argv)
         .needs = SVC_DB | SVC_CACHE | SVC_BUS,
         .init = init,
         .routes = order_routes,
+        /* a booking runs two or three short transactions and calls boarding (and payment)
+         * between them without a connection: 8 connections keep MariaDB as busy as 24 did in
+         * the booking storms of bench/orders.sh and hold a third of the prepared statements,
+         * and 16 request threads book as fast as 32 with half the threads' stacks and caches
+         * (docs/benchmarks.md, "memory") */
+        .db_pool = 8,
+        .http_threads = 16,
     };
     return svc_main(argc, argv, &spec);
 }

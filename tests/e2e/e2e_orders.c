@@ -2,7 +2,8 @@
  * lifecycle with every transition (and illegal ones), cancellation and refunds by policy,
  * timed expiry and acceptance timeout, pet access during a stay, schedules, my-orders
  * pagination across a month boundary, price quotes (what a booking costs, refused alike,
- * nothing held) and refund quotes (what a cancellation refunds). */
+ * nothing held) and refund quotes (what a cancellation refunds); the order service's idle
+ * MariaDB connections closed once a burst is over. */
 #include "harness.h"
 #include "dates.h"
 #include "ids.h"
@@ -1117,6 +1118,47 @@ static void refund_quote_is_what_the_cancellation_refunds(void **state)
     assert_true(e2e_invariants_hold());
 }
 
+static void list_mine(int i, void *arg)
+{
+    (void)i;
+    const struct e2e_user *u = arg;
+    struct resp *r = e2e_call("GET", "/api/v1/orders", u->token, NULL);
+    EXPECT_STATUS(r, 200);
+    e2e_resp_free(r);
+}
+
+static long long order_db_connections(void)
+{
+    return e2e_db_int("SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'pb_order'", "");
+}
+
+/* A connection nobody has used for PB_DB_IDLE_S (1 s here) is closed, with the statements
+ * prepared on it: a burst of reads opens several, and once it is over the order service keeps
+ * one; the next requests are served as before. */
+static void idle_database_connections_are_closed(void **state)
+{
+    (void)state;
+    static const char *const idle[] = {"PB_DB_IDLE_S=1", "PB_MALLOC_TRIM_S=1", NULL};
+    struct world w;
+    world_new(&w);
+    e2e_stack_service("order", "restart", idle);
+    long long burst = 0, after = 0;
+    for (int k = 0; k < 10 && burst < 2; k++) {
+        e2e_parallel(32, list_mine, &w.owner);
+        burst = order_db_connections();
+    }
+    after = burst;
+    for (int k = 0; k < 100 && after > 1; k++) {
+        usleep(100 * 1000);
+        after = order_db_connections();
+    }
+    e2e_parallel(8, list_mine, &w.owner);
+    e2e_stack_service("order", "restart", NULL);
+    if (burst < 2)
+        fail_msg("32 reads at once never had the order service open a second MariaDB connection");
+    assert_int_equal(after, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1137,6 +1179,7 @@ int main(void)
         cmocka_unit_test(refund_quote_is_what_the_cancellation_refunds),
         cmocka_unit_test(a_new_price_applies_to_new_bookings_only),
         cmocka_unit_test(authorization_comes_before_the_body),
+        cmocka_unit_test(idle_database_connections_are_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

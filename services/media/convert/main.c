@@ -2,8 +2,9 @@
  * its own that pb-media starts per upload (services/media/image.c; the exchange is in
  * wire.h). Before it reads a byte of the upload it closes every descriptor but its stdin,
  * stdout and stderr, limits its address space and CPU time (setrlimit, soft = hard), and
- * installs a seccomp filter: no socket can be made, no program run, no file opened or
- * changed by name, no other process signalled or traced, no limit raised. A decoder fault
+ * installs a seccomp filter: no socket can be made, no program run and no process started
+ * (threads only), no file opened or changed by name, no other process signalled or traced, no
+ * limit raised. A decoder fault
  * then ends this process and its one upload, and has nothing to reach: pb-media's
  * environment, connections and secrets were never here. */
 #include "pipeline.h"
@@ -11,17 +12,21 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <malloc.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vips/vips.h>
 
@@ -172,6 +177,7 @@ static void emit(struct filter *f, struct sock_filter ins)
 
 static const struct sock_filter RET_ALLOW = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 static const struct sock_filter RET_EPERM = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+static const struct sock_filter RET_ENOSYS = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
 static const struct sock_filter LOAD_NR = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 
 /* Deny system call nr with EPERM (the caller sees an ordinary failure). */
@@ -190,6 +196,26 @@ static void only_self(struct filter *f, long nr, __u32 pid)
     emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, pid, 0, 1));
     emit(f, RET_ALLOW);
     emit(f, RET_EPERM);
+}
+
+/* Allow clone only for a thread (CLONE_THREAD in its flags): a new process would outlive the
+ * upload. clone3's flags are in memory a filter cannot read: it answers ENOSYS, and glibc
+ * creates its threads with clone instead. */
+static void threads_only(struct filter *f)
+{
+#ifdef __NR_clone3
+    emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)__NR_clone3, 0, 1));
+    emit(f, RET_ENOSYS);
+#endif
+    emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)__NR_clone, 0, 4));
+    emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])));
+    emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1));
+    emit(f, RET_ALLOW);
+    emit(f, RET_EPERM);
+#ifdef __NR_fork
+    deny(f, __NR_fork);
+    deny(f, __NR_vfork);
+#endif
 }
 
 #ifdef PB_AUDIT_ARCH
@@ -212,6 +238,8 @@ static void build_filter(struct filter *f)
     deny(f, __NR_process_vm_writev);
     deny(f, __NR_tkill);
     deny(f, __NR_kcmp);
+    deny(f, __NR_setsid); /* the converter's process group is what pb-media kills at the end */
+    deny(f, __NR_setpgid);
     deny(f, __NR_prlimit64);
 #ifdef __NR_setrlimit
     deny(f, __NR_setrlimit);
@@ -245,8 +273,9 @@ static void build_filter(struct filter *f)
     for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
         deny(f, changes[i]);
     if (!PB_SANITIZED) {
-        /* no program, no tracing, no file opened by name: everything the decoder needs was
-         * loaded before this point */
+        /* no program, no other process (LeakSanitizer clones one), no tracing, no file opened
+         * by name: everything the decoder needs was loaded before this point */
+        threads_only(f);
         deny(f, __NR_execve);
         deny(f, __NR_execveat);
         deny(f, __NR_ptrace);
@@ -388,7 +417,35 @@ static enum convert_result convert(const unsigned char *buf, size_t len, const s
     return res;
 }
 
-/* --check: a 64×48 PNG with transparency, made here, through the whole pipeline. */
+/* When the filter is installed: what it must refuse is refused (NULL), or what was not. */
+static const char *filter_holds(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0 || errno != EPERM) {
+        if (fd >= 0)
+            close(fd);
+        return "a socket could be made";
+    }
+    if (PB_SANITIZED)
+        return NULL;
+    if ((fd = open("/dev/null", O_RDONLY)) >= 0 || errno != EPERM) {
+        if (fd >= 0)
+            close(fd);
+        return "a file could be opened";
+    }
+    pid_t p = fork();
+    if (p == 0)
+        _exit(0);
+    if (p > 0 || errno != EPERM) {
+        if (p > 0)
+            waitpid(p, NULL, 0);
+        return "a process could be started";
+    }
+    return NULL;
+}
+
+/* --check: the filter refuses what it must, and a 64×48 PNG with transparency, made here, goes
+ * through the whole pipeline. */
 static int self_check(const struct media_limits *lim, const char *state, const struct opts *o)
 {
     VipsImage *im = NULL;
@@ -397,6 +454,11 @@ static int self_check(const struct media_limits *lim, const char *state, const s
     int rc = CONVERT_EXIT_CANNOT_START;
     struct convert_reply rep = {0};
     struct pipeline_out out = {0};
+    const char *leak = strncmp(state, "seccomp", 7) == 0 ? filter_holds() : NULL;
+    if (leak) {
+        fprintf(stderr, "pb-media-convert: the sandbox does not hold: %s\n", leak);
+        goto done;
+    }
     if (vips_black(&im, 64, 48, "bands", 4, NULL) || vips_pngsave_buffer(im, &png, &png_len, NULL)) {
         fprintf(stderr, "pb-media-convert: cannot make the check image: %s\n", vips_error_buffer());
         goto done;

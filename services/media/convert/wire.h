@@ -7,8 +7,9 @@
  * struct convert_reply followed by full_len bytes (the large JPEG) and thumb_len bytes (the
  * small one). The converter exits 0 whenever it wrote a reply, whatever its result, and
  * CONVERT_EXIT_CANNOT_START when it could not get ready (bad arguments, libvips missing or
- * failing to start, the limits refused). `--check` instead of reading stdin converts an
- * image it makes itself, under the same limits, and writes one line of text ("ok ...").
+ * failing to start, the limits or the sandbox refused). `--check` instead of reading stdin
+ * tries what the sandbox must refuse, converts an image it makes itself under the same limits,
+ * and writes one line of text ("ok ...").
  *
  * Both ends are built from this tree for the same machine: the header is raw, native-endian. */
 #ifndef PB_MEDIA_CONVERT_WIRE_H
