@@ -94,20 +94,33 @@ bench_seed_listings() {
 
 # print_rss: the resident memory of every service process (after the scenarios ran): all of
 # it, and the part that is the process's own (anonymous: heap, stacks); the rest is shared
-# libraries' pages, counted once for the whole machine.
+# libraries' pages, counted once for the whole machine. Read twice: the moment the last load
+# ends, and PB_BENCH_SETTLE_S (35) seconds later, once the gateway has closed its idle
+# upstream connections (10 s), each service has closed its idle MariaDB connections with their
+# statements (PB_DB_IDLE_S, 30 s) and given freed pages back (every 10 s).
+rss_of() { # PID -> "RSS own" in MB
+    awk '/^Rss:/ { r = $2 } /^Anonymous:/ { a = $2 } END { printf "%.1f %.1f", r / 1024, a / 1024 }' \
+        "/proc/$1/smaps_rollup"
+}
 print_rss() {
-    local pid name f
-    echo
-    echo "### memory: every service after the benchmarks"
-    echo
-    echo "| service | RSS MB | of which its own (anonymous) MB |"
-    echo "|---|---:|---:|"
+    local pid name f settle=${PB_BENCH_SETTLE_S:-35} i r0 a0 r1 a1
+    local -a names=() pids=() first=()
     for f in "$PB_HOME"/services/*.pid; do
         pid=$(cat "$f" 2>/dev/null) || continue
         name=$(tr -d '\0' <"/proc/$pid/comm" 2>/dev/null) || continue
         [[ $name == pb-* ]] || continue
-        awk -v n="${name#pb-}" '/^Rss:/ { r = $2 } /^Anonymous:/ { a = $2 }
-            END { printf "| %s | %.1f | %.1f |\n", n, r / 1024, a / 1024 }' "/proc/$pid/smaps_rollup"
+        names+=("${name#pb-}") pids+=("$pid") first+=("$(rss_of "$pid")")
+    done
+    sleep "$settle"
+    echo
+    echo "### memory: every service after the benchmarks"
+    echo
+    echo "| service | RSS MB at the end | own (anonymous) MB | RSS MB ${settle} s later | own MB |"
+    echo "|---|---:|---:|---:|---:|"
+    for i in "${!pids[@]}"; do
+        read -r r0 a0 <<<"${first[$i]}"
+        read -r r1 a1 <<<"$(rss_of "${pids[$i]}" 2>/dev/null || echo '- -')"
+        echo "| ${names[$i]} | $r0 | $a0 | $r1 | $a1 |"
     done
 }
 
