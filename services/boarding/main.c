@@ -11,9 +11,11 @@ static enum err init(struct svc *s)
     store_set_lock_wait(config_long("PB_HOLD_LOCK_WAIT_MS", 3000, 10, 60000));
     store_set_max_listings(config_long("PB_LISTING_MAX_PER_PROVIDER", LISTING_MAX_PER_PROVIDER_DEFAULT, 1, 1000000));
     /* listing details, search pages and their generations: served from memory, kept
-     * coherent by Redis client-side caching (lib/near.h); PB_NEAR_CACHE_MB=0 turns it off */
+     * coherent by Redis client-side caching (lib/near.h); PB_NEAR_CACHE_MB=0 turns it off.
+     * 3 MB: under uniform reads of 20,800 keys 4 MB served no measurably more (alternated three
+     * times) and kept the service over its 20 MB (docs/benchmarks.md, "memory") */
     static const char *const near_prefixes[] = {"pb:listing:", "pb:search:", NULL};
-    long near_mb = config_long("PB_NEAR_CACHE_MB", 4, 0, 1024);
+    long near_mb = config_long("PB_NEAR_CACHE_MB", 3, 0, 1024);
     if (near_mb > 0 && cache_near_enable(s->cache, (size_t)near_mb << 20, near_prefixes) != 0)
         LOG_W("boarding: near cache not started; cached reads go to Redis");
     /* the geo index lives in Redis and is derived from MariaDB: rebuild it at start so a
