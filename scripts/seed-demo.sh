@@ -274,7 +274,9 @@ seed_verifications() {
         [[ $API_STATUS == 200 ]] || fail "reading the profile of $u"
         [[ $(jq -r '.status + " " + (.verification == null | tostring)' <<<"$API_BODY") =~ ^(pending_review|rejected)\ true$ ]] ||
             continue
-        photo=$(printf '%s\n' "${DEMO_LISTINGS[@]}" | awk -F'|' -v u="$u" '$1 == u { print $2 "-1"; exit }')
+        # awk reads every line (no early exit): printf writes one line at a time, and one written
+        # after awk has gone would end it with SIGPIPE, failing the pipeline (pipefail)
+        photo=$(printf '%s\n' "${DEMO_LISTINGS[@]}" | awk -F'|' -v u="$u" '$1 == u && !p { print $2 "-1"; p = 1 }')
         upload verification "$photo" "${TOKEN[$u]}"
         api PUT /api/v1/users/me/verification \
             "$(jq -nc --arg d "$UPLOADED" '{documents: [$d], note: "演示数据：营业执照与身份证"}')" "${TOKEN[$u]}"

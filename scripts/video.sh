@@ -144,14 +144,14 @@ if ((VOICE)); then
     command -v espeak-ng >/dev/null || pb_die "PB_VIDEO_VOICE=1 but espeak-ng is not installed (scripts/deps.sh video)"
     # Mandarin: cmn, called zh by older espeak-ng
     VOICE_NAME=cmn
-    espeak-ng --voices=cmn | grep -q cmn || VOICE_NAME=zh
+    grep -q cmn <<<"$(espeak-ng --voices=cmn)" || VOICE_NAME=zh # not a pipe: grep -q would SIGPIPE the writer
 fi
 [[ -d $SHOTS ]] || pb_die "no screenshots in $SHOTS: the browser tests write them (make test, or scripts/browser-test.sh against a running stack)"
 
 # the captions' font: Noto Sans CJK SC through fontconfig (the simplified Chinese glyphs of the
 # collection), else the collection's file
 FONT_OPT=
-if command -v fc-list >/dev/null && fc-list ':lang=zh-cn' family | grep -q 'Noto Sans CJK SC'; then
+if command -v fc-list >/dev/null && grep -q 'Noto Sans CJK SC' <<<"$(fc-list ':lang=zh-cn' family)"; then
     FONT_OPT="font='Noto Sans CJK SC'"
 else
     for f in "${PB_VIDEO_FONT:-}" /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do

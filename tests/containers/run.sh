@@ -157,7 +157,7 @@ PB_GATEWAY=$GW PB_DEMO_PAUSE=0 scripts/demo.sh >"$OUT/demo.log" 2>&1 || {
 }
 grep -E '^(==>|\[)' "$OUT/demo.log" | tail -5 | sed 's/^/    /' || true
 # the web app is in the gateway image
-curl -fsS -m 5 "$GW/" | grep -q '<div id="app"' || fail "the gateway does not serve the web app at /"
+grep -q '<div id="app"' <<<"$(curl -fsS -m 5 "$GW/")" || fail "the gateway does not serve the web app at /"
 curl -fsS -m 5 -o /dev/null "$GW/docs/openapi.yaml" || fail "the gateway does not serve /docs/openapi.yaml"
 echo "    the stay completed; the web app and the API documents are served"
 
