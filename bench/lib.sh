@@ -95,15 +95,16 @@ bench_seed_listings() {
 # print_rss: the resident memory of every service process (after the scenarios ran): all of
 # it, and the part that is the process's own (anonymous: heap, stacks); the rest is shared
 # libraries' pages, counted once for the whole machine. Read twice: the moment the last load
-# ends, and PB_BENCH_SETTLE_S (35) seconds later, once the gateway has closed its idle
+# ends, and PB_BENCH_SETTLE_S (45) seconds later, once the gateway has closed its idle
 # upstream connections (10 s), each service has closed its idle MariaDB connections with their
-# statements (PB_DB_IDLE_S, 30 s) and given freed pages back (every 10 s).
+# statements (PB_DB_IDLE_S, 30 s, checked every 10 s: 30-40 s after their last use) and given
+# freed pages back (every 10 s).
 rss_of() { # PID -> "RSS own" in MB
     awk '/^Rss:/ { r = $2 } /^Anonymous:/ { a = $2 } END { printf "%.1f %.1f", r / 1024, a / 1024 }' \
         "/proc/$1/smaps_rollup"
 }
 print_rss() {
-    local pid name f settle=${PB_BENCH_SETTLE_S:-35} i r0 a0 r1 a1
+    local pid name f settle=${PB_BENCH_SETTLE_S:-45} i r0 a0 r1 a1
     local -a names=() pids=() first=()
     for f in "$PB_HOME"/services/*.pid; do
         pid=$(cat "$f" 2>/dev/null) || continue
