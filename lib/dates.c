@@ -76,6 +76,13 @@ char *date_format(int32_t days, char *buf)
     return buf;
 }
 
+int64_t time_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t time_now_ms(void)
 {
     static _Atomic long cached = LONG_MIN;

@@ -31,6 +31,8 @@ long date_utc_offset_s(void);
 
 /* Current Unix time in milliseconds, including PB_CLOCK_OFFSET_S. */
 int64_t time_now_ms(void);
+/* Milliseconds of CLOCK_MONOTONIC: for intervals (never moves back, ignores PB_CLOCK_OFFSET_S). */
+int64_t time_mono_ms(void);
 /* RFC 3339 UTC with milliseconds, e.g. "2026-11-21T09:54:00.000Z"; returns buf. */
 char *time_format_ms(int64_t unix_ms, char *buf);
 /* Parse what time_format_ms writes (also accepts no fraction and SQL "YYYY-MM-DD HH:MM:SS[.ffffff]"). */

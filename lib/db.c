@@ -1,5 +1,6 @@
 /* MariaDB Connector/C wrapper: pool, statement cache, string results, retrying transactions. */
 #include "db.h"
+#include "dates.h"
 #include "log.h"
 
 #include <errno.h>
@@ -265,13 +266,6 @@ struct db_conn *db_acquire(struct db *db)
     return c;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 void db_release(struct db_conn *c)
 {
     if (!c)
@@ -282,7 +276,7 @@ void db_release(struct db_conn *c)
     if (c->broken)
         conn_close(c);
     struct db *db = c->db;
-    int64_t now = mono_ms();
+    int64_t now = time_mono_ms();
     pthread_mutex_lock(&db->mu);
     c->released_ms = now;
     c->in_use = false;
@@ -295,7 +289,7 @@ size_t db_close_idle(struct db *db, long idle_ms)
 {
     struct db_conn *idle[64];
     size_t n = 0;
-    int64_t now = mono_ms();
+    int64_t now = time_mono_ms();
     pthread_mutex_lock(&db->mu);
     /* the pool hands out the open connection of lowest index first, so a quiet service keeps
      * using the first ones and the others fall idle; the first is always kept */

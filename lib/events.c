@@ -210,18 +210,11 @@ static struct consumer_lag g_lags[EVENTS_MAX_CONSUMERS];
 static struct consumer_run g_runs[EVENTS_MAX_CONSUMERS][EVENTS_MAX_THREADS];
 static size_t g_nlags;
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static double gauge_lag(void *arg)
 {
     const struct consumer_lag *l = arg;
     pthread_mutex_lock(&lag_mu);
-    double v = l->read_ms && mono_ms() - l->read_ms <= LAG_STALE_MS ? l->pending : -1;
+    double v = l->read_ms && time_mono_ms() - l->read_ms <= LAG_STALE_MS ? l->pending : -1;
     pthread_mutex_unlock(&lag_mu);
     return v;
 }
@@ -239,7 +232,7 @@ static void lag_refresh(struct svc *s, struct consumer_lag *l)
     if (st == NATS_OK && ci) {
         pthread_mutex_lock(&lag_mu);
         l->pending = (double)ci->NumPending + (double)(ci->NumAckPending > 0 ? ci->NumAckPending : 0);
-        l->read_ms = mono_ms();
+        l->read_ms = time_mono_ms();
         pthread_mutex_unlock(&lag_mu);
         l->failing = false;
     } else if (!l->failing) {
@@ -463,9 +456,9 @@ static void consume_main(struct svc *s, void *arg)
     int64_t lag_due = 0;
     while (!svc_stopping(s)) {
         /* only while subscribed: else the value goes stale */
-        if (run->refresh_lag && sub && mono_ms() >= lag_due) {
+        if (run->refresh_lag && sub && time_mono_ms() >= lag_due) {
             lag_refresh(s, lag);
-            lag_due = mono_ms() + LAG_REFRESH_MS;
+            lag_due = time_mono_ms() + LAG_REFRESH_MS;
         }
         if (!sub) {
             jsSubOptions so;
