@@ -11,6 +11,7 @@
 #include "store.h"
 #include "template.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,55 +111,146 @@ static void pend_commit(struct svc *s)
     pend.key = 0;
 }
 
-/* ---------- writing a plan ---------- */
+/* ---------- the writes of a unit of work ----------
+ * Each event's handler (and a reminder) adds what it writes: its order change and its
+ * notifications, rendered. The unit's flush, inside the transaction just before the commit,
+ * merges every order change at once (which tells the prompts an order has moved past), then
+ * writes every notification at once (store_notifications_insert_tx): a batch of events costs a
+ * few statements, not a few per event. The buffer is allocated by the threads that write. */
 
-struct write {
-    struct svc *s;
-    struct db_conn *c;
-    const struct notif_plan *p;
-    const enum notif_lang *langs;
-    const char *source;  /* source_key prefix: "e:<event id>" or "r:<order id>:<reminder>" */
+struct unit_item {
+    bool has_order;
+    int rank;
+    struct order_view order;
+    bool stale;         /* the order had moved past what a prompt of this item asks */
+    char *data;         /* the notifications' data, JSON text */
     int64_t source_ms;
-    bool stale;          /* the order has moved past what a prompt would ask */
 };
 
-/* Write every draft of the plan, in recipient id order (the lock order of inbox_head rows). */
-static enum err write_plan(const struct write *w)
+struct unit_row {
+    size_t item;
+    uint64_t user;
+    enum notif_kind kind;
+    char *title, *body;
+    char key[96];       /* source_key: "e:<event id>:<kind>" or "r:<order id>:<reminder>:<kind>" */
+};
+
+struct unit {
+    size_t ni, nr;
+    struct unit_item item[EVENTS_BATCH_MAX];
+    struct unit_row row[PEND_MAX];
+};
+
+_Static_assert(PEND_MAX <= STORE_BATCH_MAX, "a unit's notifications fit one store call");
+
+static _Thread_local struct unit *unit_buf;
+static pthread_key_t unit_key; /* frees a thread's buffer when the thread ends */
+static pthread_once_t unit_once = PTHREAD_ONCE_INIT;
+
+static void unit_clear(struct unit *u)
 {
-    const struct notif_plan *p = w->p;
-    size_t order[NOTIF_MAX_RECIPIENTS];
-    for (size_t i = 0; i < p->n; i++)
-        order[i] = i;
-    if (p->n == 2 && p->d[1].user_id < p->d[0].user_id) {
-        order[0] = 1;
-        order[1] = 0;
+    for (size_t i = 0; i < u->ni; i++)
+        free(u->item[i].data);
+    for (size_t i = 0; i < u->nr; i++) {
+        free(u->row[i].title);
+        free(u->row[i].body);
     }
-    char *data = json_dumps(p->data, JSON_COMPACT);
-    if (!data)
+    u->ni = u->nr = 0;
+}
+
+static void unit_free(void *u)
+{
+    unit_clear(u);
+    free(u);
+}
+
+static void unit_key_make(void) { pthread_key_create(&unit_key, unit_free); }
+
+static void unit_reset(void)
+{
+    if (unit_buf)
+        unit_clear(unit_buf);
+}
+
+/* Add plan p (langs: its recipients' languages; source: the source_key prefix, "e:<event id>"
+ * or "r:<order id>:<reminder>") to the unit. */
+static enum err unit_add(const struct notif_plan *p, const enum notif_lang *langs, const char *source,
+                         int64_t source_ms)
+{
+    if (!unit_buf) {
+        pthread_once(&unit_once, unit_key_make);
+        if (!(unit_buf = calloc(1, sizeof *unit_buf)))
+            return ERR_NO_MEMORY;
+        pthread_setspecific(unit_key, unit_buf);
+    }
+    struct unit *u = unit_buf;
+    if (u->ni == EVENTS_BATCH_MAX || u->nr + p->n > PEND_MAX)
+        return ERR_INTERNAL; /* cannot happen: a unit is one batch of events, or one reminder */
+    struct unit_item *it = &u->item[u->ni];
+    *it = (struct unit_item){.has_order = p->has_order, .rank = p->order_rank, .source_ms = source_ms};
+    if (p->has_order)
+        it->order = p->order;
+    if (!(it->data = json_dumps(p->data, JSON_COMPACT)))
         return ERR_NO_MEMORY;
-    enum err e = ERR_OK;
-    char title[NOTIF_TITLE_CAP], body[NOTIF_BODY_CAP], key[96];
-    for (size_t j = 0; j < p->n && e == ERR_OK; j++) {
-        const struct notif_draft *d = &p->d[order[j]];
-        if (w->stale && notif_is_prompt(d->kind)) {
-            LOG_I("notification: %s prompt to user %llu dropped: the order has moved on", notif_type(d->kind),
-                  (unsigned long long)d->user_id);
+    u->ni++;
+    char title[NOTIF_TITLE_CAP], body[NOTIF_BODY_CAP];
+    for (size_t j = 0; j < p->n; j++) {
+        const struct notif_draft *d = &p->d[j];
+        struct unit_row *r = &u->row[u->nr];
+        notif_render(d->kind, langs[j], &p->args, title, body);
+        *r = (struct unit_row){.item = u->ni - 1, .user = d->user_id, .kind = d->kind};
+        snprintf(r->key, sizeof r->key, "%s:%d", source, (int)d->kind);
+        r->title = strdup(title);
+        r->body = strdup(body);
+        u->nr++;
+        if (!r->title || !r->body)
+            return ERR_NO_MEMORY;
+    }
+    return ERR_OK;
+}
+
+/* Write what the unit gathered, inside its transaction c. */
+static enum err unit_flush(struct svc *s, struct db_conn *c)
+{
+    struct unit *u = unit_buf;
+    if (!u || !u->ni)
+        return ERR_OK;
+    struct store_order_change ch[EVENTS_BATCH_MAX];
+    size_t at[EVENTS_BATCH_MAX], nch = 0;
+    for (size_t i = 0; i < u->ni; i++)
+        if (u->item[i].has_order) {
+            at[nch] = i;
+            ch[nch++] = (struct store_order_change){&u->item[i].order, u->item[i].rank, 0};
+        }
+    enum err e = store_orders_apply_tx(c, nch, ch, time_now_ms());
+    if (e != ERR_OK)
+        return e;
+    for (size_t k = 0; k < nch; k++)
+        u->item[at[k]].stale = ch[k].rank_before > ch[k].rank;
+    struct store_new_notif nn[PEND_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < u->nr; i++) {
+        const struct unit_row *r = &u->row[i];
+        const struct unit_item *it = &u->item[r->item];
+        if (it->stale && notif_is_prompt(r->kind)) {
+            LOG_I("notification: %s prompt to user %llu dropped: the order has moved on", notif_type(r->kind),
+                  (unsigned long long)r->user);
             continue;
         }
-        notif_render(d->kind, w->langs[order[j]], &p->args, title, body);
-        snprintf(key, sizeof key, "%s:%d", w->source, (int)d->kind);
-        bool inserted = false;
-        e = store_notification_insert_tx(w->c, w->s, d->user_id, notif_type(d->kind), title, body, data, key,
-                                         w->source_ms, NULL, &inserted);
-        if (e == ERR_OK && inserted) {
-            pend_add(d->user_id, 1);
+        nn[n++] = (struct store_new_notif){.user = r->user, .type = notif_type(r->kind), .title = r->title,
+                                           .body = r->body, .data = it->data, .source_key = r->key,
+                                           .source_ms = it->source_ms};
+    }
+    if ((e = store_notifications_insert_tx(c, s, n, nn)) != ERR_OK)
+        return e;
+    for (size_t i = 0; i < n; i++)
+        if (nn[i].inserted) {
+            pend_add(nn[i].user, 1);
             char labels[96];
-            snprintf(labels, sizeof labels, "type=\"%s\"", notif_type(d->kind));
+            snprintf(labels, sizeof labels, "type=\"%s\"", nn[i].type);
             metrics_count("pb_notifications_created_total", labels, 1);
         }
-    }
-    free(data);
-    return e;
+    return ERR_OK;
 }
 
 /* ---------- the recipients' languages ----------
@@ -212,18 +304,23 @@ void inbox_prepare(struct svc *s, const struct event *ev, int n, void *arg)
 
 enum err inbox_before_commit(struct svc *s, struct db_conn *c, void *arg)
 {
-    (void)c;
     (void)arg;
-    pend_mark_busy(s);
-    return ERR_OK;
+    enum err e = unit_flush(s, c);
+    unit_reset();
+    if (e == ERR_OK)
+        pend_mark_busy(s);
+    return e;
 }
 
 enum err inbox_on_event(struct svc *s, struct db_conn *c, const struct event *ev, void *arg)
 {
     (void)arg;
+    (void)c; /* what the event writes waits for inbox_before_commit, with the rest of its unit */
     /* a batch is one unit: its first event starts it (again, when the transaction reruns) */
-    if (ev->unit_start)
+    if (ev->unit_start) {
         pend_begin(s, ev->unit);
+        unit_reset();
+    }
     struct notif_plan p;
     enum notif_plan_result pr = notif_plan_event(ev->type, ev->version, ev->data, &p);
     enum err e = ERR_OK;
@@ -233,14 +330,7 @@ enum err inbox_on_event(struct svc *s, struct db_conn *c, const struct event *ev
         langs_of(s, &p, langs);
         char source[48];
         snprintf(source, sizeof source, "e:%llu", (unsigned long long)ev->id);
-        struct write w = {s, c, &p, langs, source, ev->occurred_ms, false};
-        if (p.has_order) {
-            int before = 0;
-            e = store_order_apply_tx(c, &p.order, p.order_rank, time_now_ms(), &before);
-            w.stale = before > p.order_rank;
-        }
-        if (e == ERR_OK)
-            e = write_plan(&w);
+        e = unit_add(&p, langs, source, ev->occurred_ms);
         break;
     }
     case PLAN_IGNORED:
@@ -301,8 +391,11 @@ static enum err remind_tx(struct db_conn *c, void *arg)
         return e;
     char source[64];
     snprintf(source, sizeof source, "r:%llu:%s", (unsigned long long)x->order_id, remind_name(x->k));
-    struct write w = {x->s, c, x->p, x->langs, source, x->now, false};
-    e = write_plan(&w);
+    unit_reset();
+    e = unit_add(x->p, x->langs, source, x->now);
+    if (e == ERR_OK)
+        e = unit_flush(x->s, c);
+    unit_reset();
     if (e == ERR_OK)
         pend_mark_busy(x->s);
     x->sent = e == ERR_OK;

@@ -1,4 +1,4 @@
-/* Reminder due-time rules and order status ranks (pure). */
+/* Reminder due-time rules and the merge of order events into the order view (pure). */
 #include "reminder.h"
 
 void remind_window(enum remind_kind k, int64_t now_ms, int32_t today, struct remind_window *out)
@@ -35,4 +35,28 @@ bool remind_due(enum remind_kind k, const struct order_view *o, int64_t now_ms, 
     }
     int64_t t = k == REMIND_PAYMENT_DUE ? o->pay_before_ms : k == REMIND_ACCEPT_DUE ? o->accept_before_ms : o->completed_ms;
     return t > 0 && t > w.lo_ms && t <= w.hi_ms;
+}
+
+void order_view_merge(struct order_view *cur, int *cur_rank, const struct order_view *ev, int rank)
+{
+    if (ev->listing_id)
+        cur->listing_id = ev->listing_id;
+    if (ev->title[0])
+        memcpy(cur->title, ev->title, sizeof cur->title);
+    if (rank > *cur_rank) {
+        cur->status = ev->status;
+        *cur_rank = rank;
+    }
+    if (ev->start_date)
+        cur->start_date = ev->start_date;
+    if (ev->end_date)
+        cur->end_date = ev->end_date;
+    if (ev->total_fen > 0)
+        cur->total_fen = ev->total_fen;
+    if (ev->pay_before_ms > 0)
+        cur->pay_before_ms = ev->pay_before_ms;
+    if (ev->accept_before_ms > 0)
+        cur->accept_before_ms = ev->accept_before_ms;
+    if (ev->completed_ms > 0)
+        cur->completed_ms = ev->completed_ms;
 }

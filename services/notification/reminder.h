@@ -85,6 +85,13 @@ struct order_view {
     int64_t pay_before_ms, accept_before_ms, completed_ms;
 };
 
+/* Merge what an order event says (ev, whose status has rank) into the stored view cur of rank
+ * *cur_rank: the status (and rank) move only to a higher rank, so a late event never takes an
+ * order back and an end state is final; the listing, title, dates, total and times the event
+ * carries replace the stored ones, and those it lacks (0, "") keep them; the id, owner and
+ * provider are the order's own and do not change. */
+void order_view_merge(struct order_view *cur, int *cur_rank, const struct order_view *ev, int rank);
+
 /* The reminders, each sent at most once per order. */
 enum remind_kind {
     REMIND_PAYMENT_DUE,      /* to the owner: pending_payment and pay_before within 5 minutes */

@@ -21,14 +21,23 @@ struct notif_app *notif_app(struct svc *s) { return s->app; }
 
 static const char SQL_SHARDS[] = "SELECT v FROM schema_meta WHERE k = 'shards'";
 
-/* The new head: the bound id when the row is new (1 row affected), else LAST_INSERT_ID(), which
- * the UPDATE sets to it (2 rows affected): one round trip instead of a bump and a read-back. */
-static const char SQL_HEAD_BUMP[] =
-    "INSERT INTO inbox_head_%u (user_id, last_id) VALUES (?, ?) "
-    "ON DUPLICATE KEY UPDATE last_id = LAST_INSERT_ID(GREATEST(last_id + 1, VALUES(last_id)))";
-static const char SQL_NOTIF_INSERT[] =
+/* The heads of a shard's recipients moved at once: the JSON array [[user, fresh, count], ...]
+ * (users ascending: the lock order), a new row starting at fresh + count - 1, an existing one
+ * moved past count more ids (and past fresh + count - 1); RETURNING gives each user's new head,
+ * the last of the count ids it gets. */
+static const char SQL_HEADS_BUMP[] =
+    "INSERT INTO inbox_head_%u (user_id, last_id) SELECT j.u, j.v FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+    "u BIGINT UNSIGNED PATH '$[0]', v BIGINT UNSIGNED PATH '$[1]', c INT PATH '$[2]')) AS j "
+    "ON DUPLICATE KEY UPDATE last_id = GREATEST(last_id + j.c, VALUES(last_id)) RETURNING user_id, last_id";
+/* A shard's new notifications, [[user, id, type, title, body, data, source_key, source_ms], ...];
+ * one whose source_key the user already has is skipped, and RETURNING names those written. */
+static const char SQL_NOTIFS_INSERT[] =
     "INSERT IGNORE INTO notification_%u (user_id, id, type, title, body, data, is_read, created_ms, source_key, "
-    "source_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+    "source_ms) SELECT j.u, j.i, j.t, j.ti, j.b, j.d, 0, ?, j.k, j.m FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+    "u BIGINT UNSIGNED PATH '$[0]', i BIGINT UNSIGNED PATH '$[1]', t VARCHAR(48) CHARACTER SET ascii PATH '$[2]', "
+    "ti VARCHAR(200) CHARACTER SET utf8mb4 PATH '$[3]', b VARCHAR(1000) CHARACTER SET utf8mb4 PATH '$[4]', "
+    "d TEXT CHARACTER SET utf8mb4 PATH '$[5]', k VARCHAR(80) CHARACTER SET ascii PATH '$[6]', "
+    "m BIGINT PATH '$[7]')) AS j RETURNING user_id, id";
 static const char SQL_LIST[] = "SELECT " NOTIF_COLS " FROM notification_%u WHERE user_id = ? AND id < ? "
                                "ORDER BY id DESC LIMIT ?";
 static const char SQL_LIST_UNREAD[] = "SELECT " NOTIF_COLS " FROM notification_%u WHERE user_id = ? AND is_read = 0 "
@@ -47,19 +56,33 @@ static const char SQL_UNREAD[] = "SELECT COUNT(*) FROM notification_%u WHERE use
     "id, listing_id, owner_id, provider_id, listing_title, status, start_date, end_date, total_fen, pay_before_ms, " \
     "accept_before_ms, completed_ms"
 static const char SQL_ORDER_GET[] = "SELECT " ORDER_COLS " FROM order_view WHERE id = ?";
-static const char SQL_ORDER_LOCK[] = "SELECT " ORDER_COLS ", status_rank FROM order_view WHERE id = ? FOR UPDATE";
-static const char SQL_ORDER_INSERT[] =
-    "INSERT INTO order_view (id, listing_id, owner_id, provider_id, listing_title, status, status_rank, start_date, "
-    "end_date, total_fen, pay_before_ms, accept_before_ms, completed_ms, updated_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-/* what an event carries replaces what is stored; what it lacks keeps it; status only moves up */
-static const char SQL_ORDER_MERGE[] =
-    "UPDATE order_view SET listing_id = COALESCE(?, listing_id), "
-    "listing_title = IF(? = '', listing_title, ?), status = IF(? > status_rank, ?, status), "
-    "status_rank = GREATEST(status_rank, ?), start_date = COALESCE(?, start_date), end_date = COALESCE(?, end_date), "
-    "total_fen = IF(? > 0, ?, total_fen), pay_before_ms = COALESCE(?, pay_before_ms), "
-    "accept_before_ms = COALESCE(?, accept_before_ms), completed_ms = COALESCE(?, completed_ms), updated_ms = ? "
-    "WHERE id = ?";
+static const char SQL_ORDER_LOCK[] = "SELECT " ORDER_COLS " FROM order_view WHERE id = ? FOR UPDATE";
+/* Orders of the JSON array of ids [id, ...] (ascending: the lock order), locked; the ids
+ * drive the join (one primary-key lookup each, never a scan that would lock every row). */
+static const char SQL_ORDERS_LOCK[] =
+    "SELECT STRAIGHT_JOIN " ORDER_COLS ", status_rank FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+    "oid BIGINT UNSIGNED PATH '$')) AS j JOIN order_view o ON o.id = j.oid FOR UPDATE";
+/* Orders as the merge made them, [[id, listing, owner, provider, title, status, rank, start, end,
+ * total, pay_before, accept_before, completed], ...], null for what is unknown. New ones are
+ * inserted plainly (another writer's insert of the same order meanwhile is a conflict: the
+ * transaction runs again and merges into it); existing ones, locked since they were read, take
+ * the merged values. */
+#define ORDER_ROWS                                                                                                  \
+    "SELECT j.id, j.l, j.ow, j.pr, j.ti, j.st, j.rk, j.sd, j.ed, j.tf, j.pb, j.ab, j.cm, ? FROM JSON_TABLE(?, "     \
+    "'$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$[0]', l BIGINT UNSIGNED PATH '$[1]', ow BIGINT UNSIGNED PATH '$[2]', " \
+    "pr BIGINT UNSIGNED PATH '$[3]', ti VARCHAR(100) CHARACTER SET utf8mb4 PATH '$[4]', "                          \
+    "st VARCHAR(20) CHARACTER SET ascii PATH '$[5]', rk INT PATH '$[6]', sd DATE PATH '$[7]', ed DATE PATH '$[8]', " \
+    "tf BIGINT PATH '$[9]', pb BIGINT PATH '$[10]', ab BIGINT PATH '$[11]', cm BIGINT PATH '$[12]')) AS j"
+#define ORDER_INTO                                                                                                \
+    "INSERT INTO order_view (id, listing_id, owner_id, provider_id, listing_title, status, status_rank, "          \
+    "start_date, end_date, total_fen, pay_before_ms, accept_before_ms, completed_ms, updated_ms) "
+static const char SQL_ORDERS_INSERT[] = ORDER_INTO ORDER_ROWS;
+static const char SQL_ORDERS_UPDATE[] =
+    ORDER_INTO ORDER_ROWS " ON DUPLICATE KEY UPDATE listing_id = VALUES(listing_id), "
+    "listing_title = VALUES(listing_title), status = VALUES(status), status_rank = VALUES(status_rank), "
+    "start_date = VALUES(start_date), end_date = VALUES(end_date), total_fen = VALUES(total_fen), "
+    "pay_before_ms = VALUES(pay_before_ms), accept_before_ms = VALUES(accept_before_ms), "
+    "completed_ms = VALUES(completed_ms), updated_ms = VALUES(updated_ms)";
 static const char SQL_CANDIDATES_TIME[] =
     "SELECT o.id FROM order_view o WHERE o.status = ? AND o.%s > ? AND o.%s <= ? AND NOT EXISTS "
     "(SELECT 1 FROM reminder_sent r WHERE r.order_id = o.id AND r.kind = ?) ORDER BY o.%s LIMIT ?";
@@ -73,6 +96,14 @@ static const char SQL_PURGE_PROCESSED[] =
     "DELETE FROM processed_event WHERE consumer = 'notification' AND processed_ms < ? LIMIT 1000";
 
 static unsigned shard_of(struct svc *s, uint64_t user) { return ids_shard(user, notif_app(s)->shards); }
+
+/* An order of the view while changes are merged into it. */
+struct order_state {
+    struct order_view v;
+    int rank;
+    bool exists; /* in order_view before the changes */
+    bool known;  /* exists, or created by an earlier change */
+};
 
 static const char *sql_for(char *buf, size_t cap, const char *fmt, unsigned shard)
 {
@@ -133,30 +164,121 @@ static void each_row(const struct db_rows *r, size_t from, size_t to, store_each
 
 /* ---------- writing ---------- */
 
-enum err store_notification_insert_tx(struct db_conn *c, struct svc *s, uint64_t user, const char *type,
-                                      const char *title, const char *body, const char *data_json,
-                                      const char *source_key, int64_t source_ms, uint64_t *out_id, bool *inserted)
+/* A built JSON array as text (the caller frees it); NULL when building failed. Takes a. */
+static char *json_text(json_t *a)
 {
-    char sql[512];
-    unsigned k = shard_of(s, user);
-    uint64_t fresh = ids_next(), bumped = 0;
-    *inserted = false;
-    /* the row lock taken here is held until commit: this user's ids commit in order */
-    enum err e = db_exec(c, &bumped, sql_for(sql, sizeof sql, SQL_HEAD_BUMP, k), "uu", user, fresh);
+    char *t = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return t;
+}
+
+/* An id as a JSON number (ids stay below 2^63), null for 0. */
+static json_t *json_id(uint64_t v) { return v && v <= INT64_MAX ? json_integer((json_int_t)v) : json_null(); }
+static json_t *json_ms(int64_t v) { return v > 0 ? json_integer(v) : json_null(); }
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The distinct values of v[0..n) into out, ascending; returns how many. */
+static size_t distinct_sorted(const uint64_t *v, size_t n, uint64_t *out)
+{
+    memcpy(out, v, n * sizeof *v);
+    qsort(out, n, sizeof *out, cmp_u64);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!m || out[m - 1] != out[i])
+            out[m++] = out[i];
+    return m;
+}
+
+static size_t index_of(const uint64_t *v, size_t n, uint64_t x)
+{
+    const uint64_t *f = bsearch(&x, v, n, sizeof x, cmp_u64);
+    return f ? (size_t)(f - v) : n;
+}
+
+/* The notifications of nn in shard k: the recipients' heads, then the rows. */
+static enum err insert_shard(struct db_conn *c, unsigned k, size_t n, struct store_new_notif *nn, const unsigned *shard)
+{
+    uint64_t all[STORE_BATCH_MAX], users[STORE_BATCH_MAX], next[STORE_BATCH_MAX];
+    long count[STORE_BATCH_MAX] = {0};
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (shard[i] == k)
+            all[m++] = nn[i].user;
+    size_t nu = distinct_sorted(all, m, users);
+    for (size_t i = 0; i < n; i++)
+        if (shard[i] == k)
+            count[index_of(users, nu, nn[i].user)]++;
+    json_t *heads = json_array();
+    for (size_t u = 0; u < nu && heads; u++)
+        if (json_array_append_new(heads, json_pack("[IIi]", (json_int_t)users[u],
+                                                   (json_int_t)(ids_next() + (uint64_t)count[u] - 1), (int)count[u])))
+            heads = (json_decref(heads), NULL);
+    char *text = json_text(heads);
+    if (!text)
+        return ERR_NO_MEMORY;
+    char sql[1024];
+    struct db_rows *r = NULL;
+    enum err e = db_query(c, &r, sql_for(sql, sizeof sql, SQL_HEADS_BUMP, k), "s", text);
+    free(text);
+    memset(next, 0, sizeof next);
+    for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++) {
+        size_t u = index_of(users, nu, db_rows_u64(r, i, 0));
+        if (u < nu)
+            next[u] = db_rows_u64(r, i, 1) - (uint64_t)count[u] + 1; /* the first of its ids */
+    }
+    db_rows_free(r);
     if (e != ERR_OK)
         return e;
-    uint64_t id = bumped == 1 ? fresh : bumped == 2 ? db_insert_id(c) : 0;
-    if (!id)
+    json_t *rows = json_array();
+    for (size_t i = 0; i < n && rows; i++) {
+        if (shard[i] != k)
+            continue;
+        size_t u = index_of(users, nu, nn[i].user);
+        if (!next[u]) {
+            LOG_E("notification: the inbox head of user %llu was not returned", (unsigned long long)nn[i].user);
+            json_decref(rows);
+            return ERR_INTERNAL;
+        }
+        nn[i].id = next[u]++;
+        if (json_array_append_new(rows, json_pack("[IIsssssI]", (json_int_t)nn[i].user, (json_int_t)nn[i].id,
+                                                  nn[i].type, nn[i].title, nn[i].body, nn[i].data, nn[i].source_key,
+                                                  (json_int_t)nn[i].source_ms)))
+            rows = (json_decref(rows), NULL);
+    }
+    if (!(text = json_text(rows)))
+        return ERR_NO_MEMORY;
+    e = db_query(c, &r, sql_for(sql, sizeof sql, SQL_NOTIFS_INSERT, k), "is", time_now_ms(), text);
+    free(text);
+    for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++)
+        for (size_t j = 0; j < n; j++)
+            if (shard[j] == k && nn[j].user == db_rows_u64(r, i, 0) && nn[j].id == db_rows_u64(r, i, 1))
+                nn[j].inserted = true;
+    db_rows_free(r);
+    return e;
+}
+
+enum err store_notifications_insert_tx(struct db_conn *c, struct svc *s, size_t n, struct store_new_notif *nn)
+{
+    if (n > STORE_BATCH_MAX)
         return ERR_INTERNAL;
-    uint64_t affected = 0;
-    e = db_exec(c, &affected, sql_for(sql, sizeof sql, SQL_NOTIF_INSERT, k), "uussssisi", user, id, type, title, body,
-                data_json, time_now_ms(), source_key, source_ms);
-    if (e != ERR_OK)
-        return e;
-    *inserted = affected == 1;
-    if (out_id)
-        *out_id = id;
-    return ERR_OK;
+    unsigned shard[STORE_BATCH_MAX];
+    uint64_t ks[STORE_BATCH_MAX], order[STORE_BATCH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        nn[i].inserted = false;
+        nn[i].id = 0;
+        ks[i] = shard[i] = shard_of(s, nn[i].user);
+    }
+    /* shard by shard in ascending order, users in ascending order within one: the lock order */
+    size_t nk = distinct_sorted(ks, n, order);
+    enum err e = ERR_OK;
+    for (size_t i = 0; i < nk && e == ERR_OK; i++)
+        e = insert_shard(c, (unsigned)order[i], n, nn, shard);
+    return e;
 }
 
 /* A DATE cell as a day number, 0 for NULL. */
@@ -196,63 +318,89 @@ enum err store_order_get(struct svc *s, uint64_t id, struct order_view *out)
     return db_get_one1(s->db, fill_order, out, SQL_ORDER_GET, "u", id);
 }
 
-/* Optional values as bound parameters: NULL (SQL NULL) when unknown. */
-static const char *opt_date(int32_t day, char *buf) { return day ? date_format(day, buf) : NULL; }
 
-enum err store_order_apply_tx(struct db_conn *c, const struct order_view *o, int rank, int64_t now_ms,
-                              int *rank_before)
+/* One order of the view as a row of SQL_ORDERS_INSERT/UPDATE's JSON array. */
+static json_t *order_row(const struct order_view *o, int rank)
 {
+    char start[DATE_STR_LEN], end[DATE_STR_LEN];
+    return json_pack("[ooIIssiooIooo]", json_id(o->id), json_id(o->listing_id), (json_int_t)o->owner_id,
+                     (json_int_t)o->provider_id, o->title, order_status_name(o->status), rank,
+                     o->start_date ? json_string(date_format(o->start_date, start)) : json_null(),
+                     o->end_date ? json_string(date_format(o->end_date, end)) : json_null(), (json_int_t)o->total_fen,
+                     json_ms(o->pay_before_ms), json_ms(o->accept_before_ms), json_ms(o->completed_ms));
+}
+
+/* Write the merged orders: those new (exists false) inserted, the others updated. */
+static enum err orders_write(struct db_conn *c, size_t n, const struct order_state *st, bool existing, int64_t now_ms)
+{
+    json_t *rows = json_array();
+    size_t m = 0;
+    for (size_t i = 0; i < n && rows; i++) {
+        if (st[i].exists != existing)
+            continue;
+        m++;
+        if (json_array_append_new(rows, order_row(&st[i].v, st[i].rank)))
+            rows = (json_decref(rows), NULL);
+    }
+    if (!m) {
+        json_decref(rows);
+        return ERR_OK;
+    }
+    char *text = json_text(rows);
+    if (!text)
+        return ERR_NO_MEMORY;
+    enum err e = db_exec(c, NULL, existing ? SQL_ORDERS_UPDATE : SQL_ORDERS_INSERT, "is", now_ms, text);
+    free(text);
+    return e;
+}
+
+enum err store_orders_apply_tx(struct db_conn *c, size_t n, struct store_order_change *ch, int64_t now_ms)
+{
+    if (n > STORE_BATCH_MAX)
+        return ERR_INTERNAL;
+    uint64_t all[STORE_BATCH_MAX], ids[STORE_BATCH_MAX];
+    for (size_t i = 0; i < n; i++)
+        all[i] = ch[i].o->id;
+    size_t m = distinct_sorted(all, n, ids);
+    if (!m)
+        return ERR_OK;
+    struct order_state st[STORE_BATCH_MAX];
+    memset(st, 0, m * sizeof st[0]);
+    json_t *list = json_array();
+    for (size_t i = 0; i < m && list; i++)
+        if (json_array_append_new(list, json_id(ids[i])))
+            list = (json_decref(list), NULL);
+    char *text = json_text(list);
+    if (!text)
+        return ERR_NO_MEMORY;
     struct db_rows *r = NULL;
-    enum err e = db_query(c, &r, SQL_ORDER_LOCK, "u", o->id);
-    bool exists = e == ERR_OK && db_rows_count(r) == 1;
-    *rank_before = exists ? (int)db_rows_i64(r, 0, 12) : 0;
+    enum err e = db_query(c, &r, SQL_ORDERS_LOCK, "s", text);
+    free(text);
+    for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++) {
+        size_t k = index_of(ids, m, db_rows_u64(r, i, 0));
+        if (k < m) {
+            row_to_order(r, i, &st[k].v);
+            st[k].rank = (int)db_rows_i64(r, i, 12);
+            st[k].exists = st[k].known = true;
+        }
+    }
     db_rows_free(r);
     if (e != ERR_OK)
         return e;
-    char start[DATE_STR_LEN], end[DATE_STR_LEN];
-    const char *status = order_status_name(o->status);
-    struct db_args a = {0};
-    if (!exists) {
-        /* id, listing, owner, provider, title, status, rank, start, end, total, pay, accept, completed, updated */
-        db_args_u(&a, o->id);
-        if (o->listing_id)
-            db_args_u(&a, o->listing_id);
-        else
-            db_args_s(&a, NULL);
-        db_args_u(&a, o->owner_id);
-        db_args_u(&a, o->provider_id);
-        db_args_s(&a, o->title);
-        db_args_s(&a, status);
-        db_args_i(&a, rank);
-    } else {
-        if (o->listing_id)
-            db_args_u(&a, o->listing_id);
-        else
-            db_args_s(&a, NULL);
-        db_args_s(&a, o->title);
-        db_args_s(&a, o->title);
-        db_args_i(&a, rank);
-        db_args_s(&a, status);
-        db_args_i(&a, rank);
+    /* each change in turn, as if each were its own transaction */
+    for (size_t i = 0; i < n; i++) {
+        struct order_state *o = &st[index_of(ids, m, ch[i].o->id)];
+        ch[i].rank_before = o->known ? o->rank : 0;
+        if (o->known)
+            order_view_merge(&o->v, &o->rank, ch[i].o, ch[i].rank);
+        else {
+            o->v = *ch[i].o;
+            o->rank = ch[i].rank;
+            o->known = true;
+        }
     }
-    db_args_s(&a, opt_date(o->start_date, start));
-    db_args_s(&a, opt_date(o->end_date, end));
-    if (exists)
-        db_args_i(&a, o->total_fen);
-    db_args_i(&a, o->total_fen);
-    const int64_t times[3] = {o->pay_before_ms, o->accept_before_ms, o->completed_ms};
-    for (int i = 0; i < 3; i++) {
-        if (times[i] > 0)
-            db_args_i(&a, times[i]);
-        else
-            db_args_s(&a, NULL);
-    }
-    db_args_i(&a, now_ms);
-    if (exists)
-        db_args_u(&a, o->id);
-    e = db_execv(c, NULL, NULL, exists ? SQL_ORDER_MERGE : SQL_ORDER_INSERT, a.p, a.n);
-    db_args_free(&a);
-    return e;
+    e = orders_write(c, m, st, false, now_ms);
+    return e == ERR_OK ? orders_write(c, m, st, true, now_ms) : e;
 }
 
 enum err store_remind_candidates(struct svc *s, enum remind_kind k, int64_t now_ms, int32_t today, size_t limit,

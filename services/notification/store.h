@@ -46,18 +46,39 @@ json_t *store_notification_json(const struct notification *n);
 
 /* ---- writing, inside the caller's transaction c ---- */
 
-/* Write one notification of user: take the user's inbox_head row lock, choose an id greater
- * than every earlier one of that user (and than ids_next()), insert. *inserted is false (and
- * nothing changes) when a notification with this source_key already exists. */
-enum err store_notification_insert_tx(struct db_conn *c, struct svc *s, uint64_t user, const char *type,
-                                      const char *title, const char *body, const char *data_json,
-                                      const char *source_key, int64_t source_ms, uint64_t *out_id, bool *inserted);
+/* The most notifications, and order changes, one call below writes. */
+#define STORE_BATCH_MAX 64
 
-/* Merge what an order event says into order_view (inserting the order if new): the status
- * moves only to a higher rank; times and dates the event carries replace stored ones, missing
- * ones keep them. *rank_before is the stored rank before (0 for a new order). */
-enum err store_order_apply_tx(struct db_conn *c, const struct order_view *o, int rank, int64_t now_ms,
-                              int *rank_before);
+/* One notification to write, for store_notifications_insert_tx. */
+struct store_new_notif {
+    uint64_t user;
+    const char *type, *title, *body, *data, *source_key; /* data: a JSON object as text */
+    int64_t source_ms;
+    uint64_t id;   /* out: the id it was given */
+    bool inserted; /* out: false when the user already had a notification with source_key */
+};
+
+/* Write n (at most STORE_BATCH_MAX) notifications, shard by shard: one statement moves the
+ * inbox_head rows of the shard's recipients (taking their locks, held until commit, in user id
+ * order) past as many ids as each gets, one inserts the rows. Each user's ids are greater than
+ * every earlier one of that user (and than ids_next()) and increase in array order, so one
+ * user's notifications commit in id order. A notification whose source_key the user already has
+ * is not written (inserted false; its id is skipped). */
+enum err store_notifications_insert_tx(struct db_conn *c, struct svc *s, size_t n, struct store_new_notif *nn);
+
+/* One order event's change to the view, for store_orders_apply_tx. */
+struct store_order_change {
+    const struct order_view *o; /* as the event describes it */
+    int rank;                   /* order_status_rank of the status it reports */
+    int rank_before;            /* out: the order's rank before this change (0: it was new) */
+};
+
+/* Merge n (at most STORE_BATCH_MAX) changes into order_view in array order, as if each were
+ * its own transaction (several may concern one order): every order is read and locked once
+ * (FOR UPDATE, in id order), the changes merged in memory (order_view_merge), and the results
+ * written in at most two statements (new orders, changed ones). A new order that another writer
+ * inserted meanwhile is ERR_CONFLICT (run again, it merges into that one). */
+enum err store_orders_apply_tx(struct db_conn *c, size_t n, struct store_order_change *ch, int64_t now_ms);
 /* Read one order of the view (lock: FOR UPDATE). ERR_NOT_FOUND when unknown. */
 enum err store_order_get_tx(struct db_conn *c, uint64_t id, bool lock, struct order_view *out);
 enum err store_order_get(struct svc *s, uint64_t id, struct order_view *out);

@@ -315,6 +315,58 @@ static void late_prompts_are_dropped(void **state)
     assert_int_equal(inbox_count(&p), 0); /* no "accept before" for an order already accepted */
 }
 
+/* The same out-of-order events queued while the service is stopped, so that they are taken in
+ * one batch with another order's: each event is judged against the order as the events before
+ * it left it (the late prompts dropped), the other order's prompts are not, every recipient's
+ * ids follow the events' order, and the order view ends at the furthest status. */
+static void late_prompts_in_one_batch_are_dropped(void **state)
+{
+    (void)state;
+    struct e2e_user o, p, o2, p2;
+    e2e_user_new(&o, "owner");
+    e2e_user_new(&p, "provider");
+    e2e_user_new(&o2, "owner");
+    e2e_user_new(&p2, "provider");
+    char oid[IDS_STR_LEN], oid2[IDS_STR_LEN], x[IDS_STR_LEN];
+    fresh_id(oid);
+    fresh_id(oid2);
+    json_t *paid_extra = json_pack("{s:s,s:s}", "payment_id", fresh_id(x), "accept_before", "2099-01-01T00:00:00Z");
+    e2e_stack_service("notification", "stop", NULL);
+    e2e_publish_event("order", "order.created", order_event(oid2, &o2, &p2, "pending_payment", NULL), NULL);
+    e2e_publish_event("order", "order.accepted", order_event(oid, &o, &p, "confirmed", NULL), NULL);
+    e2e_publish_event("order", "order.created", order_event(oid, &o, &p, "pending_payment", NULL), NULL);
+    e2e_publish_event("order", "order.paid", order_event(oid, &o, &p, "paid", json_deep_copy(paid_extra)), NULL);
+    e2e_publish_event("order", "order.paid", order_event(oid2, &o2, &p2, "paid", paid_extra), NULL);
+    e2e_stack_service("notification", "start", NULL);
+    assert_true(wait_count(&o, 2, 20000));
+    assert_true(wait_count(&o2, 2, 20000));
+    assert_true(wait_count(&p2, 1, 20000));
+    usleep(300000);
+    assert_true(e2e_metric("notification", "pb_events_batches_total{service=\"notification\"") > 0);
+    assert_int_equal(count_type(&o, "order.accepted"), 1);
+    assert_int_equal(count_type(&o, "order.created"), 0); /* "pay before": the order was accepted */
+    assert_int_equal(count_type(&o, "order.paid"), 1);
+    assert_int_equal(inbox_count(&p), 0); /* no "accept before" for an order already accepted */
+    /* the other order, in order, prompts as usual */
+    assert_int_equal(count_type(&o2, "order.created"), 1);
+    assert_int_equal(count_type(&o2, "order.paid"), 1);
+    assert_int_equal(count_type(&p2, "order.paid"), 1);
+    json_t *a = inbox(&o2); /* newest first: paid, then created */
+    assert_int_equal(json_array_size(a), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "type")), "order.paid");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "type")), "order.created");
+    assert_true(strtoull(json_string_value(json_object_get(json_array_get(a, 0), "id")), NULL, 10) >
+                strtoull(json_string_value(json_object_get(json_array_get(a, 1), "id")), NULL, 10));
+    json_decref(a);
+    const char *sql = "SELECT status_rank FROM pb_notification.order_view WHERE id = ?";
+    assert_int_equal(e2e_db_int(sql, "u", strtoull(oid, NULL, 10)), 3); /* confirmed */
+    assert_int_equal(e2e_db_int(sql, "u", strtoull(oid2, NULL, 10)), 2); /* paid */
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_notification.order_view WHERE id = ? AND status = 'confirmed' "
+                                "AND listing_title = '阳光宠物之家' AND start_date IS NOT NULL AND total_fen = 30000",
+                                "u", strtoull(oid, NULL, 10)),
+                     1);
+}
+
 /* The same event delivered twice by the stream (a new message id, as after a publisher
  * crash outside the duplicate window) is written once: processed_event. */
 static void a_redelivered_event_is_written_once(void **state)
@@ -1570,6 +1622,7 @@ int main(void)
         cmocka_unit_test(every_event_type_reaches_the_right_inbox_once),
         cmocka_unit_test(the_platform_itself_notifies_every_step),
         cmocka_unit_test(late_prompts_are_dropped),
+        cmocka_unit_test(late_prompts_in_one_batch_are_dropped),
         cmocka_unit_test(a_redelivered_event_is_written_once),
         cmocka_unit_test(english_for_users_who_chose_it_chinese_when_unsure),
         cmocka_unit_test(the_unread_counter_matches_the_inbox),

@@ -164,6 +164,49 @@ static void statuses_only_move_forward(void **state)
     assert_int_equal(order_status_parse(NULL), OS_UNKNOWN);
 }
 
+/* Events arrive out of order: a late order.paid neither takes a confirmed order back nor
+ * erases what it does not carry; a cancellation after completion changes nothing but the
+ * missing fields it brings. */
+static void merging_keeps_the_furthest_status_and_what_events_lack(void **state)
+{
+    (void)state;
+    struct order_view cur = order(OS_CONFIRMED), ev = order(OS_PAID);
+    int rank = order_status_rank(OS_CONFIRMED);
+    cur.listing_id = 7;
+    strcpy(cur.title, "Cat hotel");
+    cur.start_date = 20001;
+    cur.end_date = 20003;
+    cur.total_fen = 30000;
+    cur.pay_before_ms = NOW;
+    ev.accept_before_ms = NOW + HOUR; /* the late paid event: only the accept deadline */
+    order_view_merge(&cur, &rank, &ev, order_status_rank(OS_PAID));
+    assert_int_equal(cur.status, OS_CONFIRMED);
+    assert_int_equal(rank, order_status_rank(OS_CONFIRMED));
+    assert_int_equal(cur.listing_id, 7);
+    assert_string_equal(cur.title, "Cat hotel");
+    assert_int_equal(cur.start_date, 20001);
+    assert_int_equal(cur.end_date, 20003);
+    assert_int_equal(cur.total_fen, 30000);
+    assert_int_equal(cur.pay_before_ms, NOW);
+    assert_int_equal(cur.accept_before_ms, NOW + HOUR);
+
+    struct order_view done = order(OS_COMPLETED);
+    strcpy(done.title, "Renamed");
+    done.completed_ms = NOW + DAY;
+    done.total_fen = 0; /* not carried: keeps the stored total */
+    order_view_merge(&cur, &rank, &done, order_status_rank(OS_COMPLETED));
+    assert_int_equal(cur.status, OS_COMPLETED);
+    assert_string_equal(cur.title, "Renamed");
+    assert_int_equal(cur.completed_ms, NOW + DAY);
+    assert_int_equal(cur.total_fen, 30000);
+
+    struct order_view cancel = order(OS_CANCELLED); /* the same rank as completed: final */
+    order_view_merge(&cur, &rank, &cancel, order_status_rank(OS_CANCELLED));
+    assert_int_equal(cur.status, OS_COMPLETED);
+    assert_int_equal(cur.owner_id, 2);
+    assert_int_equal(cur.provider_id, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +217,7 @@ int main(void)
         cmocka_unit_test(review_invitation_after_an_hour_for_a_week),
         cmocka_unit_test(windows_match_the_rules),
         cmocka_unit_test(statuses_only_move_forward),
+        cmocka_unit_test(merging_keeps_the_furthest_status_and_what_events_lack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
