@@ -416,7 +416,7 @@ int svc_main(int argc, char **argv, const struct svc_spec *spec)
      * one cannot serve another: with dozens of request threads the resident size climbs for
      * minutes under load. Two arenas keep it flat at no measurable cost in throughput
      * (docs/benchmarks.md, "memory"). */
-    mallopt(M_ARENA_MAX, (int)config_long("PB_MALLOC_ARENAS", 2, 1, 64));
+    mallopt(M_ARENA_MAX, (int)config_long("PB_MALLOC_ARENAS", spec->malloc_arenas ? spec->malloc_arenas : 2, 1, 64));
 #endif
     if (sodium_init() < 0) {
         LOG_E("libsodium cannot start");

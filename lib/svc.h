@@ -42,6 +42,10 @@ struct svc_spec {
     unsigned db_pool;
     /* the request body limit in bytes when PB_MAX_BODY is not set (0: 256 KiB) */
     size_t max_body;
+    /* glibc malloc arenas when PB_MALLOC_ARENAS is not set (0: 2). One suits a service that
+     * keeps long-lived values beside short-lived request memory (a near cache): the holes its
+     * evictions leave are reused by every thread instead of by the arena's own threads only. */
+    unsigned malloc_arenas;
 };
 
 struct svc {

@@ -36,6 +36,9 @@ int main(int argc, char **argv)
          * (bench reads, same run); a hold waiting for its listing's lock is bounded by
          * PB_HOLD_LOCK_WAIT_MS */
         .http_threads = 8,
+        /* one malloc arena: after the reads 17.4 and 18.1 MB 45 s later against 18.4 and 18.5 with
+         * two, throughput within the noise (alternated twice, docs/benchmarks.md, "memory") */
+        .malloc_arenas = 1,
     };
     return svc_main(argc, argv, &spec);
 }
