@@ -31,7 +31,6 @@ struct db_conn {
     unsigned epoch; /* db->epoch when this connection was opened */
     bool in_use, in_tx, broken;
     unsigned last_errno;
-    uint64_t insert_id; /* mysql_stmt_insert_id of the last statement that succeeded */
     int64_t released_ms; /* monotonic: when it was last given back to the pool */
     struct stmt_entry stmts[STMT_CACHE];
     size_t nstmts;
@@ -579,7 +578,6 @@ static enum err execv_once(struct db_conn *c, uint64_t *affected, struct db_rows
     }
     if (affected)
         *affected = (uint64_t)mysql_stmt_affected_rows(st);
-    c->insert_id = (uint64_t)mysql_stmt_insert_id(st);
     MYSQL_RES *meta = mysql_stmt_result_metadata(st);
     if (meta) {
         struct db_rows *rows = NULL;
@@ -681,8 +679,6 @@ void db_args_free(struct db_args *a)
     free(a->p);
     memset(a, 0, sizeof *a);
 }
-
-uint64_t db_insert_id(const struct db_conn *c) { return c->insert_id; }
 
 enum err db_exec(struct db_conn *c, uint64_t *affected, const char *sql, const char *types, ...)
 {

@@ -52,10 +52,6 @@ void db_release(struct db_conn *c);
  * conflict, ERR_NOT_FOUND when a (shard) table does not exist, ERR_UNAVAILABLE when the
  * connection is lost, ERR_INTERNAL otherwise. */
 enum err db_exec(struct db_conn *c, uint64_t *affected, const char *sql, const char *types, ...);
-/* The id the connection's last successful statement generated or set with LAST_INSERT_ID(expr)
- * (mysql_stmt_insert_id): e.g. a counter bumped with LAST_INSERT_ID(n + 1) in an UPDATE is read
- * with no second statement. 0 when it set none. */
-uint64_t db_insert_id(const struct db_conn *c);
 /* Run a query; *out receives every row (caller frees with db_rows_free). Errors as db_exec;
  * outside a transaction, a read (SELECT, SHOW) whose connection is found lost runs again at
  * once on a new connection (the next server of PB_DB_HOSTS when its server died). */
