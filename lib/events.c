@@ -18,7 +18,10 @@ static const char SQL_OUTBOX_ADD[] =
     "INSERT INTO outbox (id, subject, payload, created_ms, attempts) VALUES (?, ?, ?, ?, 0)";
 static const char SQL_OUTBOX_TAKE[] =
     "SELECT id, subject, payload FROM outbox WHERE sent_ms IS NULL ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED";
-static const char SQL_OUTBOX_SENT[] = "UPDATE outbox SET sent_ms = ?, attempts = attempts + 1 WHERE id = ?";
+/* the rows a batch published, in one statement: their ids bound as one JSON array of numbers */
+static const char SQL_OUTBOX_SENT[] =
+    "UPDATE outbox o JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j ON o.id = j.id "
+    "SET o.sent_ms = ?, o.attempts = o.attempts + 1";
 static const char SQL_OUTBOX_FAILED[] = "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?";
 static const char SQL_OUTBOX_PENDING[] = "SELECT COUNT(*), MIN(created_ms) FROM outbox WHERE sent_ms IS NULL";
 static const char SQL_OUTBOX_PURGE[] = "DELETE FROM outbox WHERE sent_ms IS NOT NULL AND sent_ms < ? LIMIT 1000";
@@ -117,19 +120,26 @@ static enum err relay_tx(struct db_conn *c, void *arg)
     x->published = 0;
     x->bus_down = false;
     enum err e = db_query(c, &r, SQL_OUTBOX_TAKE, "");
-    int64_t now = time_now_ms();
-    for (size_t i = 0; e == ERR_OK && i < db_rows_count(r); i++) {
-        const char *id = db_rows_str(r, i, 0), *subject = db_rows_str(r, i, 1), *payload = db_rows_str(r, i, 2);
+    size_t n = e == ERR_OK ? db_rows_count(r) : 0, sent = 0;
+    /* "[id,id,...]": at most 100 ids of 20 digits */
+    char ids[100 * 21 + 3];
+    size_t len = 0;
+    ids[len++] = '[';
+    for (; sent < n && sent < 100; sent++) {
+        const char *id = db_rows_str(r, sent, 0), *subject = db_rows_str(r, sent, 1), *payload = db_rows_str(r, sent, 2);
         if (bus_publish(x->s->bus, subject, id, payload, strlen(payload), 2000) != ERR_OK) {
             x->bus_down = true;
-            e = db_exec(c, NULL, SQL_OUTBOX_FAILED, "u", db_rows_u64(r, i, 0));
+            e = db_exec(c, NULL, SQL_OUTBOX_FAILED, "u", db_rows_u64(r, sent, 0));
             break;
         }
-        e = db_exec(c, NULL, SQL_OUTBOX_SENT, "iu", now, db_rows_u64(r, i, 0));
-        if (e == ERR_OK)
-            x->published++;
+        len += (size_t)snprintf(ids + len, sizeof ids - len, "%s%llu", sent ? "," : "",
+                                (unsigned long long)db_rows_u64(r, sent, 0));
     }
+    ids[len++] = ']';
+    ids[len] = '\0';
     db_rows_free(r);
+    if (e == ERR_OK && sent > 0 && (e = db_exec(c, NULL, SQL_OUTBOX_SENT, "si", ids, time_now_ms())) == ERR_OK)
+        x->published = sent;
     return e;
 }
 

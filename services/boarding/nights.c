@@ -119,8 +119,6 @@ enum err store_nights_set(struct svc *s, uint64_t id, uint64_t provider_id, cons
 
 /* ---------- capacity holds ---------- */
 
-static const char SQL_HOLD_LOCK[] =
-    "SELECT state, listing_id, start_date, end_date, pets FROM capacity_hold WHERE order_id = ? FOR UPDATE";
 static const char SQL_HOLD_INSERT[] =
     "INSERT INTO capacity_hold (order_id, listing_id, start_date, end_date, pets, state, created_ms) "
     "VALUES (?, ?, ?, ?, ?, 'held', ?)";
@@ -134,7 +132,17 @@ static const char SQL_RESERVE[] =
     "AND COALESCE(n.capacity, l.capacity) - n.reserved >= ?";
 static const char SQL_UNRESERVE[] =
     "UPDATE listing_day SET reserved = reserved - ? WHERE listing_id = ? AND day >= ? AND day < ? AND reserved >= ?";
-static const char SQL_HOLD_KNOWN[] = "SELECT 1 FROM capacity_hold WHERE order_id = ?";
+/* The precheck in one read: whether the order already has a hold row, and the first night of
+ * the stay that has a row and lacks room (closed, or its capacity minus what is reserved is
+ * below the pets). */
+static const char SQL_PRECHECK[] =
+    "SELECT EXISTS (SELECT 1 FROM capacity_hold WHERE order_id = ?), "
+    "(SELECT MIN(n.day) FROM listing_day n WHERE n.listing_id = l.id AND n.day >= ? AND n.day < ? "
+    "AND (n.closed <> 0 OR COALESCE(n.capacity, l.capacity) - n.reserved < ?)) "
+    "FROM listing l WHERE l.id = ?";
+#define HOLD_COLUMNS "SELECT state, listing_id, start_date, end_date, pets FROM capacity_hold WHERE order_id = ?"
+static const char SQL_HOLD_GET[] = HOLD_COLUMNS;
+static const char SQL_HOLD_LOCK[] = HOLD_COLUMNS " FOR UPDATE";
 static const char SQL_BOOKABLE[] =
     "SELECT status = 'published' AND provider_suspended = 0, city FROM listing WHERE id = ?";
 
@@ -157,17 +165,21 @@ static enum err hold_tx(struct db_conn *c, void *arg)
     date_format(h->start, start);
     date_format(h->end, end);
     struct db_rows *r = NULL;
-    enum err e = db_query(c, &r, SQL_HOLD_LOCK, "u", h->order_id);
-    if (e == ERR_OK && db_rows_count(r)) {
+    /* the hold row first: its key makes a repeated request (or one that raced this one and
+     * committed first) a duplicate, answered from the row that is there */
+    enum err e = db_exec(c, NULL, SQL_HOLD_INSERT, "uussii", h->order_id, h->listing_id, start, end, (int64_t)h->pets,
+                         time_now_ms());
+    if (e == ERR_CONFLICT) {
+        if ((e = db_query(c, &r, SQL_HOLD_GET, "u", h->order_id)) != ERR_OK || db_rows_count(r) == 0) {
+            e = e == ERR_OK ? ERR_RETRY : e; /* deleted meanwhile (never happens): run again */
+            goto done;
+        }
         bool held = strcmp(db_rows_str(r, 0, 0), "held") == 0;
         bool same = held && db_rows_u64(r, 0, 1) == h->listing_id && strcmp(db_rows_str(r, 0, 2), start) == 0 &&
                     strcmp(db_rows_str(r, 0, 3), end) == 0 && db_rows_i64(r, 0, 4) == h->pets;
         x->res = !held ? HOLD_RELEASED : same ? HOLD_OK : HOLD_MISMATCH;
-        db_rows_free(r);
-        return ERR_OK; /* a repeated request: nothing to change */
+        goto done; /* a repeated request: nothing to change */
     }
-    db_rows_free(r);
-    r = NULL;
     if (e != ERR_OK || (e = db_query(c, &r, SQL_BOOKABLE, "u", h->listing_id)) != ERR_OK)
         goto done;
     if (db_rows_count(r) == 0) {
@@ -177,6 +189,7 @@ static enum err hold_tx(struct db_conn *c, void *arg)
     snprintf(x->city, sizeof x->city, "%s", db_rows_str(r, 0, 1));
     if (db_rows_i64(r, 0, 0) != 1) {
         x->res = HOLD_NOT_BOOKABLE;
+        e = ERR_CONFLICT; /* roll the hold row back */
         goto done;
     }
     /* make sure every night has a row (lazily created), then raise them all or none */
@@ -200,11 +213,6 @@ static enum err hold_tx(struct db_conn *c, void *arg)
         e = ERR_CONFLICT; /* roll the raised nights back */
         goto done;
     }
-    if (e == ERR_OK)
-        e = db_exec(c, NULL, SQL_HOLD_INSERT, "uussii", h->order_id, h->listing_id, start, end, (int64_t)h->pets,
-                    time_now_ms());
-    if (e == ERR_CONFLICT) /* the same order's request ran concurrently: re-run, it is now known */
-        e = ERR_RETRY;
     if (e == ERR_OK)
         x->res = HOLD_OK;
 done:
@@ -256,12 +264,17 @@ static int32_t first_full_night(struct svc *s, const struct hold_request *h)
  * lock; the decision for the others is still the conditional UPDATE under it. */
 static int32_t precheck_full(struct svc *s, const struct hold_request *h)
 {
+    char start[DATE_STR_LEN], end[DATE_STR_LEN];
     struct db_rows *r = NULL;
-    bool known = db_query1(s->db, &r, SQL_HOLD_KNOWN, "u", h->order_id) != ERR_OK || db_rows_count(r) > 0;
-    db_rows_free(r);
     int32_t full = 0;
-    if (!known && lacking_night(s, h->listing_id, h->start, h->end, h->pets, &full) != ERR_OK)
+    /* nights without a row have the listing's capacity: when that is too small the
+     * precheck says nothing (an override may make room) and the reservation decides */
+    if (db_query1(s->db, &r, SQL_PRECHECK, "ussiu", h->order_id, date_format(h->start, start),
+                  date_format(h->end, end), (int64_t)h->pets, h->listing_id) == ERR_OK &&
+        db_rows_count(r) == 1 && db_rows_i64(r, 0, 0) == 0 && !db_rows_null(r, 0, 1) &&
+        !date_parse(db_rows_str(r, 0, 1), &full))
         full = 0;
+    db_rows_free(r);
     return full;
 }
 
@@ -308,6 +321,8 @@ enum err store_hold(struct svc *s, const struct hold_request *h, enum hold_resul
         *full_night = first_full_night(s, h);
         return ERR_OK;
     }
+    if (e == ERR_CONFLICT && x.res == HOLD_NOT_BOOKABLE)
+        return ERR_OK; /* rolled back: nothing is held */
     if (e == ERR_OK && x.res == HOLD_OK && x.city[0]) {
         struct listing l = {0};
         snprintf(l.city, sizeof l.city, "%s", x.city);

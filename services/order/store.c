@@ -424,25 +424,35 @@ enum err add_event(struct db_conn *c, const char *type, json_t *data)
 
 static const char SQL_HISTORY_NEXT[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM %s WHERE order_id = ?";
 
-/* Append to an order's history. Callers hold the order's row lock, which serialises every
- * writer of its history, so reading the next sequence number first is safe. */
-static enum err add_history(struct db_conn *c, const struct order *o, const char *status, int64_t at, enum actor who,
-                            uint64_t by_user, const char *reason)
+/* Append entry seq of an order's history; seq 0: the next one. Callers hold the order's row
+ * lock, which serialises every writer of its history, so reading the next sequence number
+ * first is safe. */
+static enum err add_history_at(struct db_conn *c, const struct order *o, int64_t seq, const char *status, int64_t at,
+                               enum actor who, uint64_t by_user, const char *reason)
 {
     char table[40], sql[512];
-    struct db_rows *r = NULL;
+    enum err e = ERR_OK;
     history_table(o->id, table, sizeof table);
-    enum err e = db_query(c, &r, sql1(sql, sizeof sql, SQL_HISTORY_NEXT, table), "u", o->id);
-    int64_t seq = e == ERR_OK ? db_rows_i64(r, 0, 0) : 0;
-    db_rows_free(r);
-    if (e != ERR_OK)
-        return e;
+    if (seq == 0) {
+        struct db_rows *r = NULL;
+        e = db_query(c, &r, sql1(sql, sizeof sql, SQL_HISTORY_NEXT, table), "u", o->id);
+        seq = e == ERR_OK ? db_rows_i64(r, 0, 0) : 0;
+        db_rows_free(r);
+        if (e != ERR_OK)
+            return e;
+    }
     struct db_param p[7] = {{.type = 'u', .v.u = o->id}, {.type = 'i', .v.i = seq}, {.type = 's', .v.s = status},
                             {.type = 'i', .v.i = at},    {.type = 's', .v.s = ACTOR_NAMES[who]},
                             {.type = 'n'},               {.type = 's', .v.s = reason}};
     if (by_user) /* the system acts as nobody */
         p[5] = (struct db_param){.type = 'u', .v.u = by_user};
     return db_execv(c, NULL, NULL, sql1(sql, sizeof sql, SQL_HISTORY_ADD, table), p, 7);
+}
+
+static enum err add_history(struct db_conn *c, const struct order *o, const char *status, int64_t at, enum actor who,
+                            uint64_t by_user, const char *reason)
+{
+    return add_history_at(c, o, 0, status, at, who, by_user, reason);
 }
 
 struct reserved_ctx {
@@ -473,7 +483,8 @@ static enum err reserved_tx(struct db_conn *c, void *arg)
                     start, end, (int64_t)o->pets);
     }
     if (e == ERR_OK)
-        e = add_history(c, o, "pending_payment", o->created_ms, ACTOR_OWNER, o->owner_id, NULL);
+        /* the first entry: a creating order has none, and only this transaction ends creating */
+        e = add_history_at(c, o, 1, "pending_payment", o->created_ms, ACTOR_OWNER, o->owner_id, NULL);
     if (e == ERR_OK)
         e = add_event(c, "order.created", event_data(o, NULL));
     if (e == ERR_OK && x->k && x->k->key) {

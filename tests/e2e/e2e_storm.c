@@ -205,10 +205,108 @@ static void lock_holders_that_die_or_expire(void **state)
     cache_free(c);
 }
 
+/* PUT /internal/v1/holds/{order}, as the order service calls it, answered "held" (200) or
+ * refused with the status and message given. */
+static void hold(const char *order, const char *listing, int from, int to, int npets, long status, const char *message)
+{
+    char path[96], sd[DATE_STR_LEN], ed[DATE_STR_LEN];
+    snprintf(path, sizeof path, "/internal/v1/holds/%s", order);
+    date_format(date_today() + from, sd);
+    date_format(date_today() + to, ed);
+    struct resp *r = e2e_service("boarding", "PUT", path,
+                                 json_pack("{s:s,s:s,s:s,s:i}", "listing_id", listing, "start_date", sd, "end_date", ed,
+                                           "pets", npets));
+    EXPECT_STATUS(r, status);
+    if (message)
+        assert_string_equal(e2e_str(r, "error.message"), message);
+    else
+        assert_string_equal(e2e_str(r, "state"), "held");
+    e2e_resp_free(r);
+}
+
+static void release(const char *order)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/internal/v1/holds/%s", order);
+    struct resp *r = e2e_service("boarding", "DELETE", path, NULL);
+    EXPECT_STATUS(r, 204);
+    e2e_resp_free(r);
+}
+
+/* The pets reserved on listing's night today + d. */
+static long long reserved_on(const char *listing, int d)
+{
+    char day[DATE_STR_LEN];
+    date_format(date_today() + d, day);
+    return e2e_db_int("SELECT COALESCE(SUM(reserved), 0) FROM pb_boarding.listing_day WHERE listing_id = ? AND day = ?",
+                      "ss", listing, day);
+}
+
+static long long hold_rows(const char *order)
+{
+    return e2e_db_int("SELECT COUNT(*) FROM pb_boarding.capacity_hold WHERE order_id = ?", "s", order);
+}
+
+/* A hold is idempotent by order id: repeated, it reserves once; with other terms, or after
+ * its release, or after a release that came first (a tombstone), it is refused and reserves
+ * nothing; a refused hold (full, or a listing not open) leaves no row behind. */
+static void holds_are_idempotent_by_order_id(void **state)
+{
+    (void)state;
+    struct e2e_user provider;
+    e2e_provider_approved(&provider);
+    char listing[24], draft[24];
+    e2e_listing_new(&provider, json_pack("{s:i}", "capacity", 2), true, listing);
+    e2e_listing_new(&provider, json_pack("{s:i}", "capacity", 2), false, draft);
+    const char *a = "7000000000000000001", *b = "7000000000000000002", *c = "7000000000000000003",
+               *d = "7000000000000000004", *e = "7000000000000000005";
+    hold(a, listing, 40, 42, 1, 200, NULL);
+    hold(a, listing, 40, 42, 1, 200, NULL); /* the order service's retry */
+    assert_int_equal(reserved_on(listing, 40), 1);
+    assert_int_equal(reserved_on(listing, 41), 1);
+    hold(a, listing, 40, 42, 2, 409, "this order holds other nights");
+    assert_int_equal(reserved_on(listing, 40), 1);
+    /* b takes the last place of night 41; c finds no room there (the lock-free precheck
+     * says so), and 3 pets find none on nights without rows yet (the conditional update
+     * says so): neither keeps a row */
+    char msg[96], day41[DATE_STR_LEN], day50[DATE_STR_LEN];
+    date_format(date_today() + 41, day41);
+    date_format(date_today() + 50, day50);
+    hold(b, listing, 41, 43, 1, 200, NULL);
+    snprintf(msg, sizeof msg, "no room for 1 pet(s) on the night of %s", day41);
+    hold(c, listing, 41, 42, 1, 409, msg);
+    snprintf(msg, sizeof msg, "no room for 3 pet(s) on the night of %s", day50);
+    hold(c, listing, 50, 52, 3, 409, msg);
+    assert_int_equal(hold_rows(c), 0);
+    assert_int_equal(reserved_on(listing, 50), 0);
+    assert_int_equal(reserved_on(listing, 40), 1);
+    assert_int_equal(reserved_on(listing, 41), 2);
+    /* released, then retried late: refused, nothing reserved again */
+    release(a);
+    assert_int_equal(reserved_on(listing, 40), 0);
+    assert_int_equal(reserved_on(listing, 41), 1);
+    hold(a, listing, 40, 42, 1, 409, "this order's hold was released");
+    assert_int_equal(reserved_on(listing, 40), 0);
+    /* a release before the hold leaves a tombstone: the late hold takes nothing */
+    release(d);
+    hold(d, listing, 45, 46, 1, 409, "this order's hold was released");
+    assert_int_equal(reserved_on(listing, 45), 0);
+    /* a listing not open for bookings: refused, no hold row, no night rows */
+    hold(e, draft, 40, 42, 1, 409, "the listing is not open for bookings");
+    assert_int_equal(hold_rows(e), 0);
+    assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_boarding.listing_day WHERE listing_id = ?", "s", draft), 0);
+    release(b);
+    release(c);
+    release(e);
+    assert_int_equal(reserved_on(listing, 41), 0);
+    assert_true(e2e_invariants_hold());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lock_holders_that_die_or_expire),
+        cmocka_unit_test(holds_are_idempotent_by_order_id),
         cmocka_unit_test(storm_of_300_on_capacity_3),
         cmocka_unit_test(storm_of_300_on_capacity_1),
         cmocka_unit_test(killing_boarding_leaves_no_orphaned_holds),
