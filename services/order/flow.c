@@ -53,26 +53,27 @@ static bool validate(const struct create_in *in, bool quote, struct order *o, st
         answer_error(a, ERR_UNAVAILABLE, msg, NULL);
         return false;
     }
+    struct pet_info pets[ORDER_MAX_PETS];
+    e = peer_pets(in->pet_ids, in->npets, pets); /* every pet of the booking in one request */
+    if (e != ERR_OK && e != ERR_NOT_FOUND) {
+        snprintf(msg, sizeof msg, "cannot reach the pets, %s", retry_hint(quote));
+        answer_error(a, ERR_UNAVAILABLE, msg, NULL);
+        return false;
+    }
     for (size_t i = 0; i < in->npets; i++) {
-        struct pet_info p;
-        e = peer_pet(in->pet_ids[i], &p);
-        if (e == ERR_NOT_FOUND || (e == ERR_OK && (p.owner_id != in->owner_id || p.deleted))) {
+        const struct pet_info *pi = &pets[i];
+        if (e == ERR_NOT_FOUND || pi->owner_id != in->owner_id || pi->deleted) {
             answer_error(a, ERR_NOT_FOUND, "no such pet", json_pack("{s:s}", "pet_ids", "contains a pet that is not yours"));
             return false;
         }
-        if (e != ERR_OK) {
-            snprintf(msg, sizeof msg, "cannot reach the pets, %s", retry_hint(quote));
-            answer_error(a, ERR_UNAVAILABLE, msg, NULL);
-            return false;
-        }
-        if (!(p.species_bit & l.species_mask)) {
-            snprintf(msg, sizeof msg, "%.100s: this listing does not take its species", p.name);
+        if (!(pi->species_bit & l.species_mask)) {
+            snprintf(msg, sizeof msg, "%.100s: this listing does not take its species", pi->name);
             answer_error(a, ERR_INVALID, NULL, json_pack("{s:s}", "pet_ids", msg));
             return false;
         }
-        if (p.weight_kg > l.max_weight_kg) {
-            snprintf(msg, sizeof msg, "%.100s weighs %.1f kg, more than the %.1f kg this listing takes", p.name,
-                     p.weight_kg > 1e6 ? 1e6 : p.weight_kg, l.max_weight_kg > 1e6 ? 1e6 : l.max_weight_kg);
+        if (pi->weight_kg > l.max_weight_kg) {
+            snprintf(msg, sizeof msg, "%.100s weighs %.1f kg, more than the %.1f kg this listing takes", pi->name,
+                     pi->weight_kg > 1e6 ? 1e6 : pi->weight_kg, l.max_weight_kg > 1e6 ? 1e6 : l.max_weight_kg);
             answer_error(a, ERR_INVALID, NULL, json_pack("{s:s}", "pet_ids", msg));
             return false;
         }

@@ -70,18 +70,36 @@ enum err peer_listing(uint64_t id, struct listing_info *out)
     return e;
 }
 
-enum err peer_pet(uint64_t id, struct pet_info *out)
+enum err peer_pets(const uint64_t *ids, size_t n, struct pet_info *out)
 {
+    char path[160] = "/internal/v1/pets?ids=", sid[IDS_STR_LEN];
+    for (size_t i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        snprintf(path + strlen(path), sizeof path - strlen(path), "%s%s", i ? "," : "", ids_format(ids[i], sid));
+    }
     struct httpc_resp r;
-    enum err e = get_object("pet", "/internal/v1/pets/", id, &r);
-    if (e == ERR_OK) {
-        memset(out, 0, sizeof *out);
-        ids_parse(json_string_value(json_object_get(r.json, "owner_id")), &out->owner_id);
-        const char *sp = json_string_value(json_object_get(r.json, "species"));
-        out->species_bit = species_bit(sp);
-        out->weight_kg = json_number_value(json_object_get(r.json, "weight_kg"));
-        out->deleted = json_is_true(json_object_get(r.json, "deleted"));
-        snprintf(out->name, sizeof out->name, "%s", json_string_value(json_object_get(r.json, "name")));
+    enum err e = call("pet", "GET", path, NULL, &r);
+    json_t *items = e == ERR_OK && r.status == 200 ? json_object_get(r.json, "items") : NULL;
+    if (e == ERR_OK && !json_is_array(items))
+        e = ERR_UNAVAILABLE;
+    for (size_t i = 0; i < n && e == ERR_OK; i++) {
+        json_t *pet = NULL, *it;
+        size_t k;
+        json_array_foreach(items, k, it)
+        {
+            uint64_t id = 0;
+            if (ids_parse(json_string_value(json_object_get(it, "id")), &id) && id == ids[i])
+                pet = it;
+        }
+        if (!pet) {
+            e = ERR_NOT_FOUND;
+            break;
+        }
+        ids_parse(json_string_value(json_object_get(pet, "owner_id")), &out[i].owner_id);
+        out[i].species_bit = species_bit(json_string_value(json_object_get(pet, "species")));
+        out[i].weight_kg = json_number_value(json_object_get(pet, "weight_kg"));
+        out[i].deleted = json_is_true(json_object_get(pet, "deleted"));
+        snprintf(out[i].name, sizeof out[i].name, "%s", json_string_value(json_object_get(pet, "name")));
     }
     httpc_resp_free(&r);
     return e;

@@ -30,7 +30,9 @@ struct pet_info {
 
 /* ERR_NOT_FOUND when the listing or pet does not exist. */
 enum err peer_listing(uint64_t id, struct listing_info *out);
-enum err peer_pet(uint64_t id, struct pet_info *out);
+/* Pets ids[0..n-1] (n <= ORDER_MAX_PETS) in one request: out[i] for ids[i]; ERR_NOT_FOUND
+ * when any of them does not exist. */
+enum err peer_pets(const uint64_t *ids, size_t n, struct pet_info *out);
 
 enum hold_answer { HA_HELD, HA_FULL, HA_NOT_BOOKABLE, HA_UNKNOWN_LISTING, HA_REFUSED };
 /* Ask boarding to hold the nights for an order (idempotent by order id). ERR_OK with *res

@@ -398,6 +398,55 @@ static void h_internal_get(struct http_req *r)
     free(p);
 }
 
+static void add_internal(const struct pet *p, void *items)
+{
+    json_array_append_new(items, pet_json(p, date_today(), time_now_ms() / 1000, PET_VIEW_INTERNAL, NULL));
+}
+
+/* GET /internal/v1/pets?ids=<id>,<id>,...: up to PET_MANY_MAX pets in one read (the pets of one
+ * booking), as GET /internal/v1/pets/{id} shows each; 200 {items} with the pets found, in id
+ * order (an id not found is simply absent). */
+static void h_internal_many(struct http_req *r)
+{
+    struct jv v;
+    jv_init(&v);
+    const char *list = NULL;
+    uint64_t ids[PET_MANY_MAX];
+    size_t n = 0;
+    if (!svc_internal_or_reply(r))
+        goto done;
+    if (jv_q_str(&v, "ids", http_query(r, "ids"), JV_REQUIRED, 1, PET_MANY_MAX * IDS_STR_LEN, &list)) {
+        for (const char *t = list; t && !jv_failed(&v);) {
+            const char *comma = strchr(t, ',');
+            size_t len = comma ? (size_t)(comma - t) : strlen(t);
+            char one[IDS_STR_LEN];
+            if (n == PET_MANY_MAX) {
+                jv_fail(&v, "ids", "names more pets than one request takes (4)");
+            } else if (len == 0 || len >= sizeof one) {
+                jv_fail(&v, "ids", "must be pet ids separated by commas");
+            } else {
+                memcpy(one, t, len);
+                one[len] = '\0';
+                if (!ids_parse(one, &ids[n++]))
+                    jv_fail(&v, "ids", "must be pet ids separated by commas");
+            }
+            t = comma ? comma + 1 : NULL;
+        }
+    }
+    if (!http_jv_ok_or_reply(r, &v))
+        goto done;
+    json_t *items = json_array();
+    enum err e = items ? store_pets_get(svc_of(r), ids, n, add_internal, items) : ERR_NO_MEMORY;
+    if (e == ERR_OK)
+        http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    else {
+        json_decref(items);
+        svc_reply_err(r, e);
+    }
+done:
+    jv_free(&v);
+}
+
 static json_t *grant_json(const struct pet_grant *g)
 {
     char pet[IDS_STR_LEN], order[IDS_STR_LEN], provider[IDS_STR_LEN], until[DATE_STR_LEN], created[TIME_STR_LEN],
@@ -463,6 +512,7 @@ void pet_routes(struct svc *s)
     svc_route(s, "POST", "/api/v1/pets/{id}/vaccinations", h_vaccination_add);
     svc_route(s, "GET", "/api/v1/pets/{id}/vaccinations", h_vaccination_list);
     svc_route(s, "DELETE", "/api/v1/pets/{id}/vaccinations/{vid}", h_vaccination_delete);
+    svc_route(s, "GET", "/internal/v1/pets", h_internal_many);
     svc_route(s, "GET", "/internal/v1/pets/{id}", h_internal_get);
     svc_route(s, "PUT", "/internal/v1/pets/{id}/grants/{order_id}", h_grant_put);
     svc_route(s, "DELETE", "/internal/v1/pets/{id}/grants/{order_id}", h_grant_delete);

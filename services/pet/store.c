@@ -19,6 +19,10 @@
 #define PET_FROM " FROM pet p JOIN pet_care c ON c.pet_id = p.id "
 
 static const char SQL_PET_GET[] = "SELECT " PET_COLS PET_FROM "WHERE p.id = ?";
+/* n ids, one statement each (placeholders only, no values in the text) */
+#define PETS_IN(list) "SELECT " PET_COLS PET_FROM "WHERE p.id IN (" list ") ORDER BY p.id"
+static const char *const SQL_PETS_IN[PET_MANY_MAX + 1] = {NULL, PETS_IN("?"), PETS_IN("?, ?"), PETS_IN("?, ?, ?"),
+                                                          PETS_IN("?, ?, ?, ?")};
 static const char SQL_PET_LOCK[] = "SELECT " PET_COLS PET_FROM "WHERE p.id = ? FOR UPDATE";
 static const char SQL_PETS_BY_OWNER[] = "SELECT " PET_COLS PET_FROM
                                         "WHERE p.owner_id = ? AND p.deleted_ms IS NULL AND p.id < ? "
@@ -202,6 +206,35 @@ enum err store_pet_get(struct svc *s, uint64_t id, struct pet *out)
 {
     pet_init(out);
     return db_get_one1(s->db, fill_pet, out, SQL_PET_GET, "u", id);
+}
+
+enum err store_pets_get(struct svc *s, const uint64_t *ids, size_t n, void (*each)(const struct pet *p, void *ctx),
+                        void *ctx)
+{
+    uint64_t v[PET_MANY_MAX] = {0};
+    if (n < 1 || n > PET_MANY_MAX)
+        return ERR_INVALID;
+    memcpy(v, ids, n * sizeof *ids);
+    static const char types[] = "uuuu";
+    _Static_assert(sizeof types - 1 == PET_MANY_MAX, "one type per id");
+    struct db_rows *r = NULL;
+    /* the types name the first n arguments; the others are not read */
+    enum err e = db_query1(s->db, &r, SQL_PETS_IN[n], types + (PET_MANY_MAX - n), v[0], v[1], v[2], v[3]);
+    if (e != ERR_OK)
+        return e;
+    struct pet *p = malloc(sizeof *p);
+    if (!p) {
+        db_rows_free(r);
+        return ERR_NO_MEMORY;
+    }
+    for (size_t i = 0; i < db_rows_count(r); i++) {
+        row_to_pet(r, i, p);
+        each(p, ctx);
+        pet_clear(p);
+    }
+    free(p);
+    db_rows_free(r);
+    return ERR_OK;
 }
 
 enum err store_pets_by_owner(struct svc *s, uint64_t owner, uint64_t before_id, size_t limit,

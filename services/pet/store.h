@@ -17,6 +17,12 @@ enum err store_pet_create(struct svc *s, const struct pet *p, long max_pets);
 /* Load a pet, soft-deleted or not, fresh from the database. ERR_NOT_FOUND if it never
  * existed. *out is initialised here; the caller pet_clears it on ERR_OK. */
 enum err store_pet_get(struct svc *s, uint64_t id, struct pet *out);
+/* The most pets store_pets_get reads at once: an order's most pets. */
+#define PET_MANY_MAX 4
+/* Pets ids[0..n-1] (1 <= n <= PET_MANY_MAX), soft-deleted or not, in one read: each found
+ * pet is passed to each() (borrowed for the call), in id order; ids not found are skipped. */
+enum err store_pets_get(struct svc *s, const uint64_t *ids, size_t n, void (*each)(const struct pet *p, void *ctx),
+                        void *ctx);
 
 /* Apply an edit as the owner: in one transaction lock the pet, check that it is owner's and
  * live (else ERR_NOT_FOUND), apply x as of today, write both rows. *out (initialised here,

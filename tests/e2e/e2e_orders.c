@@ -168,6 +168,15 @@ static void booking_refusals(void **state)
     r = book(&w.owner, w.listing, foreign, 1, 1, 1, NULL);
     EXPECT_ERROR(r, 404, "not_found"); /* someone else's pet */
     e2e_resp_free(r);
+    /* the pets of a booking are read at once: one bad among good ones refuses it all */
+    const char *mixed[] = {w.dog, w.others_pet}, *ghost[] = {w.dog, "999999999999"};
+    r = book(&w.owner, w.listing, mixed, 2, 1, 1, NULL);
+    EXPECT_ERROR(r, 404, "not_found");
+    assert_non_null(e2e_field_error(r, "pet_ids"));
+    e2e_resp_free(r);
+    r = book(&w.owner, w.listing, ghost, 2, 1, 1, NULL);
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
     r = book(&w.owner, w.listing, dog, 1, -1, 2, NULL);
     EXPECT_ERROR(r, 422, "validation_failed");
     assert_non_null(e2e_field_error(r, "start_date"));

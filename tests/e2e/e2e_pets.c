@@ -871,6 +871,28 @@ static void soft_delete_hides_the_pet_but_orders_still_see_it(void **state)
     r = e2e_service("pet", "GET", "/internal/v1/pets/999999999999", NULL);
     EXPECT_ERROR(r, 404, "not_found");
     e2e_resp_free(r);
+    /* a booking's pets in one read: the deleted one marked, an unknown id absent, id order */
+    char many[160];
+    snprintf(many, sizeof many, "/internal/v1/pets?ids=%s,999999999999,%s", x, y);
+    r = e2e_service("pet", "GET", many, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(e2e_get(r, "items")), 2);
+    bool x_first = strtoull(x, NULL, 10) < strtoull(y, NULL, 10);
+    assert_string_equal(e2e_str(r, x_first ? "items.0.id" : "items.1.id"), x);
+    assert_true(json_is_true(e2e_get(r, x_first ? "items.0.deleted" : "items.1.deleted")));
+    assert_string_equal(e2e_str(r, x_first ? "items.1.id" : "items.0.id"), y);
+    assert_true(json_is_false(e2e_get(r, x_first ? "items.1.deleted" : "items.0.deleted")));
+    assert_string_equal(e2e_str(r, "items.0.owner_id"), o.id);
+    e2e_resp_free(r);
+    const char *bad[] = {"/internal/v1/pets", "/internal/v1/pets?ids=", "/internal/v1/pets?ids=abc",
+                         "/internal/v1/pets?ids=1,,2", "/internal/v1/pets?ids=1,2,3,4,5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        r = e2e_service("pet", "GET", bad[i], NULL);
+        EXPECT_ERROR(r, 422, "validation_failed");
+        assert_non_null(e2e_field_error(r, "ids"));
+        e2e_resp_free(r);
+    }
+    assert_int_equal(service_status_without_token("GET", many), 403);
     uint64_t id = strtoull(x, NULL, 10);
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_pet.pet WHERE id = ? AND deleted_ms IS NOT NULL", "u", id), 1);
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_pet.pet_care WHERE pet_id = ?", "u", id), 1);
