@@ -208,6 +208,21 @@ enum err store_pet_get(struct svc *s, uint64_t id, struct pet *out)
     return db_get_one1(s->db, fill_pet, out, SQL_PET_GET, "u", id);
 }
 
+/* Pass the first n rows of a PET_COLS result to each(), one at a time. */
+static enum err each_pet(const struct db_rows *r, size_t n, void (*each)(const struct pet *p, void *ctx), void *ctx)
+{
+    struct pet *p = malloc(sizeof *p);
+    if (!p)
+        return ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        row_to_pet(r, i, p);
+        each(p, ctx);
+        pet_clear(p);
+    }
+    free(p);
+    return ERR_OK;
+}
+
 enum err store_pets_get(struct svc *s, const uint64_t *ids, size_t n, void (*each)(const struct pet *p, void *ctx),
                         void *ctx)
 {
@@ -222,19 +237,9 @@ enum err store_pets_get(struct svc *s, const uint64_t *ids, size_t n, void (*eac
     enum err e = db_query1(s->db, &r, SQL_PETS_IN[n], types + (PET_MANY_MAX - n), v[0], v[1], v[2], v[3]);
     if (e != ERR_OK)
         return e;
-    struct pet *p = malloc(sizeof *p);
-    if (!p) {
-        db_rows_free(r);
-        return ERR_NO_MEMORY;
-    }
-    for (size_t i = 0; i < db_rows_count(r); i++) {
-        row_to_pet(r, i, p);
-        each(p, ctx);
-        pet_clear(p);
-    }
-    free(p);
+    e = each_pet(r, db_rows_count(r), each, ctx);
     db_rows_free(r);
-    return ERR_OK;
+    return e;
 }
 
 enum err store_pets_by_owner(struct svc *s, uint64_t owner, uint64_t before_id, size_t limit,
@@ -246,20 +251,10 @@ enum err store_pets_by_owner(struct svc *s, uint64_t owner, uint64_t before_id, 
     if (e != ERR_OK)
         return e;
     size_t n = db_rows_count(r);
-    struct pet *p = malloc(sizeof *p);
-    if (!p) {
-        db_rows_free(r);
-        return ERR_NO_MEMORY;
-    }
-    for (size_t i = 0; i < n && i < limit; i++) {
-        row_to_pet(r, i, p);
-        each(p, ctx);
-        pet_clear(p);
-    }
-    free(p);
+    e = each_pet(r, n < limit ? n : limit, each, ctx);
     *more = n > limit;
     db_rows_free(r);
-    return ERR_OK;
+    return e;
 }
 
 /* ---------- cached public view ---------- */
