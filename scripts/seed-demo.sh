@@ -207,8 +207,7 @@ seed_listings() {
                 '{title: $t, description: $d, city: $c, district: $di, address: $a, lat: $lat, lng: $lng, species: $sp,
                   max_weight_kg: $mk, capacity: $cap, price_per_night_fen: $pr, amenities: $am, house_rules: $r,
                   photos: $ph}')
-            api POST /api/v1/listings "$body" "${TOKEN[$p]}"
-            [[ $API_STATUS == 201 ]] || fail "creating listing $title"
+            create_listing "$p" "$title" "$body"
             id=$(jq -r .id <<<"$API_BODY")
         fi
         if [[ $(jq -r .status <<<"$API_BODY") == pending_review ]]; then
@@ -217,6 +216,30 @@ seed_listings() {
         fi
         echo "    published listing $title with photos $photos-1, $photos-2"
     done
+}
+
+# create_listing PROVIDER TITLE BODY: POST the listing; API_BODY is the listing. A create has
+# no Idempotency-Key, so a POST that got no answer in time is not simply sent again: the
+# provider's listings are read first, and the one with this title, if the POST made it after
+# all, is taken instead (a first write after the services start can be slow).
+create_listing() {
+    local p=$1 title=$2 body=$3 attempt item
+    for attempt in 1 2 3; do
+        if api POST /api/v1/listings "$body" "${TOKEN[$p]}"; then
+            [[ $API_STATUS == 201 ]] || fail "creating listing $title"
+            return 0
+        fi
+        echo "seed: no answer to creating listing $title in time (attempt $attempt): looking for it" >&2
+        sleep 2
+        api GET "/api/v1/providers/me/listings?limit=100" "" "${TOKEN[$p]}" || continue
+        [[ $API_STATUS == 200 ]] || continue
+        item=$(jq -c --arg t "$title" 'first(.items[] | select(.title == $t)) // empty' <<<"$API_BODY")
+        if [[ -n $item ]]; then
+            API_BODY=$item
+            return 0
+        fi
+    done
+    fail "creating listing $title: no answer"
 }
 
 city_of() { # provider username -> city
