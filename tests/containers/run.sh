@@ -64,6 +64,13 @@ finish() {
             echo "---- last lines of $c ----" >&2
             podman logs --tail 15 "$(ctr "$c")" >&2 2>/dev/null || true
         done
+        # every container's own log, kept with the run's files (the containers go away below)
+        mkdir -p "$HOME_DIR/logs"
+        local name
+        for name in $(podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^${PROJECT}_" || true); do
+            podman logs --tail 300 "$name" >"$HOME_DIR/logs/$name.log" 2>&1 || true
+        done
+        echo "    the containers' logs: $HOME_DIR/logs" >&2
     fi
     if [[ ${PB_CONTAINERS_KEEP:-0} == 1 ]]; then
         say "cluster left running (PB_COMPOSE_PROJECT=$PROJECT scripts/compose.sh down -v stops it)"
