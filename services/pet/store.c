@@ -19,7 +19,7 @@
 #define PET_FROM " FROM pet p JOIN pet_care c ON c.pet_id = p.id "
 
 static const char SQL_PET_GET[] = "SELECT " PET_COLS PET_FROM "WHERE p.id = ?";
-/* n ids, one statement each (placeholders only, no values in the text) */
+/* One constant statement per count of ids (1..PET_MANY_MAX); the ids are bound to its ? markers */
 #define PETS_IN(list) "SELECT " PET_COLS PET_FROM "WHERE p.id IN (" list ") ORDER BY p.id"
 static const char *const SQL_PETS_IN[PET_MANY_MAX + 1] = {NULL, PETS_IN("?"), PETS_IN("?, ?"), PETS_IN("?, ?, ?"),
                                                           PETS_IN("?, ?, ?, ?")};

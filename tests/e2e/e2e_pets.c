@@ -893,6 +893,9 @@ static void soft_delete_hides_the_pet_but_orders_still_see_it(void **state)
         e2e_resp_free(r);
     }
     assert_int_equal(service_status_without_token("GET", many), 403);
+    r = e2e_call("GET", many, o.token, NULL); /* not reachable through the gateway */
+    EXPECT_ERROR(r, 404, "not_found");
+    e2e_resp_free(r);
     uint64_t id = strtoull(x, NULL, 10);
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_pet.pet WHERE id = ? AND deleted_ms IS NOT NULL", "u", id), 1);
     assert_int_equal(e2e_db_int("SELECT COUNT(*) FROM pb_pet.pet_care WHERE pet_id = ?", "u", id), 1);
